@@ -1,0 +1,688 @@
+"""Baseline datasets with provenance: loading, validation and consistency checks.
+
+A dataset is a single YAML file (format in ``docs/datasets.md``). Every figure in it names
+a source: a sentence of the bundled article, a published statistic with its URL, arithmetic
+on other sources, or an assumption with its reason. Loading builds the arrays the model
+needs and refuses datasets whose figures are incomplete, unsourced or inconsistent.
+
+Array axes: ``(sector, origin, destination)`` for flows and tariffs; ``(sector, region)``
+for elasticities, where ``sigma`` and ``eps`` belong to the destination (the buyer) and
+``eta`` to the origin (the producer).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim._yaml import Document, FieldPath, load_yaml
+from sim.errors import DatasetError, InputError
+
+PACKAGED = ("japan-china-2022",)
+MAX_DATASET_BYTES = 200_000_000
+SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
+ELASTICITIES = ("sigma", "eps", "eta")
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a figure comes from."""
+
+    id: str
+    kind: str
+    citation: str
+    quote: str = ""
+
+    def describe(self) -> str:
+        """One-line description: URL, quoted sentence, inputs or reason."""
+        if self.kind == "article":
+            return f'article: "{self.citation}"'
+        if self.kind == "statistic":
+            return f"{self.citation}" + (f' ("{self.quote}")' if self.quote else "")
+        return f"{self.kind}: {self.citation}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One sourced number of the dataset, as listed by ``tradesim sources``."""
+
+    item: str
+    value: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Satellite:
+    """A sub-national part of one region's sector (e.g. Hokkaido's seafood)."""
+
+    name: str
+    title: str
+    region: str
+    sector: str
+    output_share: float
+    export_shares: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A consistency check run at load time."""
+
+    name: str
+    kind: str
+    sector: str
+    exporter: str
+    importers: tuple[str, ...]
+    expected: float
+    tolerance: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Elasticity:
+    """Short- and long-run values of one elasticity, shape ``(sector, region)``."""
+
+    short_run: FloatArray
+    long_run: FloatArray
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A baseline dataset: labels, arrays and the provenance of every figure.
+
+    Attributes
+    ----------
+    flows : ndarray, shape (sector, origin, destination)
+        Baseline annual flows at producer prices in :attr:`unit`; the diagonal is
+        home-market sales.
+    tariffs : ndarray, shape (sector, origin, destination)
+        Baseline ad valorem tariffs (zero on the diagonal).
+    gdp : ndarray, shape (region,)
+        GDP in :attr:`unit`.
+    elasticities : dict
+        ``sigma``, ``eps`` and ``eta`` as :class:`Elasticity`.
+    half_life : ndarray, shape (sector,)
+        Quarters for half of the short- to long-run adjustment.
+    """
+
+    name: str
+    title: str
+    unit: str
+    year: int
+    regions: tuple[str, ...]
+    region_names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    flows: FloatArray
+    tariffs: FloatArray
+    gdp: FloatArray
+    elasticities: dict[str, Elasticity]
+    half_life: FloatArray
+    satellites: tuple[Satellite, ...]
+    facts: dict[str, float]
+    checks: tuple[Check, ...]
+    sources: dict[str, Source]
+    figures: tuple[Figure, ...]
+    origin: str = ""
+    fingerprint: str = ""
+    _index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def region_index(self, code: str) -> int:
+        """Position of a region code."""
+        return self.regions.index(code)
+
+    def sector_index(self, code: str) -> int:
+        """Position of a sector code."""
+        return self.sectors.index(code)
+
+    def exports(
+        self, sector: str, exporter: str, importers: tuple[str, ...] | None = None
+    ) -> float:
+        """Baseline exports of ``exporter`` (home sales excluded), optionally to ``importers``."""
+        s, i = self.sector_index(sector), self.region_index(exporter)
+        row = self.flows[s, i].copy()
+        row[i] = 0.0
+        if importers is None:
+            return float(row.sum())
+        return float(sum(row[self.region_index(j)] for j in importers))
+
+
+def dataset_path(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
+    """Resolve a packaged dataset name or a file path.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A packaged name (``japan-china-2022``) or a path to a dataset file.
+    relative_to : Path, optional
+        Folder against which a relative path is resolved (the scenario's folder).
+    """
+    text = str(name_or_path)
+    if text in PACKAGED:
+        return Path(str(resources.files("sim.data").joinpath(f"{text}.yaml")))
+    path = Path(text)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    return path
+
+
+def article_text() -> str:
+    """The bundled seed article (Japan Times, November 2023)."""
+    return resources.files("sim.data").joinpath("article.txt").read_text(encoding="utf-8")
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_DATASET_CACHE: dict[tuple[str, int, int], Dataset] = {}
+
+
+def load_dataset(name_or_path: str | Path, *, relative_to: Path | None = None) -> Dataset:
+    """Load, validate and check a dataset.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        Packaged dataset name or path to a dataset file.
+    relative_to : Path, optional
+        Folder for resolving a relative path.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DatasetError
+        If the file is malformed, a figure lacks a source, or a consistency check fails.
+    """
+    path = dataset_path(name_or_path, relative_to=relative_to)
+    if not path.exists():
+        known = ", ".join(PACKAGED)
+        raise DatasetError(
+            f"no dataset '{name_or_path}': not a packaged dataset ({known}) nor an existing file"
+        )
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _DATASET_CACHE:
+        document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
+        _DATASET_CACHE[key] = _Parser(document).parse()
+    return _DATASET_CACHE[key]
+
+
+class _Parser:
+    """Build a :class:`Dataset` from a loaded document, failing with positions."""
+
+    def __init__(self, document: Document) -> None:
+        self.doc = document
+        self.used_sources: set[str] = set()
+        self.figures: list[Figure] = []
+
+    def fail(self, where: FieldPath, message: str) -> DatasetError:
+        error = self.doc.error(where, message)
+        return DatasetError(
+            error.message, path=error.path, line=error.line, column=error.column, field=error.field
+        )
+
+    def get(self, mapping: Any, where: FieldPath, key: str, kind: type | tuple[type, ...]) -> Any:
+        if not isinstance(mapping, dict):
+            raise self.fail(where, "expected a mapping")
+        if key not in mapping:
+            raise self.fail(where, f"missing required field '{key}'")
+        value = mapping[key]
+        if kind is float:
+            return self.number((*where, key), value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            name = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            raise self.fail((*where, key), f"expected {name}, got {type(value).__name__}")
+        return value
+
+    def number(self, where: FieldPath, value: Any, *, allow_inf: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"expected a number, got {value!r}")
+        number = float(value)
+        if math.isnan(number) or (math.isinf(number) and not allow_inf):
+            raise self.fail(where, f"expected a finite number, got {value!r}")
+        return number
+
+    def source(self, where: FieldPath, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.sources:
+            raise self.fail(
+                where, f"unknown source {value!r}; every figure needs a source id from 'sources'"
+            )
+        self.used_sources.add(value)
+        return value
+
+    def sourced(
+        self, where: FieldPath, entry: Any, item: str, unit: str, *, allow_inf: bool = False
+    ) -> float:
+        """Read ``{value: x, source: id}``."""
+        value = self.number(
+            (*where, "value"), self.get(entry, where, "value", (int, float)), allow_inf=allow_inf
+        )
+        self.figures.append(
+            Figure(
+                item,
+                value,
+                unit,
+                self.source((*where, "source"), self.get(entry, where, "source", str)),
+            )
+        )
+        return value
+
+    def parse(self) -> Dataset:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            raise self.fail(
+                (), "a dataset must be a mapping with name, regions, sectors, flows, ..."
+            )
+        allowed = {
+            "name",
+            "title",
+            "description",
+            "year",
+            "unit",
+            "sources",
+            "regions",
+            "sectors",
+            "flows",
+            "tariffs",
+            "satellites",
+            "facts",
+            "checks",
+        }
+        for key in data:
+            if key not in allowed:
+                raise self.doc.error(
+                    (key,), f"unknown field; allowed: {', '.join(sorted(allowed))}", at_key=True
+                )
+        name = self.get(data, (), "name", str)
+        unit = self.get(data, (), "unit", str)
+        year = self.get(data, (), "year", int)
+        self.sources = self.parse_sources(self.get(data, (), "sources", dict))
+        regions, region_names, gdp = self.parse_regions(self.get(data, (), "regions", list), unit)
+        self.regions = regions
+        sectors, sector_names, elasticities, half_life = self.parse_sectors(
+            self.get(data, (), "sectors", list)
+        )
+        self.sectors = sectors
+        flows = self.parse_flows(self.get(data, (), "flows", list), unit)
+        tariffs = self.parse_tariffs(data.get("tariffs", []))
+        satellites = self.parse_satellites(data.get("satellites", []))
+        facts = self.parse_facts(data.get("facts", []))
+        checks = self.parse_checks(data.get("checks", []))
+        unused = sorted(set(self.sources) - self.used_sources)
+        if unused:
+            raise self.fail(
+                ("sources", unused[0]), f"source '{unused[0]}' is defined but no figure uses it"
+            )
+        dataset = Dataset(
+            name=name,
+            title=str(data.get("title", name)),
+            unit=unit,
+            year=year,
+            regions=regions,
+            region_names=region_names,
+            sectors=sectors,
+            sector_names=sector_names,
+            flows=flows,
+            tariffs=tariffs,
+            gdp=gdp,
+            elasticities=elasticities,
+            half_life=half_life,
+            satellites=satellites,
+            facts=facts,
+            checks=checks,
+            sources=self.sources,
+            figures=tuple(self.figures),
+            origin=str(self.doc.path),
+            fingerprint=_fingerprint(self.doc.path),
+        )
+        self.check_consistency(dataset)
+        return dataset
+
+    def parse_sources(self, raw: dict[str, Any]) -> dict[str, Source]:
+        article = _normalise(article_text())
+        sources: dict[str, Source] = {}
+        for key, entry in raw.items():
+            where: FieldPath = ("sources", key)
+            kind = self.get(entry, where, "kind", str)
+            if kind not in SOURCE_KINDS:
+                raise self.fail(
+                    (*where, "kind"),
+                    f"unknown source kind '{kind}'; allowed: {', '.join(SOURCE_KINDS)}",
+                )
+            if kind == "article":
+                sentence = self.get(entry, where, "sentence", str)
+                if _normalise(sentence) not in article:
+                    raise self.fail(
+                        (*where, "sentence"),
+                        "sentence not found word for word in the bundled article",
+                    )
+                sources[key] = Source(key, kind, sentence)
+            elif kind == "statistic":
+                url = self.get(entry, where, "url", str)
+                if not url.startswith(("http://", "https://")):
+                    raise self.fail(
+                        (*where, "url"), "a statistic needs the http(s) URL it was read from"
+                    )
+                sources[key] = Source(key, kind, url, str(entry.get("quote", "")))
+            elif kind == "derived":
+                inputs = self.get(entry, where, "from", list)
+                missing = [item for item in inputs if item not in raw]
+                if missing:
+                    raise self.fail((*where, "from"), f"unknown source {missing[0]!r}")
+                self.used_sources.update(str(item) for item in inputs)
+                formula = self.get(entry, where, "formula", str)
+                sources[key] = Source(key, kind, f"{formula} (from {', '.join(inputs)})")
+            else:
+                sources[key] = Source(key, kind, self.get(entry, where, "reason", str))
+        return sources
+
+    def parse_regions(
+        self, raw: list[Any], unit: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...], FloatArray]:
+        codes: list[str] = []
+        names: list[str] = []
+        gdp: list[float] = []
+        for k, entry in enumerate(raw):
+            where: FieldPath = ("regions", k)
+            code = self.get(entry, where, "code", str)
+            if code in codes:
+                raise self.fail((*where, "code"), f"duplicate region '{code}'")
+            codes.append(code)
+            names.append(str(entry.get("name", code)))
+            value = self.number((*where, "gdp"), self.get(entry, where, "gdp", (int, float)))
+            if value <= 0:
+                raise self.fail((*where, "gdp"), "GDP must be positive")
+            gdp.append(value)
+            self.figures.append(
+                Figure(
+                    f"gdp.{code}", value, unit, self.source((*where, "source"), entry.get("source"))
+                )
+            )
+        if len(codes) < 2:
+            raise self.fail(("regions",), "a dataset needs at least two regions")
+        return tuple(codes), tuple(names), np.array(gdp)
+
+    def parse_sectors(
+        self, raw: list[Any]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, Elasticity], FloatArray]:
+        codes: list[str] = []
+        names: list[str] = []
+        values: dict[str, tuple[list[float], list[float]]] = {e: ([], []) for e in ELASTICITIES}
+        half_lives: list[float] = []
+        for k, entry in enumerate(raw):
+            where: FieldPath = ("sectors", k)
+            code = self.get(entry, where, "code", str)
+            if code in codes:
+                raise self.fail((*where, "code"), f"duplicate sector '{code}'")
+            codes.append(code)
+            names.append(str(entry.get("name", code)))
+            if "source" in entry:
+                self.source((*where, "source"), entry["source"])
+            for elasticity in ELASTICITIES:
+                spec = self.get(entry, where, elasticity, dict)
+                for run, store in zip(("short_run", "long_run"), values[elasticity], strict=True):
+                    spot = (*where, elasticity, run)
+                    value = self.number(
+                        spot,
+                        self.get(spec, (*where, elasticity), run, (int, float)),
+                        allow_inf=elasticity == "eta",
+                    )
+                    _check_elasticity(
+                        elasticity, value, lambda msg, spot=spot: self.fail(spot, msg)
+                    )
+                    store.append(value)
+                    self.figures.append(
+                        Figure(
+                            f"{elasticity}.{run}.{code}",
+                            value,
+                            "elasticity",
+                            self.source((*where, elasticity, "source"), spec.get("source")),
+                        )
+                    )
+            half = self.sourced(
+                (*where, "half_life_quarters"),
+                self.get(entry, where, "half_life_quarters", dict),
+                f"half_life.{code}",
+                "quarters",
+            )
+            if half <= 0:
+                raise self.fail(
+                    (*where, "half_life_quarters", "value"), "half-life must be positive"
+                )
+            half_lives.append(half)
+        n = len(self.regions)
+        elasticities = {
+            e: Elasticity(
+                np.repeat(np.array(sr)[:, None], n, axis=1),
+                np.repeat(np.array(lr)[:, None], n, axis=1),
+            )
+            for e, (sr, lr) in values.items()
+        }
+        return tuple(codes), tuple(names), elasticities, np.array(half_lives)
+
+    def region(self, where: FieldPath, code: Any, *, wildcard: bool = False) -> list[int]:
+        if wildcard and code == "*":
+            return list(range(len(self.regions)))
+        if code not in self.regions:
+            raise self.fail(where, f"unknown region {code!r}; known: {', '.join(self.regions)}")
+        return [self.regions.index(code)]
+
+    def sector(self, where: FieldPath, code: Any) -> int:
+        if code not in self.sectors:
+            raise self.fail(where, f"unknown sector {code!r}; known: {', '.join(self.sectors)}")
+        return self.sectors.index(code)
+
+    def parse_flows(self, raw: list[Any], unit: str) -> FloatArray:
+        shape = (len(self.sectors), len(self.regions), len(self.regions))
+        flows = np.full(shape, np.nan)
+        for k, row in enumerate(raw):
+            where: FieldPath = ("flows", k)
+            if not isinstance(row, list) or len(row) != 5:
+                raise self.fail(where, "a flow row is [sector, exporter, importer, value, source]")
+            s = self.sector((*where, 0), row[0])
+            (i,) = self.region((*where, 1), row[1])
+            (j,) = self.region((*where, 2), row[2])
+            value = self.number((*where, 3), row[3])
+            if value < 0:
+                raise self.fail((*where, 3), "flows must be zero or positive")
+            if not np.isnan(flows[s, i, j]):
+                raise self.fail(where, f"flow {row[0]} {row[1]}->{row[2]} is listed twice")
+            flows[s, i, j] = value
+            self.figures.append(
+                Figure(
+                    f"flow.{row[0]}.{row[1]}.{row[2]}",
+                    value,
+                    unit,
+                    self.source((*where, 4), row[4]),
+                )
+            )
+        missing = np.argwhere(np.isnan(flows))
+        if len(missing):
+            s, i, j = missing[0]
+            raise self.fail(
+                ("flows",),
+                f"{len(missing)} flows missing, e.g. [{self.sectors[s]}, "
+                f"{self.regions[i]}, {self.regions[j]}]; list every one (0 for none)",
+            )
+        for s, sector in enumerate(self.sectors):
+            for i, region in enumerate(self.regions):
+                if flows[s, i].sum() > 0 and flows[s, i, i] <= 0:
+                    raise self.fail(
+                        ("flows",), f"{region} sells {sector} abroad but has no home-market sales"
+                    )
+        return flows
+
+    def parse_tariffs(self, raw: Any) -> FloatArray:
+        shape = (len(self.sectors), len(self.regions), len(self.regions))
+        tariffs = np.zeros(shape)
+        if not isinstance(raw, list):
+            raise self.fail(
+                ("tariffs",), "expected a list of [sector, exporter, importer, rate, source]"
+            )
+        for k, row in enumerate(raw):
+            where: FieldPath = ("tariffs", k)
+            if not isinstance(row, list) or len(row) != 5:
+                raise self.fail(where, "a tariff row is [sector, exporter, importer, rate, source]")
+            s = self.sector((*where, 0), row[0])
+            exporters = self.region((*where, 1), row[1], wildcard=True)
+            importers = self.region((*where, 2), row[2], wildcard=True)
+            rate = self.number((*where, 3), row[3])
+            if rate < 0:
+                raise self.fail((*where, 3), "tariff rates must be zero or positive")
+            tariffs[s, np.ix_(exporters, importers)[0], np.ix_(exporters, importers)[1]] = rate
+            self.figures.append(
+                Figure(
+                    f"tariff.{row[0]}.{row[1]}.{row[2]}",
+                    rate,
+                    "ad valorem",
+                    self.source((*where, 4), row[4]),
+                )
+            )
+        home = np.einsum("sii->si", tariffs)
+        if np.any(home != 0):
+            s, i = np.argwhere(home != 0)[0]
+            raise self.fail(
+                ("tariffs",),
+                f"home-market tariff of {self.regions[i]} on {self.sectors[s]} "
+                "must be 0; add a row resetting it",
+            )
+        return tariffs
+
+    def parse_satellites(self, raw: Any) -> tuple[Satellite, ...]:
+        satellites = []
+        for k, entry in enumerate(raw):
+            where: FieldPath = ("satellites", k)
+            name = self.get(entry, where, "name", str)
+            (r,) = self.region((*where, "region"), entry.get("region"))
+            self.sector((*where, "sector"), entry.get("sector"))
+            share = self.sourced(
+                (*where, "output_share"),
+                self.get(entry, where, "output_share", dict),
+                f"satellite.{name}.output_share",
+                "share",
+            )
+            shares = {}
+            for importer, spec in self.get(entry, where, "export_shares", dict).items():
+                self.region((*where, "export_shares", importer), importer)
+                shares[importer] = self.sourced(
+                    (*where, "export_shares", importer),
+                    spec,
+                    f"satellite.{name}.export_share.{importer}",
+                    "share",
+                )
+            for value, spot in [
+                (share, "output_share"),
+                *[(v, f"export_shares.{i}") for i, v in shares.items()],
+            ]:
+                if not 0 <= value <= 1:
+                    raise self.fail((*where, *spot.split(".")), "a share must be between 0 and 1")
+            satellites.append(
+                Satellite(
+                    name,
+                    str(entry.get("title", name)),
+                    self.regions[r],
+                    str(entry["sector"]),
+                    share,
+                    shares,
+                )
+            )
+        return tuple(satellites)
+
+    def parse_facts(self, raw: Any) -> dict[str, float]:
+        facts: dict[str, float] = {}
+        for k, entry in enumerate(raw):
+            where: FieldPath = ("facts", k)
+            name = self.get(entry, where, "name", str)
+            value = self.sourced(where, entry, f"fact.{name}", str(entry.get("unit", "")))
+            facts[name] = value
+        return facts
+
+    def parse_checks(self, raw: Any) -> tuple[Check, ...]:
+        checks = []
+        for k, entry in enumerate(raw):
+            where: FieldPath = ("checks", k)
+            kind = self.get(entry, where, "kind", str)
+            if kind not in ("export_share", "exports_total"):
+                raise self.fail(
+                    (*where, "kind"),
+                    f"unknown check kind '{kind}'; allowed: export_share, exports_total",
+                )
+            sector = self.get(entry, where, "sector", str)
+            self.sector((*where, "sector"), sector)
+            exporter = self.get(entry, where, "exporter", str)
+            self.region((*where, "exporter"), exporter)
+            importers = tuple(entry.get("importers", ()))
+            for m, code in enumerate(importers):
+                self.region((*where, "importers", m), code)
+            checks.append(
+                Check(
+                    name=self.get(entry, where, "name", str),
+                    kind=kind,
+                    sector=sector,
+                    exporter=exporter,
+                    importers=importers,
+                    expected=self.get(entry, where, "expected", float),
+                    tolerance=self.get(entry, where, "tolerance", float),
+                    source=self.source((*where, "source"), entry.get("source")),
+                )
+            )
+        return tuple(checks)
+
+    def check_consistency(self, dataset: Dataset) -> None:
+        for k, check in enumerate(dataset.checks):
+            total = dataset.exports(check.sector, check.exporter)
+            if check.kind == "export_share":
+                part = dataset.exports(check.sector, check.exporter, check.importers)
+                value = part / total if total > 0 else float("nan")
+            else:
+                value = total
+            if not abs(value - check.expected) <= check.tolerance:
+                raise self.fail(
+                    ("checks", k),
+                    f"check '{check.name}' fails: expected {check.expected:g} "
+                    f"+- {check.tolerance:g}, the flows give {value:.6g}",
+                )
+        spending = dataset.flows.sum(axis=1)
+        for s, i in np.argwhere(spending <= 0):
+            raise self.fail(
+                ("flows",),
+                f"{dataset.regions[i]} buys no {dataset.sectors[s]} at all; "
+                "every region needs a market in every sector",
+            )
+
+
+def _check_elasticity(name: str, value: float, fail: Any) -> None:
+    if name == "sigma" and not value > 1:
+        raise fail("sigma must be greater than 1 (a ban on a variety would otherwise be unbounded)")
+    if name in ("eps", "eta") and not value > 0:
+        raise fail(f"{name} must be positive")
+
+
+def _fingerprint(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def check_elasticity_value(name: str, value: float) -> str | None:
+    """Return why ``value`` is not allowed for elasticity ``name``, or None if it is."""
+    problems: list[str] = []
+    _check_elasticity(name, value, lambda msg: problems.append(msg) or InputError(msg))
+    return problems[0] if problems else None

@@ -1,0 +1,97 @@
+"""Exceptions raised by tradesim.
+
+Every error a user can cause is an :class:`InputError` (exit status 2); a model that
+cannot be solved raises :class:`SolverError` (exit status 1). The command-line layer turns
+the :class:`TradesimError` family into one-line messages; anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TradesimError(Exception):
+    """Base class of the errors tradesim reports to its user."""
+
+    exit_code = 1
+
+
+class InputError(TradesimError):
+    """A scenario, dataset or option the user gave is wrong.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and, where it helps, what is allowed.
+    path : Path or str, optional
+        The file in which the error is.
+    line, column : int, optional
+        One-based position of the offending value in ``path``.
+    field : str, optional
+        Dotted path of the offending field, e.g. ``policies[0].sector``.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        self.field = field
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """Return the one-line message ``FILE:LINE:COL: field: message``."""
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class DatasetError(InputError):
+    """A dataset is malformed or fails one of its consistency checks."""
+
+
+class SolverError(TradesimError):
+    """The equilibrium could not be found to the required tolerance.
+
+    Parameters
+    ----------
+    sector : str
+        Sector whose market did not clear.
+    period : str
+        Quarter in which it failed, e.g. ``2023Q3``.
+    residual : float
+        Largest absolute excess demand (share of baseline output) at the last iterate.
+    """
+
+    exit_code = 1
+
+    def __init__(self, sector: str, period: str, residual: float) -> None:
+        self.sector = sector
+        self.period = period
+        self.residual = residual
+        super().__init__(
+            f"no equilibrium for sector '{sector}' in {period}: "
+            f"largest excess demand {residual:.3g} of output after the solver stopped"
+        )
+
+
+class ResultsExistError(InputError):
+    """A result folder already exists and ``--force`` was not given."""

@@ -1,0 +1,256 @@
+r"""Armington partial equilibrium, multi-region and multi-sector, in ratios to the baseline.
+
+Pure functions over numpy arrays; nothing here reads files or prints.
+
+Axes: ``(sector, origin, destination)`` for bilateral arrays and ``(sector, region)`` for
+the rest. Symbols, per sector ``s`` (dropped below), origin ``i`` and destination ``j``:
+
+=================  ======================================================================
+``m[i, j]``        baseline flow at producer prices (also a quantity: baseline price 1)
+``theta[i, j]``    ``j``'s baseline spending share on ``i`` at internal prices,
+                   :math:`(1+t^0_{ij}) m_{ij} / E_j`
+``E[j]``           baseline spending :math:`\sum_k (1+t^0_{kj}) m_{kj}`
+``Y[i]``           baseline output :math:`\sum_j m_{ij}`
+``x[i]``           unknown log producer price :math:`\ln \hat p_i`
+``w[i, j]``        wedge ratio :math:`\frac{(1+t^1)(1+x^1)(1+c^1)}{(1+t^0)(1+x^0)(1+c^0)}`
+                   of tariff, export tax-equivalent and trade cost
+``a[i, j]``        availability in [0, 1]: the share of varieties not banned or controlled
+``D[j]``, ``S[i]`` demand and supply shifters (1 when there is no shock)
+``sigma[j]``       substitution between origins in ``j`` (> 1)
+``eps[j]``         aggregate demand elasticity in ``j`` (> 0)
+``eta[i]``         supply elasticity of ``i`` (> 0; ``inf`` fixes the producer price)
+=================  ======================================================================
+
+Equations:
+
+.. math::
+
+    \hat P_{ij} = \hat p_i w_{ij}, \qquad
+    \hat P_j^{1-\sigma_j} = \sum_i a_{ij}\theta_{ij}\hat P_{ij}^{1-\sigma_j}, \qquad
+    m'_{ij} = a_{ij} m_{ij} \hat P_{ij}^{-\sigma_j}\hat P_j^{\sigma_j-\varepsilon_j} D_j,
+
+    y'_i = Y_i \hat p_i^{\eta_i} S_i, \qquad \sum_j m'_{ij} = y'_i .
+
+References
+----------
+Francois, J. and Hall, H. K. (2003). Global simulation analysis of industry-level trade
+policy. https://vi.unctad.org/tda/background/Introduction%20to%20GSIM/GSIM.pdf
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Baseline market data of every sector.
+
+    Attributes
+    ----------
+    flows : ndarray, shape (sector, origin, destination)
+    tariffs : ndarray, shape (sector, origin, destination)
+    """
+
+    flows: FloatArray
+    tariffs: FloatArray
+
+    @property
+    def spending(self) -> FloatArray:
+        """Baseline spending ``E``, shape (sector, destination)."""
+        return ((1.0 + self.tariffs) * self.flows).sum(axis=1)
+
+    @property
+    def output(self) -> FloatArray:
+        """Baseline output ``Y``, shape (sector, origin)."""
+        return self.flows.sum(axis=2)
+
+    @property
+    def shares(self) -> FloatArray:
+        """Baseline spending shares ``theta``, shape (sector, origin, destination)."""
+        spending = self.spending
+        safe = np.where(spending > 0, spending, 1.0)
+        return (1.0 + self.tariffs) * self.flows / safe[:, None, :]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy state of one period, as arrays.
+
+    Attributes
+    ----------
+    tariff, export_tax, trade_cost : ndarray, shape (sector, origin, destination)
+        Ad valorem rates in force (tariffs include the baseline ones).
+    availability : ndarray, shape (sector, origin, destination)
+        Share of each flow's varieties allowed to trade.
+    demand, supply : ndarray, shape (sector, region)
+        Multiplicative shifters of demand (by destination) and supply (by origin).
+    """
+
+    tariff: FloatArray
+    export_tax: FloatArray
+    trade_cost: FloatArray
+    availability: FloatArray
+    demand: FloatArray
+    supply: FloatArray
+
+    @classmethod
+    def none(cls, baseline: Baseline) -> Policy:
+        """The baseline policy state: baseline tariffs and nothing else."""
+        zeros = np.zeros_like(baseline.flows)
+        ones2 = np.ones(baseline.flows.shape[:2])
+        return cls(
+            baseline.tariffs.copy(), zeros, zeros.copy(), np.ones_like(zeros), ones2, ones2.copy()
+        )
+
+    def wedge(self, baseline: Baseline) -> FloatArray:
+        """Ratio of new to baseline delivered-price wedges ``w``."""
+        return (
+            (1.0 + self.tariff)
+            * (1.0 + self.export_tax)
+            * (1.0 + self.trade_cost)
+            / (1.0 + baseline.tariffs)
+        )
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """Elasticities of one period, each shape (sector, region).
+
+    ``sigma`` and ``eps`` are indexed by destination, ``eta`` by origin.
+    """
+
+    sigma: FloatArray
+    eps: FloatArray
+    eta: FloatArray
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """Model quantities at a given vector of producer prices.
+
+    Attributes
+    ----------
+    log_price : ndarray, shape (sector, origin)
+        ``x = ln p-hat`` (``-inf`` for an origin with no market left).
+    demand : ndarray, shape (sector, origin, destination)
+        Quantities ``m'`` (baseline-price units).
+    price_index : ndarray, shape (sector, destination)
+        Consumer price index ratio ``P-hat``.
+    spending_shares : ndarray, shape (sector, origin, destination)
+        New spending shares ``pi`` at internal prices.
+    supply : ndarray, shape (sector, origin)
+        Quantity supplied ``y'``.
+    """
+
+    log_price: FloatArray
+    demand: FloatArray
+    price_index: FloatArray
+    spending_shares: FloatArray
+    supply: FloatArray
+
+    @property
+    def producer_price(self) -> FloatArray:
+        """Producer price ratio ``p-hat``."""
+        return np.exp(self.log_price)
+
+
+def evaluate(
+    log_price: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> Equilibrium:
+    """Compute prices, demand and supply at given log producer prices.
+
+    Parameters
+    ----------
+    log_price : ndarray, shape (sector, origin)
+    baseline : Baseline
+    policy : Policy
+    elasticities : Elasticities
+
+    Returns
+    -------
+    Equilibrium
+    """
+    sigma = elasticities.sigma[:, None, :]
+    eps = elasticities.eps[:, None, :]
+    theta = baseline.shares
+    available = (policy.availability > 0) & (theta > 0) & np.isfinite(log_price)[:, :, None]
+    log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
+    # Terms of the CES price index; zero where a variety is unavailable.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        terms = np.where(
+            available,
+            policy.availability
+            * theta
+            * np.exp((1.0 - sigma) * np.where(available, log_delivered, 0.0)),
+            0.0,
+        )
+    index_power = terms.sum(axis=1)
+    safe_power = np.where(index_power > 0, index_power, 1.0)
+    log_index = np.log(safe_power) / (1.0 - elasticities.sigma)
+    shares = terms / safe_power[:, None, :]
+    log_demand = (
+        np.log(np.where(available, policy.availability * baseline.flows, 1.0))
+        - sigma * np.where(available, log_delivered, 0.0)
+        + (sigma - eps) * log_index[:, None, :]
+        + np.log(policy.demand)[:, None, :]
+    )
+    demand = np.where(available, np.exp(log_demand), 0.0)
+    eta = elasticities.eta
+    with np.errstate(invalid="ignore", over="ignore"):
+        supply = (
+            baseline.output
+            * policy.supply
+            * np.where(
+                np.isfinite(eta),
+                np.exp(np.where(np.isfinite(eta), eta, 0.0) * np.nan_to_num(log_price, neginf=0.0)),
+                1.0,
+            )
+        )
+    supply = np.where(np.isfinite(log_price), supply, 0.0)
+    return Equilibrium(log_price, demand, np.exp(log_index), shares, supply)
+
+
+def excess_demand(
+    log_price: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Excess demand relative to baseline output, and its Jacobian in log prices.
+
+    Parameters
+    ----------
+    log_price : ndarray, shape (sector, origin)
+    baseline, policy, elasticities
+        As in :func:`evaluate`.
+
+    Returns
+    -------
+    residual : ndarray, shape (sector, origin)
+        :math:`F_i = \sum_j m'_{ij}/Y_i - S_i \hat p_i^{\eta_i}` (0 where ``Y_i = 0``).
+    jacobian : ndarray, shape (sector, origin, origin)
+        :math:`\partial F_i / \partial x_k`.
+    """
+    eq = evaluate(log_price, baseline, policy, elasticities)
+    output = baseline.output
+    safe_output = np.where(output > 0, output, 1.0)
+    sold = eq.demand / safe_output[:, :, None]
+    residual = sold.sum(axis=2) - eq.supply / safe_output
+    residual = np.where(output > 0, residual, 0.0)
+    sigma = elasticities.sigma
+    eps = elasticities.eps
+    cross = np.einsum("sij,sj,skj->sik", sold, sigma - eps, eq.spending_shares)
+    eta = np.where(np.isfinite(elasticities.eta), elasticities.eta, 0.0)
+    own = (sold * sigma[:, None, :]).sum(axis=2) + eta * eq.supply / safe_output
+    jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
+    return residual, jacobian
