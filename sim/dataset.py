@@ -521,12 +521,6 @@ class _Parser:
                 f"{len(missing)} flows missing, e.g. [{self.sectors[s]}, "
                 f"{self.regions[i]}, {self.regions[j]}]; list every one (0 for none)",
             )
-        for s, sector in enumerate(self.sectors):
-            for i, region in enumerate(self.regions):
-                if flows[s, i].sum() > 0 and flows[s, i, i] <= 0:
-                    raise self.fail(
-                        ("flows",), f"{region} sells {sector} abroad but has no home-market sales"
-                    )
         return flows
 
     def parse_tariffs(self, raw: Any) -> FloatArray:
@@ -659,13 +653,6 @@ class _Parser:
                     f"check '{check.name}' fails: expected {check.expected:g} "
                     f"+- {check.tolerance:g}, the flows give {value:.6g}",
                 )
-        spending = dataset.flows.sum(axis=1)
-        for s, i in np.argwhere(spending <= 0):
-            raise self.fail(
-                ("flows",),
-                f"{dataset.regions[i]} buys no {dataset.sectors[s]} at all; "
-                "every region needs a market in every sector",
-            )
 
 
 def _check_elasticity(name: str, value: float, fail: Any) -> None:

@@ -1,0 +1,191 @@
+"""The ``tradesim`` command line: parse, call, print. No economics here.
+
+Only click and :mod:`sim.errors` are imported at module level so that ``tradesim --help``
+stays fast; numpy, scipy and YAML are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sim import __version__
+from sim.errors import TradesimError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Failure(click.ClickException):
+    """A :class:`TradesimError` shown as one line with its exit status."""
+
+    def __init__(self, error: TradesimError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+def _reported(command: F) -> F:
+    """Turn the TradesimError family into one-line messages; bugs keep their traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TradesimError as error:
+            raise _Failure(error) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tradesim")
+def main() -> None:
+    """Tradesim: simulate trade-policy scenarios on a quarterly path.
+
+    \b
+    Example:
+        tradesim run scenarios/seafood-ban-lifted.yaml
+        tradesim sources
+    """
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder in which <scenario name>/ is written.",
+)
+@click.option("--force", is_flag=True, help="Replace existing result folders.")
+@_reported
+def run(scenarios: tuple[Path, ...], out: Path, force: bool) -> None:
+    """Solve one or more scenarios and write their result folders.
+
+    Each scenario is written to OUT/<scenario name>/ with flows.csv, prices.csv,
+    welfare.csv, indicators.csv, summary.csv and run.json. All scenarios are
+    validated before any is solved.
+
+    \b
+    Example:
+        tradesim run scenarios/baseline.yaml scenarios/seafood-ban-lifted.yaml --out results
+    """
+    from sim.results import check_destination, write_results
+    from sim.run import run_scenario
+    from sim.scenario import load_scenario
+    from sim.tables import headline_rows
+
+    resolved = [load_scenario(path) for path in scenarios]
+    names = [s.name for s in resolved]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise click.UsageError(f"two scenarios are named '{duplicates[0]}'; names must differ")
+    for scenario in resolved:
+        check_destination(out / scenario.name, force=force)
+    for scenario in resolved:
+        result = run_scenario(scenario)
+        destination = out / scenario.name
+        write_results(destination, result.tables, result.run, force=force)
+        _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
+
+
+def _print_summary(result: Any, destination: Path, headlines: list[dict[str, object]]) -> None:
+    scenario = result.scenario
+    unit = scenario.dataset.unit
+    quarters = result.run["periods"]
+    click.echo(
+        f"{scenario.name}: {quarters[0]}-{quarters[-1]} ({len(quarters)} quarters), "
+        f"dataset {scenario.dataset.name}, values in {unit}"
+    )
+    if headlines:
+        click.echo(f"  largest changes in exports, summed over the horizon ({unit}):")
+        click.echo(
+            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{'no policy':>12}"
+            f"{'change':>12}{'change %':>10}"
+        )
+        for row in headlines:
+            pct = float(row["change_pct"])  # type: ignore[arg-type]
+            pct_text = "" if pct != pct else f"{pct:+.1f}"
+            click.echo(
+                f"    {row['sector']!s:<18}{row['region']!s:<6}{row['partner']!s:<6}"
+                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>12.1f}"  # type: ignore[arg-type]
+                f"{float(row['change']):>+12.1f}{pct_text:>10}"
+            )  # type: ignore[arg-type]
+    else:
+        click.echo("  no change against the no-policy path")
+    summary = result.tables["summary.csv"]
+    records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
+    welfare = [r for r in records if r["indicator"] == "welfare"]
+    shares = {r["region"]: r["value"] for r in records if r["indicator"] == "welfare_pct_gdp"}
+    parts = [
+        f"{r['region']} {float(r['value']):+.1f} ({float(shares[r['region']]):+.4f}% of GDP)"  # type: ignore[arg-type]
+        for r in welfare
+    ]
+    click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts))
+    for r in records:
+        if r["indicator"] == "satellite_sales":
+            click.echo(
+                f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "  # type: ignore[arg-type]
+                "against the no-policy path"
+            )
+    click.echo(f"  wrote {destination}/")
+
+
+@main.command()
+@click.argument("dataset", default="japan-china-2022")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@_reported
+def sources(dataset: str, fmt: str) -> None:
+    """Print every figure of a dataset with its source.
+
+    DATASET is a packaged dataset name or the path of a dataset file.
+
+    \b
+    Example:
+        tradesim sources
+        tradesim sources --format csv > provenance.csv
+    """
+    import csv
+
+    from sim.dataset import load_dataset
+
+    data = load_dataset(dataset, relative_to=Path.cwd())
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])
+        for figure in data.figures:
+            source = data.sources[figure.source]
+            writer.writerow(
+                [
+                    figure.item,
+                    f"{figure.value:g}",
+                    figure.unit,
+                    figure.source,
+                    source.kind,
+                    source.citation,
+                    source.quote,
+                ]
+            )
+        return
+    click.echo(f"{data.title} ({data.name}): {len(data.figures)} figures, values in {data.unit}")
+    click.echo("")
+    width = max(len(f.item) for f in data.figures)
+    source_width = max(len(f.source) for f in data.figures)
+    click.echo(f"{'item':<{width}}  {'value':>12}  {'unit':<12}  source")
+    for figure in data.figures:
+        click.echo(
+            f"{figure.item:<{width}}  {figure.value:>12g}  {figure.unit[:12]:<12}  {figure.source}"
+        )
+    click.echo("")
+    click.echo("sources:")
+    for key in sorted(data.sources):
+        source = data.sources[key]
+        click.echo(f"  {key:<{source_width}}  {source.describe()}")

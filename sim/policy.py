@@ -1,0 +1,197 @@
+"""Policy instruments -> per-quarter arrays of wedges, availability and shifters.
+
+Each instrument is one function with the same signature, registered in
+:data:`INSTRUMENTS`. A policy's intensity in a quarter is the share of the quarter's days
+it is in force times its phase-in ramp; trade instruments never apply to home-market sales.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from sim.model import Baseline, BoolArray, FloatArray, Policy
+from sim.quarters import Quarter, covered_share
+
+
+@dataclass
+class _State:
+    """Mutable arrays a policy state is assembled in."""
+
+    tariff: FloatArray
+    export_tax: FloatArray
+    trade_cost: FloatArray
+    availability: FloatArray
+    demand: FloatArray
+    supply: FloatArray
+
+
+class PolicyLike(Protocol):
+    """Protocol of the fields instruments read (see :class:`sim.scenario.PolicySpec`)."""
+
+    type: str
+    start: dt.date
+    end: dt.date | None
+    phase_in: int
+    coverage: float
+    rate: float | None
+    increase: float | None
+    tax_equivalent: float
+    cost: float
+    change: float
+
+
+def intensity(policy: PolicyLike, quarter: Quarter) -> float:
+    """Share of ``policy`` in force in ``quarter``: days covered times the phase-in ramp.
+
+    Parameters
+    ----------
+    policy : PolicySpec
+    quarter : Quarter
+
+    Returns
+    -------
+    float
+        In [0, 1]. With ``phase_in = n`` the ramp is ``k / n`` in the ``k``-th quarter
+        (counting the start quarter as the first), then 1.
+    """
+    share = covered_share(quarter, policy.start, policy.end)
+    if share == 0.0 or policy.phase_in <= 0:
+        return share
+    step = quarter - Quarter.containing(policy.start) + 1
+    return share * min(1.0, step / policy.phase_in)
+
+
+def _ban(state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float) -> None:
+    state.availability[cells] *= 1.0 - policy.coverage * phi
+
+
+def _export_control(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    state.availability[cells] *= 1.0 - policy.coverage * phi
+    state.export_tax[cells] = (1.0 + state.export_tax[cells]) * (
+        1.0 + policy.tax_equivalent * phi
+    ) - 1.0
+
+
+def _tariff(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    current = state.tariff[cells]
+    target = policy.rate if policy.rate is not None else current + (policy.increase or 0.0)
+    state.tariff[cells] = np.maximum(current + phi * (target - current), 0.0)
+
+
+def _trade_cost(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    state.trade_cost[cells] = (1.0 + state.trade_cost[cells]) * (1.0 + policy.cost * phi) - 1.0
+
+
+def _demand_shock(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    state.demand[rows] *= 1.0 + policy.change * phi
+
+
+def _supply_shock(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    state.supply[rows] *= 1.0 + policy.change * phi
+
+
+Instrument = Callable[[_State, BoolArray, BoolArray, PolicyLike, float], None]
+
+INSTRUMENTS: dict[str, Instrument] = {
+    "ban": _ban,
+    "export_control": _export_control,
+    "tariff": _tariff,
+    "trade_cost": _trade_cost,
+    "demand_shock": _demand_shock,
+    "supply_shock": _supply_shock,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a policy applies, as boolean masks.
+
+    Attributes
+    ----------
+    cells : ndarray of bool, shape (sector, origin, destination)
+        Cross-border flows it covers.
+    rows : ndarray of bool, shape (sector, region)
+        Sector-regions it shifts (importers for demand shocks, exporters for supply).
+    """
+
+    cells: BoolArray
+    rows: BoolArray
+
+
+def target(
+    policy_type: str,
+    sectors: Sequence[str],
+    exporters: Sequence[str],
+    importers: Sequence[str],
+    sector_labels: Sequence[str],
+    region_labels: Sequence[str],
+) -> Target:
+    """Boolean masks of the flows and sector-regions a policy applies to."""
+    s = np.isin(np.array(sector_labels), list(sectors))
+    i = np.isin(np.array(region_labels), list(exporters))
+    j = np.isin(np.array(region_labels), list(importers))
+    n = len(region_labels)
+    cells = s[:, None, None] & i[None, :, None] & j[None, None, :] & ~np.eye(n, dtype=bool)[None]
+    regions = j if policy_type == "demand_shock" else i
+    return Target(cells, s[:, None] & regions[None, :])
+
+
+def policy_state(
+    baseline: Baseline,
+    policies: Sequence[tuple[PolicyLike, Target]],
+    quarter: Quarter,
+    demand_growth: FloatArray | None = None,
+) -> Policy:
+    """Assemble the policy state of one quarter.
+
+    Parameters
+    ----------
+    baseline : Baseline
+    policies : sequence of (policy, Target)
+        Applied in order, so a later tariff on the same flow acts on the earlier one.
+    quarter : Quarter
+    demand_growth : ndarray, shape (sector, region), optional
+        Trend multiplier of demand in this quarter.
+
+    Returns
+    -------
+    Policy
+    """
+    none = Policy.none(baseline)
+    state = _State(
+        none.tariff, none.export_tax, none.trade_cost, none.availability, none.demand, none.supply
+    )
+    if demand_growth is not None:
+        state.demand *= demand_growth
+    for policy, where in policies:
+        phi = intensity(policy, quarter)
+        if phi > 0.0:
+            INSTRUMENTS[policy.type](state, where.cells, where.rows, policy, phi)
+    return Policy(
+        state.tariff,
+        state.export_tax,
+        state.trade_cost,
+        state.availability,
+        state.demand,
+        state.supply,
+    )
+
+
+def change_dates(policy: PolicyLike) -> list[dt.date]:
+    """Dates on which a policy changes the market: its start and, if any, its end."""
+    return [policy.start] if policy.end is None else [policy.start, policy.end]

@@ -1,0 +1,115 @@
+"""Writing and reading result folders: deterministic CSVs, run.json, atomic replacement.
+
+A run is written into a hidden temporary folder next to its destination and renamed into
+place only when every file is complete, so a failed run leaves nothing behind. Floats are
+written with a fixed format and rows in sorted key order, so identical inputs give
+identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ResultsExistError
+from sim.tables import Table
+
+RESULT_FILES = (
+    "flows.csv",
+    "prices.csv",
+    "welfare.csv",
+    "indicators.csv",
+    "summary.csv",
+    "run.json",
+)
+FLOAT_FORMAT = "{:.6f}"
+
+
+def format_value(value: object) -> str:
+    """Format one cell: floats with six decimals (no negative zero), NaN as empty."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        text = FLOAT_FORMAT.format(value)
+        return text[1:] if text.startswith("-") and float(text) == 0.0 else text
+    return str(value)
+
+
+def table_csv(table: Table) -> str:
+    """Render a table as CSV text with Unix line endings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([format_value(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def check_destination(destination: Path, *, force: bool) -> None:
+    """Refuse an existing result folder unless ``force``.
+
+    Raises
+    ------
+    ResultsExistError
+    """
+    if destination.exists() and not force:
+        raise ResultsExistError(
+            f"results folder '{destination}' already exists; use --force to replace it "
+            "or --out to write elsewhere"
+        )
+
+
+def write_results(
+    destination: Path, tables: dict[str, Table], run: dict[str, Any], *, force: bool
+) -> None:
+    """Write a result folder atomically.
+
+    Parameters
+    ----------
+    destination : Path
+        ``<out>/<scenario name>``.
+    tables : dict
+        File name (e.g. ``flows.csv``) -> :class:`Table`.
+    run : dict
+        Contents of ``run.json``.
+    force : bool
+        Replace an existing folder.
+    """
+    check_destination(destination, force=force)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    )
+    try:
+        for name, table in tables.items():
+            (staging / name).write_text(table_csv(table), encoding="utf-8", newline="")
+        (staging / "run.json").write_text(
+            json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        os.chmod(staging, 0o755)
+        if destination.exists():
+            check_destination(destination, force=force)
+            retired = destination.with_name(f".{destination.name}.old-{os.getpid()}")
+            os.replace(destination, retired)
+            os.replace(staging, destination)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, destination)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Read a result CSV as a list of row dicts (strings)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

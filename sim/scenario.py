@@ -1,0 +1,612 @@
+"""Scenario files: YAML -> a validated, fully resolved :class:`Scenario`.
+
+A scenario names a dataset, a quarterly horizon and the policies in force. ``extends``
+inherits another scenario (relative to this file); a policy with the id of an inherited one
+changes that policy's fields (so ``{id: seafood-ban, end: 2024-07-01}`` lifts an inherited
+ban), and ``parameters`` and ``demand_growth`` are merged key by key. Every error names the
+file, line, column and field. Format reference: ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim._yaml import Document, FieldPath, load_yaml
+from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
+from sim.errors import InputError
+from sim.quarters import Quarter, parse_date, parse_quarter
+
+MAX_QUARTERS = 400
+MAX_EXTENDS_DEPTH = 20
+
+TOP_LEVEL_KEYS = (
+    "name",
+    "description",
+    "extends",
+    "dataset",
+    "start",
+    "end",
+    "policies",
+    "parameters",
+    "demand_growth",
+)
+COMMON_POLICY_KEYS = (
+    "id",
+    "type",
+    "description",
+    "source",
+    "sector",
+    "exporters",
+    "importers",
+    "start",
+    "end",
+    "phase_in",
+)
+POLICY_KEYS: dict[str, tuple[str, ...]] = {
+    "ban": ("coverage",),
+    "tariff": ("rate", "increase"),
+    "export_control": ("coverage", "tax_equivalent"),
+    "trade_cost": ("cost",),
+    "demand_shock": ("change",),
+    "supply_shock": ("change",),
+}
+POLICY_TYPES = tuple(POLICY_KEYS)
+PARAMETER_KEYS = (*ELASTICITIES, "half_life_quarters", "regions")
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """One policy of a scenario, resolved and validated.
+
+    Attributes
+    ----------
+    id : str
+    type : str
+        One of :data:`POLICY_TYPES`.
+    sectors, exporters, importers : tuple of str
+        What it applies to (trade instruments never touch home-market sales).
+    start : date
+        First day in force.
+    end : date or None
+        First day no longer in force.
+    phase_in : int
+        Quarters over which its intensity ramps up linearly (0: at once).
+    coverage : float
+        Share of the flow's varieties a ban or export control removes.
+    rate, increase : float or None
+        A tariff's new ad valorem rate, or the points it adds to the baseline rate.
+    tax_equivalent : float
+        Licence cost of an export control as an ad valorem export tax (a rent to the exporter).
+    cost : float
+        Ad valorem trade cost added by a ``trade_cost`` policy.
+    change : float
+        Proportional shift of demand or supply for a shock (``-0.05``: 5% less).
+    """
+
+    id: str
+    type: str
+    sectors: tuple[str, ...]
+    exporters: tuple[str, ...]
+    importers: tuple[str, ...]
+    start: dt.date
+    end: dt.date | None = None
+    phase_in: int = 0
+    coverage: float = 1.0
+    rate: float | None = None
+    increase: float | None = None
+    tax_equivalent: float = 0.0
+    cost: float = 0.0
+    change: float = 0.0
+    description: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain representation, with only the fields that apply to its type."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "sector": list(self.sectors),
+            "exporters": list(self.exporters),
+            "importers": list(self.importers),
+            "start": self.start.isoformat(),
+            "end": None if self.end is None else self.end.isoformat(),
+            "phase_in": self.phase_in,
+        }
+        for key in POLICY_KEYS[self.type]:
+            out[key] = getattr(self, key)
+        if self.description:
+            out["description"] = self.description
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario.
+
+    Attributes
+    ----------
+    name, description : str
+    path : Path
+        The scenario file.
+    files : tuple of Path
+        The chain of files it was built from, most general first.
+    dataset : Dataset
+    start, end : Quarter
+        First and last quarter of the horizon.
+    policies : tuple of PolicySpec
+    parameters : dict
+        ``sector -> {sigma|eps|eta: {short_run, long_run}, half_life_quarters,
+        regions: {REGION: {...}}}`` overrides of the dataset's elasticities.
+    demand_growth : dict
+        ``region -> annual growth rate`` of demand in every sector (both paths).
+    """
+
+    name: str
+    description: str
+    path: Path
+    files: tuple[Path, ...]
+    dataset: Dataset
+    start: Quarter
+    end: Quarter
+    policies: tuple[PolicySpec, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    demand_growth: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved scenario as plain data (what ``run.json`` records)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "dataset": self.dataset.name,
+            "start": str(self.start),
+            "end": str(self.end),
+            "policies": [policy.to_dict() for policy in self.policies],
+            "parameters": self.parameters,
+            "demand_growth": self.demand_growth,
+        }
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the resolved scenario and its dataset file."""
+        text = json.dumps(self.to_dict(), sort_keys=True) + self.dataset.fingerprint
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class _Located:
+    """A value and where it was written."""
+
+    value: Any
+    doc: Document
+    where: FieldPath
+
+    def error(self, message: str, *, at_key: bool = False) -> InputError:
+        return self.doc.error(self.where, message, at_key=at_key)
+
+
+def _unknown_key(doc: Document, where: FieldPath, key: str, allowed: tuple[str, ...]) -> InputError:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return doc.error(
+        (*where, key), f"unknown field '{key}'; {hint}allowed: {', '.join(allowed)}", at_key=True
+    )
+
+
+def _read_chain(path: Path) -> list[Document]:
+    """The scenario file and the files it extends, most general first."""
+    chain: list[Document] = []
+    seen: list[Path] = []
+    current = path
+    while True:
+        resolved = current.resolve()
+        if resolved in seen:
+            cycle = " -> ".join(p.name for p in [*seen, resolved])
+            raise InputError(
+                f"extends forms a cycle: {cycle}", path=chain[-1].path, field="extends"
+            )
+        if len(seen) >= MAX_EXTENDS_DEPTH:
+            raise InputError(f"extends chain deeper than {MAX_EXTENDS_DEPTH}", path=current)
+        seen.append(resolved)
+        doc = load_yaml(current, what="scenario")
+        if not isinstance(doc.data, dict):
+            raise doc.error((), "a scenario must be a mapping with name, start, end, policies, ...")
+        for key in doc.data:
+            if key not in TOP_LEVEL_KEYS:
+                raise _unknown_key(doc, (), key, TOP_LEVEL_KEYS)
+        chain.append(doc)
+        parent = doc.data.get("extends")
+        if parent is None:
+            break
+        if not isinstance(parent, str) or not parent.strip():
+            raise doc.error(("extends",), "extends must be the path of another scenario file")
+        current = current.parent / parent
+        if not current.exists() and not current.suffix:
+            current = current.with_suffix(".yaml")
+        if not current.exists():
+            raise doc.error(
+                ("extends",), f"file '{parent}' not found (paths are relative to this file)"
+            )
+    return chain[::-1]
+
+
+def _merge(chain: list[Document]) -> dict[str, Any]:
+    """Merge the chain into located values: later files override earlier ones."""
+    merged: dict[str, Any] = {"policies": {}, "parameters": {}, "demand_growth": {}}
+    for doc in chain:
+        data = doc.data
+        for key in ("dataset", "start", "end"):
+            if key in data:
+                merged[key] = _Located(data[key], doc, (key,))
+        for key in ("name", "description"):
+            if key in data and doc is chain[-1]:
+                merged[key] = _Located(data[key], doc, (key,))
+        policies = data.get("policies", [])
+        if policies is None:
+            policies = []
+        if not isinstance(policies, list):
+            raise doc.error(("policies",), "policies must be a list")
+        for k, raw in enumerate(policies):
+            where: FieldPath = ("policies", k)
+            if not isinstance(raw, dict):
+                raise doc.error(where, "each policy must be a mapping with id, type, sector, ...")
+            if "id" not in raw:
+                raise doc.error(
+                    where, "missing required field 'id' (a name to refer to the policy by)"
+                )
+            if not isinstance(raw["id"], str):
+                raise doc.error((*where, "id"), "id must be a string")
+            entry = merged["policies"].setdefault(raw["id"], {})
+            for key, value in raw.items():
+                entry[key] = _Located(value, doc, (*where, key))
+        for section in ("parameters", "demand_growth"):
+            raw_section = data.get(section, {}) or {}
+            if not isinstance(raw_section, dict):
+                raise doc.error((section,), f"{section} must be a mapping")
+            _merge_mapping(merged[section], raw_section, doc, (section,))
+    return merged
+
+
+def _merge_mapping(
+    target: dict[str, Any], raw: dict[str, Any], doc: Document, where: FieldPath
+) -> None:
+    for key, value in raw.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge_mapping(target[key], value, doc, (*where, key))
+        elif isinstance(value, dict):
+            target[key] = {}
+            _merge_mapping(target[key], value, doc, (*where, key))
+        else:
+            target[key] = _Located(value, doc, (*where, key))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, resolve and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario YAML file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        With file, line, column and field of the first problem found.
+    """
+    path = Path(path)
+    chain = _read_chain(path)
+    merged = _merge(chain)
+    leaf = chain[-1]
+    dataset_spec = merged.get("dataset")
+    if dataset_spec is None:
+        dataset = load_dataset("japan-china-2022")
+    else:
+        if not isinstance(dataset_spec.value, str):
+            raise dataset_spec.error("dataset must be a packaged dataset name or a file path")
+        try:
+            dataset = load_dataset(dataset_spec.value, relative_to=dataset_spec.doc.path.parent)
+        except InputError as exc:
+            if exc.path is None:
+                raise dataset_spec.error(exc.message) from None
+            raise
+    name = _text(merged.get("name"), default=path.stem)
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise leaf.error(("name",), "name must be a non-empty file-name-safe string")
+    for key in ("start", "end"):
+        if key not in merged:
+            raise leaf.error((), f"missing required field '{key}' (a quarter such as 2023Q1)")
+    start = _quarter(merged["start"])
+    end = _quarter(merged["end"])
+    if end < start:
+        raise merged["end"].error(f"end {end} is before start {start}")
+    if end - start + 1 > MAX_QUARTERS:
+        raise merged["end"].error(
+            f"horizon of {end - start + 1} quarters; the limit is {MAX_QUARTERS}"
+        )
+    policies = tuple(
+        _policy(policy_id, fields, dataset) for policy_id, fields in merged["policies"].items()
+    )
+    parameters = _parameters(merged["parameters"], dataset)
+    growth = {}
+    for region, located in merged["demand_growth"].items():
+        if isinstance(located, dict):
+            raise leaf.error(
+                ("demand_growth", region), "expected an annual growth rate such as 0.02"
+            )
+        _region(located, region, dataset, key=True)
+        growth[region] = _number(located, low=-0.99, high=10.0)
+    return Scenario(
+        name=name,
+        description=_text(merged.get("description"), default=""),
+        path=path,
+        files=tuple(doc.path for doc in chain),
+        dataset=dataset,
+        start=start,
+        end=end,
+        policies=policies,
+        parameters=parameters,
+        demand_growth=growth,
+    )
+
+
+def _text(located: _Located | None, *, default: str) -> str:
+    if located is None:
+        return default
+    if not isinstance(located.value, str):
+        raise located.error("expected text")
+    return located.value.strip()
+
+
+def _quarter(located: _Located) -> Quarter:
+    try:
+        return parse_quarter(located.value)
+    except ValueError as exc:
+        raise located.error(str(exc)) from None
+
+
+def _date(located: _Located) -> dt.date:
+    try:
+        return parse_date(located.value)
+    except ValueError as exc:
+        raise located.error(str(exc)) from None
+
+
+def _number(located: _Located, *, low: float | None = None, high: float | None = None) -> float:
+    value = located.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise located.error(f"expected a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise located.error(f"expected a finite number, got {value}")
+    if low is not None and number < low:
+        raise located.error(f"{number:g} is below the allowed minimum {low:g}")
+    if high is not None and number > high:
+        raise located.error(f"{number:g} is above the allowed maximum {high:g}")
+    return number
+
+
+def _region(located: _Located, code: Any, dataset: Dataset, *, key: bool = False) -> str:
+    if code not in dataset.regions:
+        close = difflib.get_close_matches(str(code), dataset.regions, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise located.error(
+            f"unknown region {code!r}; {hint}known: {', '.join(dataset.regions)}", at_key=key
+        )
+    return str(code)
+
+
+def _regions(located: _Located, dataset: Dataset) -> tuple[str, ...]:
+    value = located.value
+    if value == "all":
+        return dataset.regions
+    if isinstance(value, str):
+        return (_region(located, value, dataset),)
+    if isinstance(value, dict) and set(value) == {"all_except"}:
+        excluded = value["all_except"]
+        excluded = [excluded] if isinstance(excluded, str) else excluded
+        if not isinstance(excluded, list):
+            raise located.error("all_except takes a list of regions")
+        for code in excluded:
+            _region(located, code, dataset)
+        return tuple(r for r in dataset.regions if r not in excluded)
+    if isinstance(value, list) and value:
+        codes = tuple(
+            _region(_Located(code, located.doc, (*located.where, k)), code, dataset)
+            for k, code in enumerate(value)
+        )
+        return tuple(r for r in dataset.regions if r in codes)
+    raise located.error("expected a region, a list of regions, 'all' or {all_except: [...]}")
+
+
+def _sectors(located: _Located, dataset: Dataset) -> tuple[str, ...]:
+    value = located.value
+    items = dataset.sectors if value == "all" else ([value] if isinstance(value, str) else value)
+    if not isinstance(items, list | tuple) or not items:
+        raise located.error("expected a sector, a list of sectors or 'all'")
+    for code in items:
+        if code not in dataset.sectors:
+            close = difflib.get_close_matches(str(code), dataset.sectors, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise located.error(
+                f"unknown sector {code!r}; {hint}known: {', '.join(dataset.sectors)}"
+            )
+    return tuple(s for s in dataset.sectors if s in items)
+
+
+def _policy(policy_id: str, fields: dict[str, _Located], dataset: Dataset) -> PolicySpec:
+    first = next(iter(fields.values()))
+    if "type" not in fields:
+        raise first.doc.error(
+            first.where[:-1],
+            f"policy '{policy_id}': missing required field 'type'; "
+            f"allowed: {', '.join(POLICY_TYPES)}",
+        )
+    kind = fields["type"].value
+    if kind not in POLICY_KEYS:
+        close = difflib.get_close_matches(str(kind), POLICY_TYPES, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise fields["type"].error(
+            f"unknown policy type {kind!r}; {hint}allowed: {', '.join(POLICY_TYPES)}"
+        )
+    allowed = (*COMMON_POLICY_KEYS, *POLICY_KEYS[kind])
+    for key, located in fields.items():
+        if key not in allowed:
+            raise _unknown_key(located.doc, located.where[:-1], key, allowed)
+    needs_exporters = kind != "demand_shock"
+    needs_importers = kind != "supply_shock"
+    for key, needed in (
+        ("sector", True),
+        ("start", True),
+        ("exporters", needs_exporters),
+        ("importers", needs_importers),
+    ):
+        if needed and key not in fields:
+            raise first.doc.error(
+                first.where[:-1], f"policy '{policy_id}': missing required field '{key}'"
+            )
+    for key, needed in (("exporters", needs_exporters), ("importers", needs_importers)):
+        if not needed and key in fields:
+            raise fields[key].error(f"a {kind} does not take {key}", at_key=True)
+    start = _date(fields["start"])
+    end = (
+        _date(fields["end"])
+        if fields.get("end") is not None and fields["end"].value is not None
+        else None
+    )
+    if end is not None and end <= start:
+        raise fields["end"].error(f"end {end} is not after start {start}")
+    phase_in = 0
+    if "phase_in" in fields:
+        value = fields["phase_in"].value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fields["phase_in"].error("phase_in is a whole number of quarters (0 or more)")
+        phase_in = value
+    values = _policy_values(kind, fields)
+    return PolicySpec(
+        id=policy_id,
+        type=kind,
+        sectors=_sectors(fields["sector"], dataset),
+        exporters=_regions(fields["exporters"], dataset) if needs_exporters else dataset.regions,
+        importers=_regions(fields["importers"], dataset) if needs_importers else dataset.regions,
+        start=start,
+        end=end,
+        phase_in=phase_in,
+        description=_text(fields.get("description"), default=""),
+        source=_text(fields.get("source"), default=""),
+        **values,
+    )
+
+
+def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
+    """The instrument-specific numbers of a policy, checked against their ranges."""
+    values: dict[str, Any] = {}
+    if "coverage" in fields:
+        values["coverage"] = _number(fields["coverage"], low=0.0, high=1.0)
+    if kind == "tariff":
+        given = [k for k in ("rate", "increase") if k in fields]
+        if len(given) != 1:
+            where = fields[given[1]] if len(given) == 2 else fields["type"]
+            raise where.error(
+                "a tariff needs exactly one of 'rate' (new rate) or 'increase' (added points)"
+            )
+        values[given[0]] = _number(
+            fields[given[0]], low=-10.0 if given[0] == "increase" else 0.0, high=10.0
+        )
+    if "tax_equivalent" in fields:
+        values["tax_equivalent"] = _number(fields["tax_equivalent"], low=0.0, high=10.0)
+    if "cost" in fields:
+        values["cost"] = _number(fields["cost"], low=-0.9, high=10.0)
+    if kind in ("demand_shock", "supply_shock"):
+        if "change" not in fields:
+            raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
+        values["change"] = _number(fields["change"], low=-0.99, high=10.0)
+    if kind == "trade_cost" and "cost" not in fields:
+        raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
+    return values
+
+
+def _parameters(raw: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
+    """Validate elasticity overrides; returns plain nested dicts."""
+    out: dict[str, Any] = {}
+    for sector, spec in raw.items():
+        prefix: FieldPath = ("parameters", sector)
+        if isinstance(spec, _Located):
+            raise spec.error("expected a mapping of sigma, eps, eta, half_life_quarters, regions")
+        if sector not in dataset.sectors:
+            close = difflib.get_close_matches(sector, dataset.sectors, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise _first_located(spec).doc.error(
+                prefix,
+                f"unknown sector '{sector}'; {hint}known: {', '.join(dataset.sectors)}",
+                at_key=True,
+            )
+        out[sector] = _elasticity_block(spec, dataset, prefix, PARAMETER_KEYS)
+    return out
+
+
+def _first_located(spec: dict[str, Any]) -> _Located:
+    for value in spec.values():
+        if isinstance(value, _Located):
+            return value
+        if isinstance(value, dict) and value:
+            return _first_located(value)
+    raise AssertionError("an empty mapping has no position")
+
+
+def _elasticity_block(
+    spec: dict[str, Any], dataset: Dataset, prefix: FieldPath, keys: tuple[str, ...]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in spec.items():
+        located = value if isinstance(value, _Located) else _first_located(value)
+        if key not in keys:
+            raise _unknown_key(located.doc, prefix, key, keys)
+        if key == "half_life_quarters":
+            if not isinstance(value, _Located):
+                raise located.error("half_life_quarters is a number of quarters")
+            out[key] = _number(value, low=1e-6, high=1000.0)
+        elif key == "regions":
+            if isinstance(value, _Located):
+                raise value.error("regions maps region codes to elasticity overrides")
+            out[key] = {}
+            for region, block in value.items():
+                inner = block if isinstance(block, _Located) else _first_located(block)
+                _region(inner, region, dataset)
+                if isinstance(block, _Located):
+                    raise block.error("expected a mapping of sigma, eps, eta")
+                out[key][region] = _elasticity_block(
+                    block, dataset, (*prefix, key, region), ELASTICITIES
+                )
+        else:
+            out[key] = _short_long(key, value, (*prefix, key))
+    return out
+
+
+def _short_long(name: str, value: Any, prefix: FieldPath) -> dict[str, float]:
+    if isinstance(value, _Located):
+        raise value.error("expected {short_run: ..., long_run: ...}")
+    out: dict[str, float] = {}
+    for run, located in value.items():
+        inner = located if isinstance(located, _Located) else _first_located(located)
+        if run not in ("short_run", "long_run") or not isinstance(located, _Located):
+            raise _unknown_key(inner.doc, prefix, run, ("short_run", "long_run"))
+        if name == "eta" and located.value == math.inf:
+            number = math.inf
+        else:
+            number = _number(located)
+        problem = check_elasticity_value(name, number)
+        if problem:
+            raise located.error(problem)
+        out[run] = number
+    return out

@@ -1,0 +1,336 @@
+"""Solved paths -> tidy result tables (key columns first, one observation per row).
+
+Column names are defined once here and used by the writer, the documentation tests and
+the comparison of result folders. Values are per quarter in the dataset's unit (a
+quarter's flow is a quarter of the annual rate; the baseline has no seasonality). Every
+``baseline_*`` column is the same quantity on the no-policy path in the same period.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.dataset import Dataset
+from sim.indicators import satellite_figures, trade_values
+from sim.model import FloatArray
+from sim.timepath import PathSolution, PeriodSolution
+from sim.welfare import WELFARE_PARTS, welfare
+
+FLOW_COLUMNS = (
+    "period",
+    "sector",
+    "exporter",
+    "importer",
+    "value",
+    "baseline_value",
+    "change",
+    "change_pct",
+    "volume",
+    "baseline_volume",
+)
+PRICE_COLUMNS = (
+    "period",
+    "sector",
+    "region",
+    "producer_price",
+    "baseline_producer_price",
+    "consumer_price",
+    "baseline_consumer_price",
+    "output_value",
+    "baseline_output_value",
+)
+WELFARE_COLUMNS = ("period", "region", "sector", *WELFARE_PARTS, "total", "total_pct_gdp")
+INDICATOR_COLUMNS = (
+    "period",
+    "region",
+    "sector",
+    "indicator",
+    "unit",
+    "value",
+    "baseline_value",
+    "change",
+    "change_pct",
+)
+SUMMARY_COLUMNS = (
+    "indicator",
+    "sector",
+    "region",
+    "partner",
+    "unit",
+    "value",
+    "baseline_value",
+    "change",
+    "change_pct",
+)
+ALL = "all"
+QUARTERS_PER_YEAR = 4.0
+
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A result table: its columns and rows."""
+
+    columns: tuple[str, ...]
+    rows: list[Row]
+
+
+def _change(value: float, base: float) -> tuple[float, float]:
+    change = value - base
+    pct = 100.0 * change / base if base != 0 else math.nan
+    return change, pct
+
+
+def _values(period: PeriodSolution) -> FloatArray:
+    """Annual bilateral values at producer prices."""
+    return period.equilibrium.producer_price[:, :, None] * period.equilibrium.demand
+
+
+def flows_table(dataset: Dataset, path: PathSolution) -> Table:
+    """Bilateral flows per quarter, with the no-policy path's value beside each."""
+    rows: list[Row] = []
+    for scn, ref in zip(path.scenario, path.reference, strict=True):
+        value = _values(scn) / QUARTERS_PER_YEAR
+        base = _values(ref) / QUARTERS_PER_YEAR
+        volume = scn.equilibrium.demand / QUARTERS_PER_YEAR
+        base_volume = ref.equilibrium.demand / QUARTERS_PER_YEAR
+        for s, sector in enumerate(dataset.sectors):
+            for i, exporter in enumerate(dataset.regions):
+                for j, importer in enumerate(dataset.regions):
+                    v, b = float(value[s, i, j]), float(base[s, i, j])
+                    rows.append(
+                        (
+                            str(scn.quarter),
+                            sector,
+                            exporter,
+                            importer,
+                            v,
+                            b,
+                            *_change(v, b),
+                            float(volume[s, i, j]),
+                            float(base_volume[s, i, j]),
+                        )
+                    )
+    return Table(FLOW_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+
+
+def prices_table(dataset: Dataset, path: PathSolution) -> Table:
+    """Producer and consumer price indices (2022 = 1) and output values per quarter."""
+    rows: list[Row] = []
+    for scn, ref in zip(path.scenario, path.reference, strict=True):
+        output = _values(scn).sum(axis=2) / QUARTERS_PER_YEAR
+        base_output = _values(ref).sum(axis=2) / QUARTERS_PER_YEAR
+        for s, sector in enumerate(dataset.sectors):
+            for r, region in enumerate(dataset.regions):
+                rows.append(
+                    (
+                        str(scn.quarter),
+                        sector,
+                        region,
+                        float(scn.equilibrium.producer_price[s, r]),
+                        float(ref.equilibrium.producer_price[s, r]),
+                        float(scn.equilibrium.price_index[s, r]),
+                        float(ref.equilibrium.price_index[s, r]),
+                        float(output[s, r]),
+                        float(base_output[s, r]),
+                    )
+                )
+    return Table(PRICE_COLUMNS, sorted(rows, key=lambda r: r[:3]))  # type: ignore[arg-type,return-value]
+
+
+def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
+    """Welfare parts, scenario minus no-policy path, per quarter: shape (period, sector, region)."""
+    out: dict[str, list[FloatArray]] = {}
+    for scn, ref in zip(path.scenario, path.reference, strict=True):
+        a = welfare(path.baseline, scn.policy, scn.elasticities, scn.equilibrium)
+        b = welfare(path.baseline, ref.policy, ref.elasticities, ref.equilibrium)
+        for key in a:
+            out.setdefault(key, []).append((a[key] - b[key]) / QUARTERS_PER_YEAR)
+    return {key: np.array(values) for key, values in out.items()}
+
+
+def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
+    """Welfare change against the no-policy path, per quarter, region and sector (and all)."""
+    parts = welfare_arrays(path)
+    quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
+    rows: list[Row] = []
+    for t, quarter in enumerate(path.quarters):
+        for r, region in enumerate(dataset.regions):
+            for s, sector in [*enumerate(dataset.sectors), (None, ALL)]:
+                values = [
+                    float(parts[k][t, :, r].sum() if s is None else parts[k][t, s, r])
+                    for k in (*WELFARE_PARTS, "total")
+                ]
+                rows.append(
+                    (str(quarter), region, sector, *values, 100.0 * values[-1] / quarterly_gdp[r])
+                )
+    return Table(WELFARE_COLUMNS, sorted(rows, key=lambda r: r[:3]))  # type: ignore[arg-type,return-value]
+
+
+def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
+    periods = path.scenario if which == "scenario" else path.reference
+    return trade_values(np.array([_values(p) for p in periods]) / QUARTERS_PER_YEAR)
+
+
+def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
+    """Trade aggregates, shares of GDP and satellite figures per quarter."""
+    scn, ref = _trade(path, "scenario"), _trade(path, "reference")
+    quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
+    unit = f"{dataset.unit} per quarter"
+    rows: list[Row] = []
+    for t, quarter in enumerate(path.quarters):
+        for r, region in enumerate(dataset.regions):
+            for s, sector in [*enumerate(dataset.sectors), (None, ALL)]:
+                for name in ("exports", "imports", "net_exports", "output"):
+                    v = float(scn[name][t, :, r].sum() if s is None else scn[name][t, s, r])
+                    b = float(ref[name][t, :, r].sum() if s is None else ref[name][t, s, r])
+                    rows.append((str(quarter), region, sector, name, unit, v, b, *_change(v, b)))
+                    if name in ("exports", "net_exports"):
+                        v, b = 100.0 * v / quarterly_gdp[r], 100.0 * b / quarterly_gdp[r]
+                        rows.append(
+                            (
+                                str(quarter),
+                                region,
+                                sector,
+                                f"{name}_pct_gdp",
+                                "% of GDP",
+                                v,
+                                b,
+                                v - b,
+                                math.nan,
+                            )
+                        )
+    rows.extend(_satellite_rows(dataset, path, unit))
+    return Table(INDICATOR_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+
+
+def _satellite_rows(dataset: Dataset, path: PathSolution, unit: str) -> list[Row]:
+    rows: list[Row] = []
+    index = {code: k for k, code in enumerate(dataset.regions)}
+    for satellite in dataset.satellites:
+        s, r = dataset.sector_index(satellite.sector), index[satellite.region]
+        figures = []
+        for periods in (path.scenario, path.reference):
+            values = np.array([_values(p)[s, r] for p in periods])
+            eta = np.array([p.elasticities.eta[s, r] for p in periods])
+            figures.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
+        scn, ref = figures
+        label = f"{satellite.region}.{satellite.name}"
+        series = [
+            ("sales", unit, scn.sales / QUARTERS_PER_YEAR, ref.sales / QUARTERS_PER_YEAR),
+            ("producer_price", "index, baseline year = 1", scn.producer_price, ref.producer_price),
+            ("volume", "index, baseline year = 1", scn.volume, ref.volume),
+        ]
+        for code in satellite.export_shares:
+            series.append(
+                (
+                    f"exports_to_{code}",
+                    unit,
+                    scn.exports[code] / QUARTERS_PER_YEAR,
+                    ref.exports[code] / QUARTERS_PER_YEAR,
+                )
+            )
+        for name, unit_name, values, base in series:
+            for t, quarter in enumerate(path.quarters):
+                v, b = float(values[t]), float(base[t])
+                rows.append(
+                    (str(quarter), label, satellite.sector, name, unit_name, v, b, *_change(v, b))
+                )
+    return rows
+
+
+def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Table:
+    """Headline figures over the whole horizon.
+
+    Flows and welfare are summed over the quarters; prices are those of the last quarter.
+    """
+    unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
+    rows: list[Row] = []
+    value = np.array([_values(p) for p in path.scenario]).sum(axis=0) / QUARTERS_PER_YEAR
+    base = np.array([_values(p) for p in path.reference]).sum(axis=0) / QUARTERS_PER_YEAR
+    for s, sector in enumerate(dataset.sectors):
+        for i, exporter in enumerate(dataset.regions):
+            for j, importer in enumerate(dataset.regions):
+                if i != j:
+                    v, b = float(value[s, i, j]), float(base[s, i, j])
+                    rows.append(("exports", sector, exporter, importer, unit, v, b, *_change(v, b)))
+    last_scn, last_ref = path.scenario[-1], path.reference[-1]
+    for s, sector in enumerate(dataset.sectors):
+        for r, region in enumerate(dataset.regions):
+            v = float(last_scn.equilibrium.producer_price[s, r])
+            b = float(last_ref.equilibrium.producer_price[s, r])
+            rows.append(
+                (
+                    "producer_price_last_quarter",
+                    sector,
+                    region,
+                    "",
+                    "index, baseline year = 1",
+                    v,
+                    b,
+                    *_change(v, b),
+                )
+            )
+    parts = welfare_arrays(path)
+    total_gdp = dataset.gdp * len(path.quarters) / QUARTERS_PER_YEAR
+    for r, region in enumerate(dataset.regions):
+        w = float(parts["total"][:, :, r].sum())
+        rows.append(("welfare", ALL, region, "", unit, w, 0.0, w, math.nan))
+        rows.append(
+            (
+                "welfare_pct_gdp",
+                ALL,
+                region,
+                "",
+                "% of GDP over the horizon",
+                100.0 * w / total_gdp[r],
+                0.0,
+                100.0 * w / total_gdp[r],
+                math.nan,
+            )
+        )
+    for satellite in dataset.satellites:
+        label = f"{satellite.region}.{satellite.name}"
+        sales = [row for row in indicators.rows if row[1] == label and row[3] == "sales"]
+        v, b = sum(float(row[5]) for row in sales), sum(float(row[6]) for row in sales)  # type: ignore[arg-type]
+        rows.append(("satellite_sales", satellite.sector, label, "", unit, v, b, *_change(v, b)))
+        prices = [row for row in indicators.rows if row[1] == label and row[3] == "producer_price"]
+        last = max(prices, key=lambda row: str(row[0]))
+        rows.append(
+            (
+                "satellite_producer_price_last_quarter",
+                satellite.sector,
+                label,
+                "",
+                "index, baseline year = 1",
+                *last[5:],
+            )
+        )
+    return Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+
+
+def headline_rows(summary: Table, count: int = 8) -> list[dict[str, object]]:
+    """The summary's largest export changes, for printing.
+
+    Parameters
+    ----------
+    summary : Table
+        From :func:`summary_table`.
+    count : int
+        How many flows to keep, by absolute change.
+    """
+    records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
+    flows = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-9]  # type: ignore[arg-type]
+    flows.sort(
+        key=lambda r: (
+            -abs(float(r["change"])),
+            str(r["sector"]),
+            str(r["region"]),
+            str(r["partner"]),
+        )
+    )  # type: ignore[arg-type]
+    return flows[:count]

@@ -1,0 +1,198 @@
+r"""The quarterly path: policy timing, short- to long-run elasticities, trend demand.
+
+Each quarter is a static equilibrium (:mod:`sim.solve`) under that quarter's policy state
+and elasticities. Elasticities move from their short-run to their long-run values with a
+per-sector half-life counted from the latest policy change in the sector:
+
+.. math:: e(a) = e_{LR} + (e_{SR} - e_{LR})\, 2^{-a / h},
+
+where ``a`` is the age in quarters of the change at the middle of the quarter (0 in the
+quarter of the change) and ``h`` the half-life. A sector no policy ever touches keeps its
+long-run values. Every quarter is solved twice: with the scenario's policies and with none
+(the no-policy path, which carries the same trend demand growth).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.dataset import ELASTICITIES, Dataset
+from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
+from sim.policy import PolicyLike, Target, change_dates, policy_state
+from sim.quarters import Quarter, midpoint, quarter_range
+from sim.solve import SolveReport, solve_period
+
+DAYS_PER_QUARTER = 365.25 / 4
+
+
+@dataclass(frozen=True)
+class PeriodSolution:
+    """One quarter of one path."""
+
+    quarter: Quarter
+    policy: Policy
+    elasticities: Elasticities
+    equilibrium: Equilibrium
+    report: SolveReport
+
+
+@dataclass(frozen=True)
+class PathSolution:
+    """A scenario's quarterly path and its no-policy counterpart."""
+
+    baseline: Baseline
+    quarters: tuple[Quarter, ...]
+    scenario: tuple[PeriodSolution, ...]
+    reference: tuple[PeriodSolution, ...]
+
+
+@dataclass(frozen=True)
+class ElasticityPaths:
+    """Short- and long-run elasticity arrays, shape (sector, region), and half-lives."""
+
+    short_run: dict[str, FloatArray]
+    long_run: dict[str, FloatArray]
+    half_life: FloatArray
+
+
+def elasticity_paths(dataset: Dataset, parameters: dict[str, dict]) -> ElasticityPaths:
+    """Dataset elasticities with the scenario's per-sector and per-region overrides.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    parameters : dict
+        ``sector -> {sigma|eps|eta: {short_run, long_run}, half_life_quarters,
+        regions: {REGION: {sigma|eps|eta: {...}}}}``.
+    """
+    short = {name: dataset.elasticities[name].short_run.copy() for name in ELASTICITIES}
+    long = {name: dataset.elasticities[name].long_run.copy() for name in ELASTICITIES}
+    half_life = dataset.half_life.copy()
+    runs = {"short_run": short, "long_run": long}
+    for sector, spec in parameters.items():
+        s = dataset.sector_index(sector)
+        for name in ELASTICITIES:
+            for run, value in spec.get(name, {}).items():
+                runs[run][name][s, :] = value
+        for region, block in spec.get("regions", {}).items():
+            r = dataset.region_index(region)
+            for name in ELASTICITIES:
+                for run, value in block.get(name, {}).items():
+                    runs[run][name][s, r] = value
+        if "half_life_quarters" in spec:
+            half_life[s] = spec["half_life_quarters"]
+    return ElasticityPaths(short, long, half_life)
+
+
+def adjustment_weight(
+    quarter: Quarter, changes: Sequence[Sequence[dt.date]], half_life: FloatArray
+) -> FloatArray:
+    """Weight of the short-run value per sector: ``2 ** (-age / half_life)``, 0 if no change.
+
+    Parameters
+    ----------
+    quarter : Quarter
+    changes : sequence, one per sector, of dates of policy changes in that sector
+    half_life : ndarray, shape (sector,)
+    """
+    weight = np.zeros(len(changes))
+    for s, dates in enumerate(changes):
+        past = [d for d in dates if d < quarter.end_day]
+        if past:
+            age = max((midpoint(quarter) - max(past)).days, 0) / DAYS_PER_QUARTER
+            weight[s] = 0.5 ** (age / half_life[s])
+    return weight
+
+
+def blend(paths: ElasticityPaths, weight: FloatArray) -> Elasticities:
+    """Elasticities of one quarter given the short-run weight of each sector."""
+    w = weight[:, None]
+    values = {}
+    for name in ELASTICITIES:
+        short, long = paths.short_run[name], paths.long_run[name]
+        finite = np.isfinite(short) & np.isfinite(long)
+        # An infinite elasticity cannot be averaged: the dominant run's value is used.
+        mixed = np.where(
+            finite,
+            np.nan_to_num(long) + (np.nan_to_num(short) - np.nan_to_num(long)) * w,
+            np.where(w >= 0.5, short, long),
+        )
+        values[name] = np.where(w == 0, long, np.where(w == 1, short, mixed))
+    return Elasticities(values["sigma"], values["eps"], values["eta"])
+
+
+def growth_multiplier(dataset: Dataset, demand_growth: dict[str, float], step: int) -> FloatArray:
+    """Trend demand multiplier ``(1 + g) ** (step / 4)`` per sector and region."""
+    rates = np.zeros(len(dataset.regions))
+    for region, rate in demand_growth.items():
+        rates[dataset.region_index(region)] = rate
+    return np.broadcast_to(
+        (1.0 + rates) ** (step / 4.0), (len(dataset.sectors), len(dataset.regions))
+    ).copy()
+
+
+def solve_path(
+    dataset: Dataset,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    first: Quarter,
+    last: Quarter,
+    parameters: dict[str, dict] | None = None,
+    demand_growth: dict[str, float] | None = None,
+) -> PathSolution:
+    """Solve every quarter from ``first`` to ``last``, with the policies and without.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    policies : sequence of PolicySpec
+    policy_targets : sequence of Target
+        Masks of each policy (see :func:`sim.policy.target`).
+    first, last : Quarter
+    parameters : dict, optional
+        Elasticity overrides (see :func:`elasticity_paths`).
+    demand_growth : dict, optional
+        ``region -> annual trend growth of demand``.
+
+    Returns
+    -------
+    PathSolution
+    """
+    baseline = Baseline(dataset.flows, dataset.tariffs)
+    paths = elasticity_paths(dataset, parameters or {})
+    changes: list[list[dt.date]] = [[] for _ in dataset.sectors]
+    for policy, where in zip(policies, policy_targets, strict=True):
+        for s in np.flatnonzero(where.rows.any(axis=1) | where.cells.any(axis=(1, 2))):
+            changes[s].extend(change_dates(policy))
+    pairs = list(zip(policies, policy_targets, strict=True))
+    quarters = tuple(quarter_range(first, last))
+    scenario: list[PeriodSolution] = []
+    reference: list[PeriodSolution] = []
+    guess: FloatArray | None = None
+    for step, quarter in enumerate(quarters):
+        growth = growth_multiplier(dataset, demand_growth or {}, step)
+        elasticities = blend(paths, adjustment_weight(quarter, changes, paths.half_life))
+        long_run = blend(paths, np.zeros(len(dataset.sectors)))
+        for pairs_here, store, elast in (
+            (pairs, scenario, elasticities),
+            ((), reference, long_run),
+        ):
+            policy = policy_state(baseline, pairs_here, quarter, growth)
+            x, report = solve_period(
+                baseline,
+                policy,
+                elast,
+                initial=guess if store is scenario else None,
+                sector_names=dataset.sectors,
+                period=str(quarter),
+            )
+            if store is scenario:
+                guess = x
+            store.append(
+                PeriodSolution(quarter, policy, elast, evaluate(x, baseline, policy, elast), report)
+            )
+    return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
