@@ -192,6 +192,25 @@ def policy_state(
     )
 
 
+def is_inert(policy: PolicyLike) -> bool:
+    """Whether a policy changes nothing (a zero-coverage ban, a zero shock, ...)."""
+    if policy.type == "ban":
+        return policy.coverage == 0.0
+    if policy.type == "export_control":
+        return policy.coverage == 0.0 and policy.tax_equivalent == 0.0
+    if policy.type == "trade_cost":
+        return policy.cost == 0.0
+    if policy.type in ("demand_shock", "supply_shock"):
+        return policy.change == 0.0
+    return policy.rate is None and not policy.increase
+
+
 def change_dates(policy: PolicyLike) -> list[dt.date]:
-    """Dates on which a policy changes the market: its start and, if any, its end."""
+    """Dates on which a policy changes the market: its start and, if any, its end.
+
+    An inert policy (see :func:`is_inert`) changes nothing and has no dates, so it does
+    not reset the short- to long-run adjustment of its sector.
+    """
+    if is_inert(policy):
+        return []
     return [policy.start] if policy.end is None else [policy.start, policy.end]

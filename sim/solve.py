@@ -17,7 +17,8 @@ from scipy import optimize
 from sim.errors import SolverError
 from sim.model import Baseline, Elasticities, FloatArray, Policy, excess_demand
 
-TOLERANCE = 1e-12
+TOLERANCE = 1e-10
+TARGET = 1e-14
 MAX_ITERATIONS = 100
 MAX_LOG_STEP = 2.0
 
@@ -103,18 +104,21 @@ def solve_period(
     residual, jacobian = _residual(x, active, baseline, policy, elasticities)
     norm = np.abs(residual).max(axis=1, initial=0.0)
     iterations = 0
-    while iterations < MAX_ITERATIONS and np.any(norm > tolerance):
+    # Iterate well below the tolerance, until rounding stops any further progress.
+    todo = norm > min(TARGET, tolerance)
+    while iterations < MAX_ITERATIONS and np.any(todo):
         iterations += 1
-        todo = norm > tolerance
         step = np.zeros_like(x)
         with np.errstate(all="ignore"):
             step[todo] = np.linalg.solve(jacobian[todo], -residual[todo][:, :, None])[:, :, 0]
         step = np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
         biggest = np.abs(step).max(axis=1, initial=0.0)
         step *= np.minimum(1.0, MAX_LOG_STEP / np.where(biggest > 0, biggest, 1.0))[:, None]
+        before = norm
         x, residual, jacobian, norm = _line_search(
             x, step, norm, residual, jacobian, active, baseline, policy, elasticities
         )
+        todo = todo & (norm < before) & (norm > min(TARGET, tolerance))
     fallback = tuple(int(s) for s in np.flatnonzero(norm > tolerance))
     for s in fallback:
         x[s], norm[s] = _scipy_sector(s, x, active, baseline, policy, elasticities)

@@ -1,0 +1,56 @@
+"""Shared fixtures: small hand-built markets and paths to test data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.model import Baseline, Elasticities, Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SCENARIOS = ROOT / "scenarios"
+
+
+def make_policy(baseline: Baseline, **changes: np.ndarray) -> Policy:
+    """The no-policy state with some arrays replaced."""
+    none = Policy.none(baseline)
+    fields = {
+        "tariff": none.tariff,
+        "export_tax": none.export_tax,
+        "trade_cost": none.trade_cost,
+        "availability": none.availability,
+        "demand": none.demand,
+        "supply": none.supply,
+    }
+    fields.update(changes)
+    return Policy(**fields)
+
+
+def uniform_elasticities(
+    sectors: int, regions: int, sigma: float, eps: float, eta: float
+) -> Elasticities:
+    shape = (sectors, regions)
+    return Elasticities(np.full(shape, sigma), np.full(shape, eps), np.full(shape, eta))
+
+
+@pytest.fixture
+def three_region_market() -> tuple[Baseline, Elasticities]:
+    """Two sectors, three regions with home sales, tariffs and finite supply."""
+    flows = np.array(
+        [
+            [[50.0, 10.0, 5.0], [8.0, 60.0, 4.0], [3.0, 6.0, 40.0]],
+            [[200.0, 30.0, 1.0], [25.0, 150.0, 12.0], [9.0, 2.0, 80.0]],
+        ]
+    )
+    tariffs = np.zeros_like(flows)
+    tariffs[:, 0, 1] = 0.05
+    tariffs[:, 2, 0] = 0.08
+    elasticities = Elasticities(
+        sigma=np.array([[3.0, 2.5, 4.0], [1.8, 5.0, 2.2]]),
+        eps=np.array([[0.7, 1.0, 0.4], [1.2, 0.5, 0.9]]),
+        eta=np.array([[0.5, 2.0, 0.25], [1.0, 0.3, 4.0]]),
+    )
+    return Baseline(flows, tariffs), elasticities

@@ -1,0 +1,98 @@
+"""The quarterly path: timing, phase-in, lifting and elasticity adjustment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from sim.dataset import load_dataset
+from sim.policy import intensity, target
+from sim.quarters import Quarter
+from sim.scenario import PolicySpec
+from sim.timepath import ElasticityPaths, adjustment_weight, blend, solve_path
+from tests.conftest import DATA
+
+
+def spec(**fields: object) -> PolicySpec:
+    base: dict[str, object] = dict(
+        id="p",
+        type="ban",
+        sectors=("seafood",),
+        exporters=("JPN",),
+        importers=("CHN",),
+        start=dt.date(2023, 7, 1),
+    )
+    base.update(fields)
+    return PolicySpec(**base)  # type: ignore[arg-type]
+
+
+def test_intensity_is_pro_rata_and_ramps_over_the_phase_in() -> None:
+    policy = spec(start=dt.date(2023, 8, 24), end=dt.date(2024, 7, 1))
+    assert intensity(policy, Quarter(2023, 3)) == pytest.approx(38 / 92)
+    assert intensity(policy, Quarter(2024, 2)) == 1.0
+    assert intensity(policy, Quarter(2024, 3)) == 0.0
+    ramp = spec(phase_in=4)
+    assert [intensity(ramp, Quarter(2023, 3) + k) for k in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+
+
+def test_short_run_weight_halves_every_half_life() -> None:
+    changes = [[dt.date(2023, 7, 1)], []]
+    half_life = np.array([2.0, 2.0])
+    first = adjustment_weight(Quarter(2023, 3), changes, half_life)
+    assert first[1] == 0.0  # an untouched sector is at its long-run values
+    later = adjustment_weight(Quarter(2024, 1), changes, half_life)
+    assert later[0] == pytest.approx(first[0] / 2, rel=0.02)
+    paths = ElasticityPaths(
+        short_run={
+            "sigma": np.array([[1.5], [1.5]]),
+            "eps": np.ones((2, 1)),
+            "eta": np.array([[0.2], [0.2]]),
+        },
+        long_run={
+            "sigma": np.array([[4.0], [4.0]]),
+            "eps": np.ones((2, 1)),
+            "eta": np.array([[1.0], [1.0]]),
+        },
+        half_life=half_life,
+    )
+    mixed = blend(paths, np.array([0.5, 0.0]))
+    np.testing.assert_allclose(mixed.sigma[:, 0], [2.75, 4.0])
+
+
+def run(policies: list[PolicySpec], first: Quarter, last: Quarter):  # type: ignore[no-untyped-def]
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    targets = [
+        target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
+        for p in policies
+    ]
+    return dataset, solve_path(dataset, policies, targets, first, last)
+
+
+def test_lifting_a_ban_restores_the_baseline_exactly() -> None:
+    policy = spec(start=dt.date(2023, 7, 1), end=dt.date(2024, 1, 1), coverage=1.0)
+    dataset, path = run([policy], Quarter(2023, 2), Quarter(2024, 3))
+    s, i, j = 0, dataset.region_index("JPN"), dataset.region_index("CHN")
+    flows = [p.equilibrium.demand[s, i, j] for p in path.scenario]
+    assert flows[0] == pytest.approx(dataset.flows[s, i, j], rel=1e-12)  # before
+    assert flows[1] == 0.0 and flows[2] == 0.0  # banned
+    for period in path.scenario[3:]:  # lifted
+        np.testing.assert_allclose(period.equilibrium.demand, dataset.flows, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(period.equilibrium.producer_price, 1.0, atol=1e-9)
+
+
+def test_diversion_builds_up_as_elasticities_reach_their_long_run_values() -> None:
+    policy = spec(start=dt.date(2023, 7, 1), coverage=1.0)
+    dataset, path = run([policy], Quarter(2023, 3), Quarter(2025, 4))
+    s, i, usa = 0, dataset.region_index("JPN"), dataset.region_index("USA")
+    to_usa = [p.equilibrium.demand[s, i, usa] for p in path.scenario]
+    assert to_usa[0] > dataset.flows[s, i, usa]  # diversion starts at once
+    assert all(b >= a for a, b in zip(to_usa, to_usa[1:], strict=False))  # and grows
+    assert to_usa[-1] > to_usa[0]
+
+
+def test_no_policy_path_is_the_baseline_without_trend_growth() -> None:
+    dataset, path = run([spec(coverage=0.5)], Quarter(2023, 1), Quarter(2023, 4))
+    for period in path.reference:
+        np.testing.assert_allclose(period.equilibrium.demand, dataset.flows, rtol=1e-12)
