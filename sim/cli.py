@@ -20,12 +20,16 @@ from sim.errors import TradesimError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Failure(click.ClickException):
-    """A :class:`TradesimError` shown as one line with its exit status."""
+class _InputFailure(click.ClickException):
+    """Bad input: one line, exit status 2."""
 
-    def __init__(self, error: TradesimError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
+    exit_code = 2
+
+
+class _RuntimeFailure(click.ClickException):
+    """A run that could not finish: one line, exit status 1."""
+
+    exit_code = 1
 
 
 def _reported(command: F) -> F:
@@ -36,7 +40,8 @@ def _reported(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except TradesimError as error:
-            raise _Failure(error) from None
+            failure = _InputFailure if error.exit_code == 2 else _RuntimeFailure
+            raise failure(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -95,7 +100,7 @@ def run(scenarios: tuple[Path, ...], out: Path, force: bool) -> None:
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
 
 
-def _print_summary(result: Any, destination: Path, headlines: list[dict[str, object]]) -> None:
+def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
     scenario = result.scenario
     unit = scenario.dataset.unit
     quarters = result.run["periods"]
@@ -110,28 +115,30 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, obj
             f"{'change':>12}{'change %':>10}"
         )
         for row in headlines:
-            pct = float(row["change_pct"])  # type: ignore[arg-type]
+            pct = float(row["change_pct"])
             pct_text = "" if pct != pct else f"{pct:+.1f}"
             click.echo(
                 f"    {row['sector']!s:<18}{row['region']!s:<6}{row['partner']!s:<6}"
-                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>12.1f}"  # type: ignore[arg-type]
+                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>12.1f}"
                 f"{float(row['change']):>+12.1f}{pct_text:>10}"
-            )  # type: ignore[arg-type]
+            )
     else:
         click.echo("  no change against the no-policy path")
     summary = result.tables["summary.csv"]
-    records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
+    records: list[dict[str, Any]] = [
+        dict(zip(summary.columns, row, strict=True)) for row in summary.rows
+    ]
     welfare = [r for r in records if r["indicator"] == "welfare"]
     shares = {r["region"]: r["value"] for r in records if r["indicator"] == "welfare_pct_gdp"}
     parts = [
-        f"{r['region']} {float(r['value']):+.1f} ({float(shares[r['region']]):+.4f}% of GDP)"  # type: ignore[arg-type]
+        f"{r['region']} {float(r['value']):+.1f} ({float(shares[r['region']]):+.4f}% of GDP)"
         for r in welfare
     ]
     click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts))
     for r in records:
         if r["indicator"] == "satellite_sales":
             click.echo(
-                f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "  # type: ignore[arg-type]
+                f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "
                 "against the no-policy path"
             )
     click.echo(f"  wrote {destination}/")

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim._yaml import Document, FieldPath, load_yaml
-from sim.errors import DatasetError, InputError
+from sim.errors import DatasetError
 
 PACKAGED = ("japan-china-2022",)
 MAX_DATASET_BYTES = 200_000_000
@@ -444,9 +444,9 @@ class _Parser:
                         self.get(spec, (*where, elasticity), run, (int, float)),
                         allow_inf=elasticity == "eta",
                     )
-                    _check_elasticity(
-                        elasticity, value, lambda msg, spot=spot: self.fail(spot, msg)
-                    )
+                    problem = check_elasticity_value(elasticity, value)
+                    if problem:
+                        raise self.fail(spot, problem)
                     store.append(value)
                     self.figures.append(
                         Figure(
@@ -655,21 +655,16 @@ class _Parser:
                 )
 
 
-def _check_elasticity(name: str, value: float, fail: Any) -> None:
+def check_elasticity_value(name: str, value: float) -> str | None:
+    """Return why ``value`` is not allowed for elasticity ``name``, or None if it is."""
     if name == "sigma" and not value > 1:
-        raise fail("sigma must be greater than 1 (a ban on a variety would otherwise be unbounded)")
+        return "sigma must be greater than 1 (a ban on a variety would otherwise be unbounded)"
     if name in ("eps", "eta") and not value > 0:
-        raise fail(f"{name} must be positive")
+        return f"{name} must be positive"
+    return None
 
 
 def _fingerprint(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def check_elasticity_value(name: str, value: float) -> str | None:
-    """Return why ``value`` is not allowed for elasticity ``name``, or None if it is."""
-    problems: list[str] = []
-    _check_elasticity(name, value, lambda msg: problems.append(msg) or InputError(msg))
-    return problems[0] if problems else None

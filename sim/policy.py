@@ -31,18 +31,28 @@ class _State:
 
 
 class PolicyLike(Protocol):
-    """Protocol of the fields instruments read (see :class:`sim.scenario.PolicySpec`)."""
+    """The fields instruments read (see :class:`sim.scenario.PolicySpec`)."""
 
-    type: str
-    start: dt.date
-    end: dt.date | None
-    phase_in: int
-    coverage: float
-    rate: float | None
-    increase: float | None
-    tax_equivalent: float
-    cost: float
-    change: float
+    @property
+    def type(self) -> str: ...  # noqa: D102
+    @property
+    def start(self) -> dt.date: ...  # noqa: D102
+    @property
+    def end(self) -> dt.date | None: ...  # noqa: D102
+    @property
+    def phase_in(self) -> int: ...  # noqa: D102
+    @property
+    def coverage(self) -> float: ...  # noqa: D102
+    @property
+    def rate(self) -> float | None: ...  # noqa: D102
+    @property
+    def increase(self) -> float | None: ...  # noqa: D102
+    @property
+    def tax_equivalent(self) -> float: ...  # noqa: D102
+    @property
+    def cost(self) -> float: ...  # noqa: D102
+    @property
+    def change(self) -> float: ...  # noqa: D102
 
 
 def intensity(policy: PolicyLike, quarter: Quarter) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import optimize
 
 from sim.errors import SolverError
-from sim.model import Baseline, Elasticities, FloatArray, Policy, excess_demand
+from sim.model import Baseline, BoolArray, Elasticities, FloatArray, Policy, excess_demand
 
 TOLERANCE = 1e-10
 TARGET = 1e-14
@@ -34,7 +34,7 @@ class SolveReport:
 
 def _masks(
     baseline: Baseline, policy: Policy, elasticities: Elasticities
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[BoolArray, BoolArray]:
     """Origins whose price is solved for, and origins left with no market at all."""
     output = baseline.output
     reachable = (policy.availability * baseline.flows).sum(axis=2) > 0
@@ -45,7 +45,7 @@ def _masks(
 
 def _residual(
     x: FloatArray,
-    active: FloatArray,
+    active: BoolArray,
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
@@ -134,7 +134,7 @@ def _line_search(
     norm: FloatArray,
     residual: FloatArray,
     jacobian: FloatArray,
-    active: FloatArray,
+    active: BoolArray,
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
@@ -162,7 +162,7 @@ def _line_search(
 def _scipy_sector(
     s: int,
     x: FloatArray,
-    active: FloatArray,
+    active: BoolArray,
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,

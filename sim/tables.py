@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ SUMMARY_COLUMNS = (
 ALL = "all"
 QUARTERS_PER_YEAR = 4.0
 
-Row = tuple[object, ...]
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
                             float(base_volume[s, i, j]),
                         )
                     )
-    return Table(FLOW_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+    return Table(FLOW_COLUMNS, sorted(rows, key=lambda r: r[:4]))
 
 
 def prices_table(dataset: Dataset, path: PathSolution) -> Table:
@@ -139,7 +140,7 @@ def prices_table(dataset: Dataset, path: PathSolution) -> Table:
                         float(base_output[s, r]),
                     )
                 )
-    return Table(PRICE_COLUMNS, sorted(rows, key=lambda r: r[:3]))  # type: ignore[arg-type,return-value]
+    return Table(PRICE_COLUMNS, sorted(rows, key=lambda r: r[:3]))
 
 
 def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
@@ -168,7 +169,7 @@ def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
                 rows.append(
                     (str(quarter), region, sector, *values, 100.0 * values[-1] / quarterly_gdp[r])
                 )
-    return Table(WELFARE_COLUMNS, sorted(rows, key=lambda r: r[:3]))  # type: ignore[arg-type,return-value]
+    return Table(WELFARE_COLUMNS, sorted(rows, key=lambda r: r[:3]))
 
 
 def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
@@ -205,7 +206,7 @@ def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
                             )
                         )
     rows.extend(_satellite_rows(dataset, path, unit))
-    return Table(INDICATOR_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+    return Table(INDICATOR_COLUMNS, sorted(rows, key=lambda r: r[:4]))
 
 
 def _satellite_rows(dataset: Dataset, path: PathSolution, unit: str) -> list[Row]:
@@ -296,7 +297,7 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     for satellite in dataset.satellites:
         label = f"{satellite.region}.{satellite.name}"
         sales = [row for row in indicators.rows if row[1] == label and row[3] == "sales"]
-        v, b = sum(float(row[5]) for row in sales), sum(float(row[6]) for row in sales)  # type: ignore[arg-type]
+        v, b = sum(float(row[5]) for row in sales), sum(float(row[6]) for row in sales)
         rows.append(("satellite_sales", satellite.sector, label, "", unit, v, b, *_change(v, b)))
         prices = [row for row in indicators.rows if row[1] == label and row[3] == "producer_price"]
         last = max(prices, key=lambda row: str(row[0]))
@@ -310,10 +311,10 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
                 *last[5:],
             )
         )
-    return Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))  # type: ignore[arg-type,return-value]
+    return Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))
 
 
-def headline_rows(summary: Table, count: int = 8) -> list[dict[str, object]]:
+def headline_rows(summary: Table, count: int = 8) -> list[dict[str, Any]]:
     """The summary's largest export changes, for printing.
 
     Parameters
@@ -324,7 +325,7 @@ def headline_rows(summary: Table, count: int = 8) -> list[dict[str, object]]:
         How many flows to keep, by absolute change.
     """
     records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
-    flows = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-9]  # type: ignore[arg-type]
+    flows = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-9]
     flows.sort(
         key=lambda r: (
             -abs(float(r["change"])),
@@ -332,5 +333,5 @@ def headline_rows(summary: Table, count: int = 8) -> list[dict[str, object]]:
             str(r["region"]),
             str(r["partner"]),
         )
-    )  # type: ignore[arg-type]
+    )
     return flows[:count]

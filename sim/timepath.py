@@ -181,10 +181,10 @@ def solve_path(
             (pairs, scenario, elasticities),
             ((), reference, long_run),
         ):
-            policy = policy_state(baseline, pairs_here, quarter, growth)
+            state = policy_state(baseline, pairs_here, quarter, growth)
             x, report = solve_period(
                 baseline,
-                policy,
+                state,
                 elast,
                 initial=guess if store is scenario else None,
                 sector_names=dataset.sectors,
@@ -193,6 +193,6 @@ def solve_path(
             if store is scenario:
                 guess = x
             store.append(
-                PeriodSolution(quarter, policy, elast, evaluate(x, baseline, policy, elast), report)
+                PeriodSolution(quarter, state, elast, evaluate(x, baseline, state, elast), report)
             )
     return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
