@@ -174,7 +174,10 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_importing_the_cli_loads_no_heavy_modules() -> None:
-    code = "import sys, sim.cli; print(sorted(m for m in ('numpy', 'scipy', 'yaml') if m in sys.modules))"
+    code = (
+        "import sys, sim.cli; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'yaml') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -1,0 +1,108 @@
+"""The packaged dataset: provenance, the article's figures, and refusal of bad datasets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.dataset import _normalise, article_text, dataset_path, load_dataset
+from sim.errors import DatasetError
+
+
+@pytest.fixture(scope="module")
+def dataset():  # type: ignore[no-untyped-def]
+    return load_dataset("japan-china-2022")
+
+
+def test_regions_and_sectors(dataset) -> None:  # type: ignore[no-untyped-def]
+    assert {"JPN", "CHN", "HKG", "USA"} <= set(dataset.regions)
+    assert len(dataset.regions) >= 6
+    assert dataset.sectors == ("seafood", "chip_tools", "critical_minerals", "other_goods")
+    assert dataset.flows.shape == (4, len(dataset.regions), len(dataset.regions))
+    assert (dataset.flows >= 0).all()
+    assert (dataset.gdp > 0).all()
+    assert dataset.unit.startswith("JPY bn")
+
+
+def test_china_and_hong_kong_take_42_percent_of_japan_seafood_exports(dataset) -> None:  # type: ignore[no-untyped-def]
+    share = dataset.exports("seafood", "JPN", ("CHN", "HKG")) / dataset.exports("seafood", "JPN")
+    assert share == pytest.approx(0.42, abs=0.005)
+    assert dataset.exports("seafood", "JPN") == pytest.approx(387.3, abs=0.5)
+
+
+def test_every_figure_has_a_known_source(dataset) -> None:  # type: ignore[no-untyped-def]
+    regions, sectors = len(dataset.regions), len(dataset.sectors)
+    flows = [f for f in dataset.figures if f.item.startswith("flow.")]
+    assert len(flows) == sectors * regions * regions
+    for figure in dataset.figures:
+        assert figure.source in dataset.sources
+    for source in dataset.sources.values():
+        assert source.citation.strip()
+        if source.kind == "statistic":
+            assert source.citation.startswith(("http://", "https://"))
+
+
+def test_the_article_figures_are_in_the_data_with_their_sentences(dataset) -> None:  # type: ignore[no-untyped-def]
+    article = _normalise(article_text())
+    quoted = {key: s.citation for key, s in dataset.sources.items() if s.kind == "article"}
+    for sentence in quoted.values():
+        assert _normalise(sentence) in article
+
+    def sentence_of(fact: str) -> str:
+        figure = next(f for f in dataset.figures if f.item == f"fact.{fact}")
+        return dataset.sources[figure.source].citation
+
+    assert dataset.facts["controlled_chipmaking_tools"] == 23
+    assert "23 chipmaking tools" in sentence_of("controlled_chipmaking_tools")
+    assert dataset.facts["china_hk_share_of_japan_seafood_exports"] == 42
+    assert "42%" in sentence_of("china_hk_share_of_japan_seafood_exports")
+    gdp_fact = next(name for name in dataset.facts if "gdp" in name and dataset.facts[name] == -2.1)
+    assert "2.1%" in sentence_of(gdp_fact)
+    all_quotes = " ".join(quoted.values())
+    for phrase in ("late August", "gallium and germanium", "Hokkaido"):
+        assert phrase in all_quotes
+    minerals = dataset.sectors.index("critical_minerals")
+    assert minerals >= 0
+    (hokkaido,) = [s for s in dataset.satellites if s.name == "hokkaido"]
+    assert hokkaido.region == "JPN" and hokkaido.sector == "seafood"
+    assert 0 < hokkaido.output_share < hokkaido.export_shares["CHN"] < 1
+
+
+def edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = dataset_path("japan-china-2022").read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "edited.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def flow_line(name: str = "[seafood, JPN, CHN,") -> str:
+    text = dataset_path("japan-china-2022").read_text(encoding="utf-8")
+    return next(line for line in text.splitlines() if name in line)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda line: (line, line.replace("87.1", "-87.1")), "flows must be zero or positive"),
+        (lambda line: (line, ""), "flows missing, e.g. [seafood, JPN, CHN]"),
+        (lambda line: (line, line + "\n" + line), "is listed twice"),
+        (lambda line: (line, re.sub(r", [\w-]+\]", ", no-such-source]", line)), "unknown source 'no-such-source'"),
+        (lambda line: (line, line.replace("87.1", "30")), "fails: expected 0.42 +- 0.005"),
+    ],
+)
+def test_bad_datasets_are_refused_with_file_and_line(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = edited(tmp_path, *change(flow_line()))
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:")
+    assert message in text
+
+
+def test_misquoted_article_sentence_is_refused(tmp_path: Path) -> None:
+    path = edited(tmp_path, "with exports amounting to 42%", "with exports amounting to 52%")
+    with pytest.raises(DatasetError, match="sentence not found word for word in the bundled article"):
+        load_dataset(path)

@@ -1,0 +1,118 @@
+"""The shipped scenarios: each runs, clears its markets, and tells the story it should."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from sim.run import RunResult, run_scenario
+from sim.scenario import load_scenario
+from sim.tables import FLOW_COLUMNS
+from tests.conftest import SCENARIOS
+
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+REQUIRED = {
+    "baseline",
+    "seafood-ban-lifted",
+    "export-controls-tightened",
+    "detente",
+    "escalation",
+    "history-2023-ban",
+    "history-no-ban",
+}
+
+
+@cache
+def result(name: str) -> RunResult:
+    return run_scenario(SCENARIOS / f"{name}.yaml")
+
+
+def flows(name: str, exporter: str, importer: str, sector: str = "seafood") -> dict[str, tuple[float, float]]:
+    table = result(name).tables["flows.csv"]
+    return {
+        row[0]: (row[4], row[5])
+        for row in table.rows
+        if row[1] == sector and row[2] == exporter and row[3] == importer
+    }
+
+
+def test_the_required_scenarios_are_shipped_with_descriptions() -> None:
+    assert REQUIRED <= set(SHIPPED)
+    for name in SHIPPED:
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        assert scenario.name == name
+        assert len(scenario.description) > 80
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_solves_and_clears_its_markets(name: str) -> None:
+    run = result(name)
+    assert run.tables["flows.csv"].columns == FLOW_COLUMNS
+    for period in (*run.path.scenario, *run.path.reference):
+        eq = period.equilibrium
+        sold = eq.demand.sum(axis=2)
+        supplied = np.where(np.isfinite(period.elasticities.eta), eq.supply, sold)
+        np.testing.assert_allclose(sold, supplied, rtol=1e-9, atol=1e-9)
+        assert period.report.residual <= 1e-10
+
+
+def test_baseline_japan_seafood_to_china_is_near_zero_after_the_ban() -> None:
+    path = flows("baseline", "JPN", "CHN")
+    for period, (value, base) in path.items():
+        if period >= "2023Q4":
+            assert value < 0.15 * base, period
+        elif period <= "2023Q2":
+            assert value == pytest.approx(base, rel=1e-9)
+    q3_value, q3_base = path["2023Q3"]
+    assert 0.15 * q3_base < q3_value < q3_base  # 38 of 92 days under the ban
+
+
+def test_china_and_hong_kong_are_42_percent_of_japan_seafood_exports_in_the_baseline_values() -> None:
+    table = result("baseline").tables["flows.csv"]
+    for period in ("2023Q1", "2026Q4"):
+        exports = {
+            row[3]: row[5]
+            for row in table.rows
+            if row[0] == period and row[1] == "seafood" and row[2] == "JPN" and row[3] != "JPN"
+        }
+        share = (exports["CHN"] + exports["HKG"]) / sum(exports.values())
+        assert share == pytest.approx(0.42, abs=0.005)
+
+
+def test_lifting_the_ban_restores_japan_seafood_exports_to_china() -> None:
+    lifted = flows("seafood-ban-lifted", "JPN", "CHN")
+    banned = flows("baseline", "JPN", "CHN")
+    for period, (value, base) in lifted.items():
+        if period >= "2024Q3":
+            assert value == pytest.approx(base, rel=0.05), period
+            assert value > 5 * banned[period][0]
+        else:
+            assert value == pytest.approx(banned[period][0], rel=1e-12)
+
+
+def test_the_ban_diverts_japan_seafood_to_other_markets() -> None:
+    to_usa = flows("baseline", "JPN", "USA")
+    assert all(value > base for period, (value, base) in to_usa.items() if period >= "2023Q4")
+    gains = [to_usa[p][0] - to_usa[p][1] for p in sorted(to_usa) if p >= "2023Q4"]
+    assert gains[-1] > gains[0]  # diversion builds up as elasticities reach their long-run values
+
+
+def test_history_pair_differs_only_in_seafood() -> None:
+    ban = result("history-2023-ban").tables["flows.csv"].rows
+    no_ban = result("history-no-ban").tables["flows.csv"].rows
+    assert [r[:4] for r in ban] == [r[:4] for r in no_ban]
+    assert ban[0][0] == "2023Q1" and ban[-1][0] == "2025Q4"
+    for a, b in zip(ban, no_ban, strict=True):
+        if a[1] != "seafood":
+            assert a == b
+    seafood = [(a, b) for a, b in zip(ban, no_ban, strict=True) if a[1] == "seafood" and a[0] >= "2023Q4"]
+    assert any(a[4] != b[4] for a, b in seafood)
+
+
+def test_hokkaido_loses_more_than_japan_as_a_whole() -> None:
+    rows = result("baseline").tables["indicators.csv"].rows
+    hokkaido = next(r for r in rows if r[0] == "2024Q4" and r[1] == "JPN.hokkaido" and r[3] == "sales")
+    japan = next(r for r in rows if r[0] == "2024Q4" and r[1] == "JPN" and r[2] == "seafood" and r[3] == "output")
+    assert hokkaido[8] < japan[8] < 0  # change_pct
