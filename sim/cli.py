@@ -144,6 +144,15 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
     click.echo(f"  wrote {destination}/")
 
 
+def _readable(value: float) -> str:
+    """A figure for people: thousands separated, no exponent for ordinary magnitudes."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.6g}"
+
+
 @main.command()
 @click.argument("dataset", default="japan-china-2022")
 @click.option(
@@ -173,7 +182,7 @@ def sources(dataset: str, fmt: str) -> None:
             writer.writerow(
                 [
                     figure.item,
-                    f"{figure.value:g}",
+                    repr(figure.value) if not figure.value.is_integer() else str(int(figure.value)),
                     figure.unit,
                     figure.source,
                     source.kind,
@@ -189,7 +198,8 @@ def sources(dataset: str, fmt: str) -> None:
     click.echo(f"{'item':<{width}}  {'value':>12}  {'unit':<12}  source")
     for figure in data.figures:
         click.echo(
-            f"{figure.item:<{width}}  {figure.value:>12g}  {figure.unit[:12]:<12}  {figure.source}"
+            f"{figure.item:<{width}}  {_readable(figure.value):>12}  "
+            f"{figure.unit[:12]:<12}  {figure.source}"
         )
     click.echo("")
     click.echo("sources:")

@@ -42,6 +42,11 @@ class Source:
     citation: str
     quote: str = ""
 
+    def __post_init__(self) -> None:
+        # folded YAML text keeps line breaks and a trailing newline; a citation is one line
+        object.__setattr__(self, "citation", " ".join(self.citation.split()))
+        object.__setattr__(self, "quote", " ".join(self.quote.split()))
+
     def describe(self) -> str:
         """One-line description: URL, quoted sentence, inputs or reason."""
         if self.kind == "article":
