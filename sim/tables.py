@@ -314,24 +314,20 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     return Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))
 
 
-def headline_rows(summary: Table, count: int = 8) -> list[dict[str, Any]]:
-    """The summary's largest export changes, for printing.
+def headline_rows(summary: Table, per_sector: int = 3) -> list[dict[str, Any]]:
+    """The summary's largest export changes in each sector, for printing.
 
     Parameters
     ----------
     summary : Table
         From :func:`summary_table`.
-    count : int
-        How many flows to keep, by absolute change.
+    per_sector : int
+        How many flows to keep per sector, by absolute change.
     """
     records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
-    flows = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-9]
-    flows.sort(
-        key=lambda r: (
-            -abs(float(r["change"])),
-            str(r["sector"]),
-            str(r["region"]),
-            str(r["partner"]),
-        )
-    )
-    return flows[:count]
+    moved = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-6]
+    moved.sort(key=lambda r: (-abs(float(r["change"])), str(r["region"]), str(r["partner"])))
+    kept: list[dict[str, Any]] = []
+    for sector in dict.fromkeys(str(r["sector"]) for r in records if r["indicator"] == "exports"):
+        kept.extend([r for r in moved if r["sector"] == sector][:per_sector])
+    return kept
