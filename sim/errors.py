@@ -78,7 +78,7 @@ class SolverError(TradesimError):
     period : str
         Quarter in which it failed, e.g. ``2023Q3``.
     residual : float
-        Largest absolute excess demand (share of baseline output) at the last iterate.
+        Largest absolute log gap between demand and supply at the last iterate.
     """
 
     exit_code = 1
@@ -89,7 +89,7 @@ class SolverError(TradesimError):
         self.residual = residual
         super().__init__(
             f"no equilibrium for sector '{sector}' in {period}: "
-            f"largest excess demand {residual:.3g} of output after the solver stopped"
+            f"demand and supply still differ by {residual:.3g} (log) where the solver stopped"
         )
 
 

@@ -226,7 +226,10 @@ def excess_demand(
     policy: Policy,
     elasticities: Elasticities,
 ) -> tuple[FloatArray, FloatArray]:
-    r"""Excess demand relative to baseline output, and its Jacobian in log prices.
+    r"""Log excess demand of every producer, and its Jacobian in log prices.
+
+    The residual is scale-free, so the same tolerance serves producers whose price has
+    moved a little and producers whose price has moved by orders of magnitude.
 
     Parameters
     ----------
@@ -237,20 +240,25 @@ def excess_demand(
     Returns
     -------
     residual : ndarray, shape (sector, origin)
-        :math:`F_i = \sum_j m'_{ij}/Y_i - S_i \hat p_i^{\eta_i}` (0 where ``Y_i = 0``).
+        :math:`F_i = \ln \sum_j m'_{ij} - \ln (Y_i S_i \hat p_i^{\eta_i})` (0 where ``Y_i = 0``).
     jacobian : ndarray, shape (sector, origin, origin)
-        :math:`\partial F_i / \partial x_k`.
+        :math:`\partial F_i / \partial x_k = \sum_j s_{ij} (\sigma_j - \varepsilon_j) \pi_{kj}
+        - \delta_{ik} (\sum_j s_{ij} \sigma_j + \eta_i)`, with :math:`s_{ij}` the share of
+        ``j`` in ``i``'s sales and :math:`\pi_{kj}` the share of ``k`` in ``j``'s spending.
     """
     eq = evaluate(log_price, baseline, policy, elasticities)
     output = baseline.output
-    safe_output = np.where(output > 0, output, 1.0)
-    sold = eq.demand / safe_output[:, :, None]
-    residual = sold.sum(axis=2) - eq.supply / safe_output
-    residual = np.where(output > 0, residual, 0.0)
+    sold = eq.demand.sum(axis=2)
+    producing = (output > 0) & (eq.supply > 0)
+    tiny = np.finfo(np.float64).tiny
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = np.log(np.maximum(sold, tiny)) - np.log(np.where(producing, eq.supply, 1.0))
+    residual = np.where(producing, residual, 0.0)
+    sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
     sigma = elasticities.sigma
     eps = elasticities.eps
-    cross = np.einsum("sij,sj,skj->sik", sold, sigma - eps, eq.spending_shares)
+    cross = np.einsum("sij,sj,skj->sik", sales_shares, sigma - eps, eq.spending_shares)
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta, 0.0)
-    own = (sold * sigma[:, None, :]).sum(axis=2) + eta * eq.supply / safe_output
+    own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
     jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
     return residual, jacobian

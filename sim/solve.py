@@ -4,7 +4,7 @@ Newton's method in log producer prices with the analytic Jacobian of
 :func:`sim.model.excess_demand`, batched over sectors (the Jacobian is block-diagonal by
 sector) with a backtracking line search. A sector that Newton cannot settle is handed to
 ``scipy.optimize.root`` (Powell's hybrid method) with the same Jacobian. Convergence is
-judged by the largest excess demand, never by a solver's message.
+judged by the largest gap between log demand and log supply, never by a solver's message.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def solve_period(
     sector_names, period : optional
         Used to name the failing market in a :class:`SolverError`.
     tolerance : float
-        Largest allowed excess demand as a share of baseline output.
+        Largest allowed gap between log demand and log supply of any producer.
 
     Returns
     -------
@@ -139,7 +139,7 @@ def _line_search(
     policy: Policy,
     elasticities: Elasticities,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Halve the Newton step per sector until the largest excess demand falls."""
+    """Halve the Newton step per sector until the largest residual falls."""
     length = np.ones(x.shape[0])
     pending = np.any(step != 0, axis=1)
     for _ in range(40):
