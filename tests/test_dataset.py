@@ -89,7 +89,10 @@ def flow_line(name: str = "[seafood, JPN, CHN,") -> str:
         (lambda line: (line, line.replace("87.1", "-87.1")), "flows must be zero or positive"),
         (lambda line: (line, ""), "flows missing, e.g. [seafood, JPN, CHN]"),
         (lambda line: (line, line + "\n" + line), "is listed twice"),
-        (lambda line: (line, re.sub(r", [\w-]+\]", ", no-such-source]", line)), "unknown source 'no-such-source'"),
+        (
+            lambda line: (line, re.sub(r", [\w-]+\]", ", no-such-source]", line)),
+            "unknown source 'no-such-source'",
+        ),
         (lambda line: (line, line.replace("87.1", "30")), "fails: expected 0.42 +- 0.005"),
     ],
 )
@@ -104,5 +107,7 @@ def test_bad_datasets_are_refused_with_file_and_line(tmp_path: Path, change, mes
 
 def test_misquoted_article_sentence_is_refused(tmp_path: Path) -> None:
     path = edited(tmp_path, "with exports amounting to 42%", "with exports amounting to 52%")
-    with pytest.raises(DatasetError, match="sentence not found word for word in the bundled article"):
+    with pytest.raises(
+        DatasetError, match="sentence not found word for word in the bundled article"
+    ):
         load_dataset(path)

@@ -29,7 +29,9 @@ def result(name: str) -> RunResult:
     return run_scenario(SCENARIOS / f"{name}.yaml")
 
 
-def flows(name: str, exporter: str, importer: str, sector: str = "seafood") -> dict[str, tuple[float, float]]:
+def flows(
+    name: str, exporter: str, importer: str, sector: str = "seafood"
+) -> dict[str, tuple[float, float]]:
     table = result(name).tables["flows.csv"]
     return {
         row[0]: (row[4], row[5])
@@ -69,7 +71,9 @@ def test_baseline_japan_seafood_to_china_is_near_zero_after_the_ban() -> None:
     assert 0.15 * q3_base < q3_value < q3_base  # 38 of 92 days under the ban
 
 
-def test_china_and_hong_kong_are_42_percent_of_japan_seafood_exports_in_the_baseline_values() -> None:
+def test_china_and_hong_kong_are_42_percent_of_japan_seafood_exports_in_the_baseline_values() -> (
+    None
+):
     table = result("baseline").tables["flows.csv"]
     for period in ("2023Q1", "2026Q4"):
         exports = {
@@ -107,12 +111,20 @@ def test_history_pair_differs_only_in_seafood() -> None:
     for a, b in zip(ban, no_ban, strict=True):
         if a[1] != "seafood":
             assert a == b
-    seafood = [(a, b) for a, b in zip(ban, no_ban, strict=True) if a[1] == "seafood" and a[0] >= "2023Q4"]
+    seafood = [
+        (a, b) for a, b in zip(ban, no_ban, strict=True) if a[1] == "seafood" and a[0] >= "2023Q4"
+    ]
     assert any(a[4] != b[4] for a, b in seafood)
 
 
 def test_hokkaido_loses_more_than_japan_as_a_whole() -> None:
     rows = result("baseline").tables["indicators.csv"].rows
-    hokkaido = next(r for r in rows if r[0] == "2024Q4" and r[1] == "JPN.hokkaido" and r[3] == "sales")
-    japan = next(r for r in rows if r[0] == "2024Q4" and r[1] == "JPN" and r[2] == "seafood" and r[3] == "output")
+    hokkaido = next(
+        r for r in rows if r[0] == "2024Q4" and r[1] == "JPN.hokkaido" and r[3] == "sales"
+    )
+    japan = next(
+        r
+        for r in rows
+        if r[0] == "2024Q4" and r[1] == "JPN" and r[2] == "seafood" and r[3] == "output"
+    )
     assert hokkaido[8] < japan[8] < 0  # change_pct
