@@ -1,8 +1,9 @@
-"""Policy instruments -> per-quarter arrays of wedges, availability and shifters.
+"""Policy instruments -> arrays of wedges, availability and shifters.
 
 Each instrument is one function with the same signature, registered in
-:data:`INSTRUMENTS`. A policy's intensity in a quarter is the share of the quarter's days
-it is in force times its phase-in ramp; trade instruments never apply to home-market sales.
+:data:`INSTRUMENTS`. A quarter is split into spans at the days policies start or end; in
+each span a policy is either in force or not, scaled by its phase-in ramp. Trade
+instruments never apply to home-market sales.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Protocol
 import numpy as np
 
 from sim.model import Baseline, BoolArray, FloatArray, Policy
-from sim.quarters import Quarter, covered_share
+from sim.quarters import Quarter
+
+Span = tuple[dt.date, dt.date]
 
 
 @dataclass
@@ -55,13 +58,15 @@ class PolicyLike(Protocol):
     def change(self) -> float: ...  # noqa: D102
 
 
-def intensity(policy: PolicyLike, quarter: Quarter) -> float:
-    """Share of ``policy`` in force in ``quarter``: days covered times the phase-in ramp.
+def intensity(policy: PolicyLike, quarter: Quarter, span: Span | None = None) -> float:
+    """Share of ``policy`` in force over a span of ``quarter``, times its phase-in ramp.
 
     Parameters
     ----------
     policy : PolicySpec
     quarter : Quarter
+    span : (date, date), optional
+        First day and exclusive end of a part of the quarter; the whole quarter by default.
 
     Returns
     -------
@@ -69,11 +74,37 @@ def intensity(policy: PolicyLike, quarter: Quarter) -> float:
         In [0, 1]. With ``phase_in = n`` the ramp is ``k / n`` in the ``k``-th quarter
         (counting the start quarter as the first), then 1.
     """
-    share = covered_share(quarter, policy.start, policy.end)
+    first, end = span if span is not None else (quarter.first_day, quarter.end_day)
+    days = (end - first).days
+    lo, hi = max(policy.start, first), end if policy.end is None else min(policy.end, end)
+    share = max((hi - lo).days, 0) / days
     if share == 0.0 or policy.phase_in <= 0:
         return share
     step = quarter - Quarter.containing(policy.start) + 1
     return share * min(1.0, step / policy.phase_in)
+
+
+def spans(quarter: Quarter, policies: Sequence[PolicyLike]) -> list[tuple[Span, float]]:
+    """Split a quarter at the days policies start or end.
+
+    Parameters
+    ----------
+    quarter : Quarter
+    policies : sequence of PolicySpec
+
+    Returns
+    -------
+    list of ((first day, exclusive end), weight)
+        Consecutive parts of the quarter, each with its share of the quarter's days; one
+        part when no policy starts or ends inside the quarter.
+    """
+    cuts = {quarter.first_day, quarter.end_day}
+    for policy in policies:
+        for day in (policy.start, policy.end):
+            if day is not None and quarter.first_day < day < quarter.end_day:
+                cuts.add(day)
+    days = sorted(cuts)
+    return [((a, b), (b - a).days / quarter.days) for a, b in zip(days, days[1:], strict=False)]
 
 
 def _ban(state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float) -> None:
@@ -166,8 +197,9 @@ def policy_state(
     policies: Sequence[tuple[PolicyLike, Target]],
     quarter: Quarter,
     demand_growth: FloatArray | None = None,
+    span: Span | None = None,
 ) -> Policy:
-    """Assemble the policy state of one quarter.
+    """Assemble the policy state of a quarter, or of one span of it.
 
     Parameters
     ----------
@@ -177,6 +209,8 @@ def policy_state(
     quarter : Quarter
     demand_growth : ndarray, shape (sector, region), optional
         Trend multiplier of demand in this quarter.
+    span : (date, date), optional
+        Part of the quarter (see :func:`spans`); the whole quarter by default.
 
     Returns
     -------
@@ -189,7 +223,7 @@ def policy_state(
     if demand_growth is not None:
         state.demand *= demand_growth
     for policy, where in policies:
-        phi = intensity(policy, quarter)
+        phi = intensity(policy, quarter, span)
         if phi > 0.0:
             INSTRUMENTS[policy.type](state, where.cells, where.rows, policy, phi)
     return Policy(

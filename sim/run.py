@@ -81,9 +81,10 @@ def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
         {
             "period": str(period.quarter),
             "path": label,
-            "iterations": period.report.iterations,
-            "max_residual": period.report.residual,
-            "fallback_sectors": [dataset.sectors[s] for s in period.report.fallback_sectors],
+            "parts": len(period.segments),
+            "iterations": period.iterations,
+            "max_residual": period.residual,
+            "fallback_sectors": [dataset.sectors[s] for s in period.fallback_sectors],
         }
         for label, periods in (("scenario", path.scenario), ("no_policy", path.reference))
         for period in periods

@@ -88,7 +88,7 @@ def _change(value: float, base: float) -> tuple[float, float]:
 
 def _values(period: PeriodSolution) -> FloatArray:
     """Annual bilateral values at producer prices."""
-    return period.equilibrium.producer_price[:, :, None] * period.equilibrium.demand
+    return period.value
 
 
 def flows_table(dataset: Dataset, path: PathSolution) -> Table:
@@ -97,8 +97,8 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
     for scn, ref in zip(path.scenario, path.reference, strict=True):
         value = _values(scn) / QUARTERS_PER_YEAR
         base = _values(ref) / QUARTERS_PER_YEAR
-        volume = scn.equilibrium.demand / QUARTERS_PER_YEAR
-        base_volume = ref.equilibrium.demand / QUARTERS_PER_YEAR
+        volume = scn.volume / QUARTERS_PER_YEAR
+        base_volume = ref.volume / QUARTERS_PER_YEAR
         for s, sector in enumerate(dataset.sectors):
             for i, exporter in enumerate(dataset.regions):
                 for j, importer in enumerate(dataset.regions):
@@ -132,10 +132,10 @@ def prices_table(dataset: Dataset, path: PathSolution) -> Table:
                         str(scn.quarter),
                         sector,
                         region,
-                        float(scn.equilibrium.producer_price[s, r]),
-                        float(ref.equilibrium.producer_price[s, r]),
-                        float(scn.equilibrium.price_index[s, r]),
-                        float(ref.equilibrium.price_index[s, r]),
+                        float(scn.producer_price[s, r]),
+                        float(ref.producer_price[s, r]),
+                        float(scn.price_index[s, r]),
+                        float(ref.price_index[s, r]),
                         float(output[s, r]),
                         float(base_output[s, r]),
                     )
@@ -147,11 +147,19 @@ def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
     """Welfare parts, scenario minus no-policy path, per quarter: shape (period, sector, region)."""
     out: dict[str, list[FloatArray]] = {}
     for scn, ref in zip(path.scenario, path.reference, strict=True):
-        a = welfare(path.baseline, scn.policy, scn.elasticities, scn.equilibrium)
-        b = welfare(path.baseline, ref.policy, ref.elasticities, ref.equilibrium)
+        a, b = _period_welfare(path, scn), _period_welfare(path, ref)
         for key in a:
             out.setdefault(key, []).append((a[key] - b[key]) / QUARTERS_PER_YEAR)
     return {key: np.array(values) for key, values in out.items()}
+
+
+def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, FloatArray]:
+    """Day-weighted welfare of a quarter's parts (annual rates)."""
+    parts = [
+        (seg.weight, welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium))
+        for seg in period.segments
+    ]
+    return {key: sum(w * p[key] for w, p in parts) for key in parts[0][1]}  # type: ignore[misc]
 
 
 def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
@@ -262,8 +270,8 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     last_scn, last_ref = path.scenario[-1], path.reference[-1]
     for s, sector in enumerate(dataset.sectors):
         for r, region in enumerate(dataset.regions):
-            v = float(last_scn.equilibrium.producer_price[s, r])
-            b = float(last_ref.equilibrium.producer_price[s, r])
+            v = float(last_scn.producer_price[s, r])
+            b = float(last_ref.producer_price[s, r])
             rows.append(
                 (
                     "producer_price_last_quarter",

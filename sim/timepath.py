@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.dataset import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
-from sim.policy import PolicyLike, Target, change_dates, policy_state
+from sim.policy import PolicyLike, Target, change_dates, policy_state, spans
 from sim.quarters import Quarter, midpoint, quarter_range
 from sim.solve import SolveReport, solve_period
 
@@ -30,14 +30,73 @@ DAYS_PER_QUARTER = 365.25 / 4
 
 
 @dataclass(frozen=True)
-class PeriodSolution:
-    """One quarter of one path."""
+class Segment:
+    """The equilibrium of one part of a quarter, with its share of the quarter's days."""
 
-    quarter: Quarter
+    weight: float
     policy: Policy
-    elasticities: Elasticities
     equilibrium: Equilibrium
     report: SolveReport
+
+
+@dataclass(frozen=True)
+class PeriodSolution:
+    """One quarter of one path: the day-weighted equilibria of its parts.
+
+    A quarter in which a policy starts or ends is solved once for each part with a
+    different set of policies in force; its flows, prices and welfare are the averages of
+    those equilibria weighted by days (a ban from 24 August leaves 2023Q3 with 54 days of
+    normal trade and 38 of none).
+    """
+
+    quarter: Quarter
+    elasticities: Elasticities
+    segments: tuple[Segment, ...]
+
+    def _mean(self, values: list[FloatArray]) -> FloatArray:
+        return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
+
+    @property
+    def value(self) -> FloatArray:
+        """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
+        return self._mean(
+            [s.equilibrium.producer_price[:, :, None] * s.equilibrium.demand for s in self.segments]
+        )
+
+    @property
+    def volume(self) -> FloatArray:
+        """Bilateral quantities (annual rate, baseline prices), shape (sector, origin, dest)."""
+        return self._mean([s.equilibrium.demand for s in self.segments])
+
+    @property
+    def supply(self) -> FloatArray:
+        """Quantities supplied (annual rate), shape (sector, origin)."""
+        return self._mean([s.equilibrium.supply for s in self.segments])
+
+    @property
+    def producer_price(self) -> FloatArray:
+        """Day-weighted producer price index, shape (sector, origin)."""
+        return self._mean([s.equilibrium.producer_price for s in self.segments])
+
+    @property
+    def price_index(self) -> FloatArray:
+        """Day-weighted consumer price index, shape (sector, destination)."""
+        return self._mean([s.equilibrium.price_index for s in self.segments])
+
+    @property
+    def iterations(self) -> int:
+        """Newton iterations, summed over the parts."""
+        return sum(s.report.iterations for s in self.segments)
+
+    @property
+    def residual(self) -> float:
+        """Largest residual over the parts."""
+        return max(s.report.residual for s in self.segments)
+
+    @property
+    def fallback_sectors(self) -> tuple[int, ...]:
+        """Sectors handed to the fallback solver in any part."""
+        return tuple(sorted({k for s in self.segments for k in s.report.fallback_sectors}))
 
 
 @dataclass(frozen=True)
@@ -173,26 +232,44 @@ def solve_path(
     scenario: list[PeriodSolution] = []
     reference: list[PeriodSolution] = []
     guess: FloatArray | None = None
+    long_run = blend(paths, np.zeros(len(dataset.sectors)))
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(dataset, demand_growth or {}, step)
         elasticities = blend(paths, adjustment_weight(quarter, changes, paths.half_life))
-        long_run = blend(paths, np.zeros(len(dataset.sectors)))
-        for pairs_here, store, elast in (
-            (pairs, scenario, elasticities),
-            ((), reference, long_run),
-        ):
-            state = policy_state(baseline, pairs_here, quarter, growth)
-            x, report = solve_period(
-                baseline,
-                state,
-                elast,
-                initial=guess if store is scenario else None,
-                sector_names=dataset.sectors,
-                period=str(quarter),
+        segments = []
+        for span, weight in spans(quarter, policies):
+            state = policy_state(baseline, pairs, quarter, growth, span)
+            x, report = _solve(baseline, state, elasticities, guess, dataset, quarter)
+            guess = x
+            segments.append(
+                Segment(weight, state, evaluate(x, baseline, state, elasticities), report)
             )
-            if store is scenario:
-                guess = x
-            store.append(
-                PeriodSolution(quarter, state, elast, evaluate(x, baseline, state, elast), report)
+        scenario.append(PeriodSolution(quarter, elasticities, tuple(segments)))
+        state = policy_state(baseline, (), quarter, growth)
+        x, report = _solve(baseline, state, long_run, None, dataset, quarter)
+        reference.append(
+            PeriodSolution(
+                quarter,
+                long_run,
+                (Segment(1.0, state, evaluate(x, baseline, state, long_run), report),),
             )
+        )
     return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
+
+
+def _solve(
+    baseline: Baseline,
+    state: Policy,
+    elasticities: Elasticities,
+    guess: FloatArray | None,
+    dataset: Dataset,
+    quarter: Quarter,
+) -> tuple[FloatArray, SolveReport]:
+    return solve_period(
+        baseline,
+        state,
+        elasticities,
+        initial=guess,
+        sector_names=dataset.sectors,
+        period=str(quarter),
+    )

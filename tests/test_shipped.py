@@ -53,11 +53,13 @@ def test_every_shipped_scenario_solves_and_clears_its_markets(name: str) -> None
     run = result(name)
     assert run.tables["flows.csv"].columns == FLOW_COLUMNS
     for period in (*run.path.scenario, *run.path.reference):
-        eq = period.equilibrium
-        sold = eq.demand.sum(axis=2)
-        supplied = np.where(np.isfinite(period.elasticities.eta), eq.supply, sold)
-        np.testing.assert_allclose(sold, supplied, rtol=1e-9, atol=1e-9)
-        assert period.report.residual <= 1e-10
+        assert sum(segment.weight for segment in period.segments) == pytest.approx(1.0, abs=1e-15)
+        for segment in period.segments:
+            eq = segment.equilibrium
+            sold = eq.demand.sum(axis=2)
+            supplied = np.where(np.isfinite(period.elasticities.eta), eq.supply, sold)
+            np.testing.assert_allclose(sold, supplied, rtol=1e-9, atol=1e-9)
+            assert segment.report.residual <= 1e-10
 
 
 def test_baseline_japan_seafood_to_china_is_near_zero_after_the_ban() -> None:
