@@ -1,0 +1,77 @@
+"""The documentation says what the program does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.tables import (
+    FLOW_COLUMNS,
+    INDICATOR_COLUMNS,
+    PRICE_COLUMNS,
+    SUMMARY_COLUMNS,
+    WELFARE_COLUMNS,
+)
+from tests.conftest import ROOT, SCENARIOS
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def console_block(command: str) -> list[str]:
+    """The lines a README console block shows after ``$ command``."""
+    start = README.index(f"$ {command}\n") + len(f"$ {command}\n")
+    return README[start : README.index("```", start)].rstrip("\n").splitlines()
+
+
+def test_readme_starts_with_the_two_setup_commands() -> None:
+    commands = re.findall(r"^    (python3 -m venv .*)$", README, flags=re.M)
+    assert len(commands) >= 2
+    assert commands[0].endswith("tradesim run scenarios/seafood-ban-lifted.yaml")
+    assert commands[1].endswith("python -m pytest")
+    assert "pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_transcript_is_the_real_output(tmp_path: Path) -> None:
+    shown = console_block("tradesim run scenarios/seafood-ban-lifted.yaml")
+    result = CliRunner().invoke(
+        main,
+        ["run", str(SCENARIOS / "seafood-ban-lifted.yaml"), "--out", str(tmp_path / "results")],
+    )
+    assert result.exit_code == 0
+    actual = result.output.rstrip("\n").splitlines()
+    assert shown[:-1] == actual[:-1]
+    assert shown[-1] == "  wrote results/seafood-ban-lifted/"
+    flows = (tmp_path / "results" / "seafood-ban-lifted" / "flows.csv").read_text().splitlines()
+    expression = "^period|^(2023Q[234]|2024Q[23]|2026Q4),seafood,JPN,CHN"
+    pattern = re.compile(expression)
+    grep = f"grep -E '{expression}' results/seafood-ban-lifted/flows.csv"
+    assert console_block(grep) == [line for line in flows if pattern.search(line)]
+
+
+def test_every_result_column_is_documented() -> None:
+    text = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
+    for columns in (
+        FLOW_COLUMNS,
+        PRICE_COLUMNS,
+        WELFARE_COLUMNS,
+        INDICATOR_COLUMNS,
+        SUMMARY_COLUMNS,
+    ):
+        for column in columns:
+            assert f"`{column}`" in text, column
+
+
+def test_every_command_is_documented_with_help() -> None:
+    for name, command in main.commands.items():
+        assert f"tradesim {name}" in README
+        assert command.help and "Example:" in command.help
+
+
+def test_every_shipped_scenario_is_listed_in_the_docs() -> None:
+    scenarios_doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    for path in SCENARIOS.glob("*.yaml"):
+        assert f"`{path.stem}`" in scenarios_doc
+        assert f"`{path.stem}`" in README or path.stem.startswith("history-")
