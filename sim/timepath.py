@@ -9,7 +9,7 @@ per-sector half-life counted from the latest policy change in the sector:
 where ``a`` is the age in quarters of the change at the middle of the quarter (0 in the
 quarter of the change) and ``h`` the half-life. A sector no policy ever touches keeps its
 long-run values. Every quarter is solved twice: with the scenario's policies and with none
-(the no-policy path, which carries the same trend demand growth).
+(the no-policy path, which carries the same trend demand growth and elasticities).
 """
 
 from __future__ import annotations
@@ -232,7 +232,6 @@ def solve_path(
     scenario: list[PeriodSolution] = []
     reference: list[PeriodSolution] = []
     guess: FloatArray | None = None
-    long_run = blend(paths, np.zeros(len(dataset.sectors)))
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(dataset, demand_growth or {}, step)
         elasticities = blend(paths, adjustment_weight(quarter, changes, paths.half_life))
@@ -245,14 +244,12 @@ def solve_path(
                 Segment(weight, state, evaluate(x, baseline, state, elasticities), report)
             )
         scenario.append(PeriodSolution(quarter, elasticities, tuple(segments)))
+        # The no-policy path uses the same elasticities, so the gap is the policies' alone.
         state = policy_state(baseline, (), quarter, growth)
-        x, report = _solve(baseline, state, long_run, None, dataset, quarter)
+        x, report = _solve(baseline, state, elasticities, None, dataset, quarter)
+        equilibrium = evaluate(x, baseline, state, elasticities)
         reference.append(
-            PeriodSolution(
-                quarter,
-                long_run,
-                (Segment(1.0, state, evaluate(x, baseline, state, long_run), report),),
-            )
+            PeriodSolution(quarter, elasticities, (Segment(1.0, state, equilibrium, report),))
         )
     return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
 

@@ -122,3 +122,19 @@ def test_no_policy_path_is_the_baseline_without_trend_growth() -> None:
     dataset, path = run([spec(coverage=0.5)], Quarter(2023, 1), Quarter(2023, 4))
     for period in path.reference:
         np.testing.assert_allclose(period.volume, dataset.flows, rtol=1e-12)
+
+
+def test_with_trend_growth_and_no_policy_the_scenario_is_its_no_policy_path() -> None:
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    inert = spec(coverage=0.0)
+    targets = [target("ban", ("seafood",), ("JPN",), ("CHN",), dataset.sectors, dataset.regions)]
+    path = solve_path(
+        dataset, [inert], targets, Quarter(2023, 1), Quarter(2024, 4), demand_growth={"CHN": 0.05}
+    )
+    for scn, ref in zip(path.scenario, path.reference, strict=True):
+        np.testing.assert_allclose(scn.value, ref.value, rtol=1e-12)
+    assert path.scenario[-1].volume[0, 1, 1] > dataset.flows[0, 1, 1]  # China's demand grew
+    from sim.tables import welfare_arrays
+
+    for values in welfare_arrays(path).values():
+        np.testing.assert_allclose(values, 0.0, atol=1e-9)
