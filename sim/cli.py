@@ -7,6 +7,7 @@ stays fast; numpy, scipy and YAML are imported inside the commands.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -146,7 +147,7 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
 
 def _readable(value: float) -> str:
     """A figure for people: thousands separated, no exponent for ordinary magnitudes."""
-    if value == int(value) and abs(value) < 1e15:
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     if abs(value) >= 1000:
         return f"{value:,.1f}"
@@ -182,7 +183,9 @@ def sources(dataset: str, fmt: str) -> None:
             writer.writerow(
                 [
                     figure.item,
-                    repr(figure.value) if not figure.value.is_integer() else str(int(figure.value)),
+                    str(int(figure.value))
+                    if math.isfinite(figure.value) and figure.value.is_integer()
+                    else repr(figure.value),
                     figure.unit,
                     figure.source,
                     source.kind,
