@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -139,7 +139,6 @@ class Dataset:
     figures: tuple[Figure, ...]
     origin: str = ""
     fingerprint: str = ""
-    _index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def region_index(self, code: str) -> int:
         """Position of a region code."""
