@@ -145,6 +145,62 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
     click.echo(f"  wrote {destination}/")
 
 
+@main.command()
+@click.option(
+    "--scenarios",
+    "scenario_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("scenarios"),
+    show_default=True,
+    help="Folder holding the history scenarios.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the fit as a PNG (needs the plot extra).",
+)
+@_reported
+def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
+    """Compare the 2023 seafood-ban history with what was observed.
+
+    Solves history-2023-ban and history-no-ban and prints, for each observed figure of
+    2023, the model's figure, the error in percentage points and whether it is within
+    the stated tolerance.
+
+    \b
+    Example:
+        tradesim backcast
+        tradesim backcast --plot docs/backcast.png
+    """
+    from sim.backcast import backcast as solve_backcast
+    from sim.backcast import fit_table, plot_backcast
+    from sim.results import table_csv
+
+    fits, treated, untreated = solve_backcast(scenario_dir)
+    if fmt == "csv":
+        click.echo(table_csv(fit_table(fits)), nl=False)
+    else:
+        click.echo(
+            f"{'observation':<24}{'period':<25}{'observed %':>11}{'model %':>9}"
+            f"{'error pt':>10}{'tol. pt':>9}  reproduced"
+        )
+        for fit in fits:
+            obs = fit.observation
+            tolerance = "sign" if obs.tolerance is None else f"{obs.tolerance:.0f}"
+            click.echo(
+                f"{obs.id:<24}{obs.first.isoformat() + '..' + obs.last.isoformat():<25}"
+                f"{obs.observed:>+11.1f}{fit.model:>+9.1f}{fit.error:>+10.1f}{tolerance:>9}  "
+                f"{'yes' if fit.reproduced else 'no'}"
+            )
+    if plot is not None:
+        plot_backcast(fits, treated, untreated, plot)
+        click.echo(f"wrote {plot}", err=fmt == "csv")
+
+
 def _readable(value: float) -> str:
     """A figure for people: thousands separated, no exponent for ordinary magnitudes."""
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:

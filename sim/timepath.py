@@ -31,12 +31,16 @@ DAYS_PER_QUARTER = 365.25 / 4
 
 @dataclass(frozen=True)
 class Segment:
-    """The equilibrium of one part of a quarter, with its share of the quarter's days."""
+    """The equilibrium of one part of a quarter, with its share of the quarter's days.
+
+    ``days`` is the part's first day and the day after its last.
+    """
 
     weight: float
     policy: Policy
     equilibrium: Equilibrium
     report: SolveReport
+    days: tuple[dt.date, dt.date]
 
 
 @dataclass(frozen=True)
@@ -241,15 +245,18 @@ def solve_path(
             x, report = _solve(baseline, state, elasticities, guess, dataset, quarter)
             guess = x
             segments.append(
-                Segment(weight, state, evaluate(x, baseline, state, elasticities), report)
+                Segment(weight, state, evaluate(x, baseline, state, elasticities), report, span)
             )
         scenario.append(PeriodSolution(quarter, elasticities, tuple(segments)))
+        whole = (quarter.first_day, quarter.end_day)
         # The no-policy path uses the same elasticities, so the gap is the policies' alone.
         state = policy_state(baseline, (), quarter, growth)
         x, report = _solve(baseline, state, elasticities, None, dataset, quarter)
         equilibrium = evaluate(x, baseline, state, elasticities)
         reference.append(
-            PeriodSolution(quarter, elasticities, (Segment(1.0, state, equilibrium, report),))
+            PeriodSolution(
+                quarter, elasticities, (Segment(1.0, state, equilibrium, report, whole),)
+            )
         )
     return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
 

@@ -112,7 +112,9 @@ def test_history_pair_differs_only_in_seafood() -> None:
     assert ban[0][0] == "2023Q1" and ban[-1][0] == "2025Q4"
     for a, b in zip(ban, no_ban, strict=True):
         if a[1] != "seafood":
-            assert a == b
+            # the ban's extra day splits only reorder the sums of identical parts
+            assert a[:4] == b[:4]
+            np.testing.assert_allclose(a[4:], b[4:], rtol=1e-12, atol=1e-12)
     seafood = [
         (a, b) for a, b in zip(ban, no_ban, strict=True) if a[1] == "seafood" and a[0] >= "2023Q4"
     ]
