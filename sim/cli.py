@@ -265,3 +265,176 @@ def sources(dataset: str, fmt: str) -> None:
     for key in sorted(data.sources):
         source = data.sources[key]
         click.echo(f"  {key:<{source_width}}  {source.describe()}")
+
+
+def _result_folders(folders: tuple[Path, ...]) -> list[Any]:
+    from sim.compare import load_results
+
+    return [load_results(folder) for folder in folders]
+
+
+def _cell(value: Any, width: int, signed: bool = False) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return f"{'':>{width}}"
+        return f"{value:>+{width}.1f}" if signed else f"{value:>{width}.1f}"
+    return f"{value!s:<{width}}"
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full comparison (every key of every result file) as CSV.",
+)
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the differences from the first folder as a PNG (needs the plot extra).",
+)
+@click.option(
+    "--indicator",
+    "indicators",
+    multiple=True,
+    help="Headline indicators of summary.csv to show [default: exports, welfare, satellite_sales].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@_reported
+def compare(
+    folders: tuple[Path, ...],
+    out: Path | None,
+    plot: Path | None,
+    indicators: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Set result folders side by side; the first is the reference.
+
+    Shows the horizon totals of the headline indicators for each scenario and their
+    differences from the first folder.
+
+    \b
+    Example:
+        tradesim compare results/baseline results/seafood-ban-lifted
+        tradesim compare results/baseline results/detente --out comparison.csv
+    """
+    import json
+
+    from sim.compare import HEADLINE_INDICATORS, headline
+    from sim.compare import compare as compare_folders
+    from sim.results import format_value, table_csv
+
+    if len(folders) < 2:
+        raise click.UsageError("give at least two result folders")
+    loaded = _result_folders(folders)
+    table = headline(loaded, indicators or HEADLINE_INDICATORS)
+    names = [f.name for f in loaded]
+    if fmt == "csv":
+        click.echo(table_csv(table), nl=False)
+    elif fmt == "json":
+        records = [
+            {c: format_value(v) for c, v in zip(table.columns, row, strict=True)}
+            for row in table.rows
+        ]
+        click.echo(json.dumps(records, indent=2))
+    else:
+        unit = loaded[0].run.get("dataset", {}).get("unit", "")
+        click.echo(f"horizon totals ({unit}); differences against {names[0]}")
+        width = max(12, *(len(n) + 6 for n in names))
+        header = f"{'indicator':<16}{'sector':<18}{'region':<22}{'partner':<8}"
+        header += "".join(f"{n:>{width}}" for n in names)
+        header += "".join(f"{'chg ' + n:>{width}}{'chg %':>8}" for n in names[1:])
+        click.echo(header)
+        first = table.columns.index(names[0])
+        for row in table.rows:
+            record = dict(zip(table.columns, row, strict=True))
+            line = (
+                f"{record['indicator']:<16}{record['sector']:<18}{record['region']:<22}"
+                f"{record['partner']:<8}"
+            )
+            line += "".join(_cell(v, width) for v in row[first : first + len(names)])
+            diffs = row[first + len(names) :]
+            for i in range(0, len(diffs), 2):
+                line += _cell(diffs[i], width, signed=True) + _cell(diffs[i + 1], 8, signed=True)
+            click.echo(line)
+    if out is not None:
+        from sim.results import write_text_atomic
+
+        write_text_atomic(out, table_csv(compare_folders(loaded)))
+        click.echo(f"wrote {out}", err=fmt != "table")
+    if plot is not None:
+        from sim.plot import differences_figure, save
+
+        flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=4).rows]
+        save(differences_figure(loaded, flows), plot)
+        click.echo(f"wrote {plot}", err=fmt != "table")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PNG file to write.",
+)
+@_reported
+def plot(folders: tuple[Path, ...], out: Path) -> None:
+    """Draw the time paths of one or more result folders as a PNG.
+
+    Panels: Japan's seafood exports by destination, Japan's producer prices by sector,
+    and welfare by region; one line style per scenario. Needs the plot extra.
+
+    \b
+    Example:
+        tradesim plot results/baseline results/seafood-ban-lifted --out paths.png
+    """
+    from sim.plot import paths_figure, save
+
+    save(paths_figure(_result_folders(folders)), out)
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["iamc"]),
+    default="iamc",
+    show_default=True,
+    help="The export format.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@_reported
+def export(folder: Path, fmt: str, out: Path | None) -> None:
+    """Export a result folder in the IAMC format (pyam, the IAMC scenario explorer).
+
+    \b
+    Example:
+        tradesim export results/baseline --out baseline-iamc.csv
+    """
+    from sim.compare import load_results
+    from sim.iamc import iamc_table
+    from sim.results import table_csv, write_text_atomic
+
+    text = table_csv(iamc_table(load_results(folder)))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out, text)
+        click.echo(f"wrote {out}", err=True)

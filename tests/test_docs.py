@@ -29,25 +29,25 @@ def console_block(command: str) -> list[str]:
 def test_readme_starts_with_the_two_setup_commands() -> None:
     commands = re.findall(r"^    (python3 -m venv .*)$", README, flags=re.M)
     assert len(commands) >= 2
-    assert commands[0].endswith("tradesim run scenarios/seafood-ban-lifted.yaml")
+    assert commands[0].endswith("tradesim run scenarios/seafood-ban-lifted.yaml --out my-results")
     assert commands[1].endswith("python -m pytest")
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_readme_transcript_is_the_real_output(tmp_path: Path) -> None:
-    shown = console_block("tradesim run scenarios/seafood-ban-lifted.yaml")
+    shown = console_block("tradesim run scenarios/seafood-ban-lifted.yaml --out my-results")
     result = CliRunner().invoke(
         main,
-        ["run", str(SCENARIOS / "seafood-ban-lifted.yaml"), "--out", str(tmp_path / "results")],
+        ["run", str(SCENARIOS / "seafood-ban-lifted.yaml"), "--out", str(tmp_path / "my-results")],
     )
     assert result.exit_code == 0
     actual = result.output.rstrip("\n").splitlines()
     assert shown[:-1] == actual[:-1]
-    assert shown[-1] == "  wrote results/seafood-ban-lifted/"
-    flows = (tmp_path / "results" / "seafood-ban-lifted" / "flows.csv").read_text().splitlines()
+    assert shown[-1] == "  wrote my-results/seafood-ban-lifted/"
+    flows = (tmp_path / "my-results" / "seafood-ban-lifted" / "flows.csv").read_text().splitlines()
     expression = "^period|^(2023Q[234]|2024Q[23]|2026Q4),seafood,JPN,CHN"
     pattern = re.compile(expression)
-    grep = f"grep -E '{expression}' results/seafood-ban-lifted/flows.csv"
+    grep = f"grep -E '{expression}' my-results/seafood-ban-lifted/flows.csv"
     assert console_block(grep) == [line for line in flows if pattern.search(line)]
 
 

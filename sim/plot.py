@@ -1,0 +1,170 @@
+"""Charts of result folders: time paths per scenario and differences from a reference.
+
+Needs matplotlib (the ``plot`` extra); it is imported only when a chart is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.compare import ResultFolder, check_compatible
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+STYLES = ("-", "--", ":", "-.")
+PARTNERS = {"CHN": "tab:red", "HKG": "tab:orange", "USA": "tab:blue", "ASE": "tab:green"}
+REGIONS = {"JPN": "tab:blue", "CHN": "tab:red", "USA": "tab:green", "HKG": "tab:orange"}
+SECTOR_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        from sim.errors import InputError
+
+        raise InputError("charts need matplotlib: pip install 'tradesim[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _series(
+    folder: ResultFolder, file: str, column: str, **match: str
+) -> tuple[list[str], list[float]]:
+    rows = [r for r in folder.tables[file] if all(r[k] == v for k, v in match.items())]
+    return [r["period"] for r in rows], [float(r[column]) for r in rows]
+
+
+def _unit(folder: ResultFolder) -> str:
+    return str(folder.run.get("dataset", {}).get("unit", ""))
+
+
+def _ticks(ax: Any, periods: list[str]) -> None:
+    step = max(1, len(periods) // 8)
+    ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=45, ha="right")
+
+
+def _all_periods(folders: list[ResultFolder]) -> list[str]:
+    return sorted({p for f in folders for p in f.run.get("periods", [])})
+
+
+def paths_figure(folders: list[ResultFolder]) -> Figure:
+    """Time paths of the headline indicators, one line style per scenario.
+
+    Panels: Japan's seafood exports by destination; Japan's producer prices by sector;
+    welfare of each region, all sectors.
+    """
+    plt = _pyplot()
+    check_compatible(folders)
+    periods = _all_periods(folders)
+    at = {p: i for i, p in enumerate(periods)}
+    unit = _unit(folders[0])
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+    sectors = sorted({r["sector"] for r in folders[0].tables["prices.csv"]})
+    for n, folder in enumerate(folders):
+        style = STYLES[n % len(STYLES)]
+        for partner, colour in PARTNERS.items():
+            x, y = _series(
+                folder, "flows.csv", "value", sector="seafood", exporter="JPN", importer=partner
+            )
+            if x:
+                axes[0].plot(
+                    [at[p] for p in x], y, style, color=colour, label=f"to {partner}, {folder.name}"
+                )
+        for sector, colour in zip(sectors, SECTOR_COLOURS, strict=False):
+            x, y = _series(folder, "prices.csv", "producer_price", sector=sector, region="JPN")
+            axes[1].plot(
+                [at[p] for p in x], y, style, color=colour, label=f"{sector}, {folder.name}"
+            )
+        for region, colour in REGIONS.items():
+            x, y = _series(folder, "welfare.csv", "total", region=region, sector="all")
+            if x:
+                axes[2].plot(
+                    [at[p] for p in x], y, style, color=colour, label=f"{region}, {folder.name}"
+                )
+    axes[0].set_title("Japan's seafood exports by destination")
+    axes[0].set_ylabel(f"{unit} per quarter")
+    axes[1].set_title("Japan's producer prices")
+    axes[1].set_ylabel("index, no-policy baseline = 1")
+    axes[2].set_title("Welfare against the no-policy path, all sectors")
+    axes[2].set_ylabel(f"{unit} per quarter")
+    axes[2].axhline(0, color="grey", linewidth=0.8)
+    for ax in axes:
+        _ticks(ax, periods)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(
+        "Scenarios: " + ", ".join(f"{f.name} ({STYLES[i % 4]})" for i, f in enumerate(folders))
+    )
+    fig.tight_layout()
+    return fig
+
+
+def differences_figure(
+    folders: list[ResultFolder], flows: Sequence[tuple[str, str, str]]
+) -> Figure:
+    """Differences of each scenario from the first, quarter by quarter.
+
+    Parameters
+    ----------
+    folders : list of ResultFolder
+        The first is the reference.
+    flows : list of (sector, exporter, importer)
+        The export flows to draw (e.g. the headline ones).
+    """
+    plt = _pyplot()
+    check_compatible(folders)
+    reference, others = folders[0], folders[1:]
+    periods = _all_periods(folders)
+    at = {p: i for i, p in enumerate(periods)}
+    unit = _unit(reference)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, folder in enumerate(others):
+        style = STYLES[n % len(STYLES)]
+        for k, (sector, exporter, importer) in enumerate(flows):
+            match = {"sector": sector, "exporter": exporter, "importer": importer}
+            base = dict(zip(*_series(reference, "flows.csv", "value", **match), strict=True))
+            x, y = _series(folder, "flows.csv", "value", **match)
+            points = [(at[p], v - base[p]) for p, v in zip(x, y, strict=True) if p in base]
+            axes[0].plot(
+                *zip(*points, strict=True),
+                style,
+                color=colours[k % len(colours)],
+                label=f"{sector} {exporter}->{importer}, {folder.name}",
+            )
+        for region in REGIONS:
+            match = {"region": region, "sector": "all"}
+            base = dict(zip(*_series(reference, "welfare.csv", "total", **match), strict=True))
+            x, y = _series(folder, "welfare.csv", "total", **match)
+            points = [(at[p], v - base[p]) for p, v in zip(x, y, strict=True) if p in base]
+            if points:
+                axes[1].plot(
+                    *zip(*points, strict=True),
+                    style,
+                    color=REGIONS[region],
+                    label=f"{region}, {folder.name}",
+                )
+    axes[0].set_title(f"Exports: scenario minus {reference.name}")
+    axes[0].set_ylabel(f"{unit} per quarter")
+    axes[1].set_title(f"Welfare: scenario minus {reference.name}")
+    axes[1].set_ylabel(f"{unit} per quarter")
+    for ax in axes:
+        ax.axhline(0, color="grey", linewidth=0.8)
+        _ticks(ax, periods)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, destination: Path) -> None:
+    """Write a figure as PNG and release it."""
+    plt = _pyplot()
+    fig.savefig(destination, dpi=110)
+    plt.close(fig)
