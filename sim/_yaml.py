@@ -111,7 +111,11 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
             line=1 + raw[: exc.start].count(b"\n"),
         ) from None
     if "\x00" in text:
-        raise InputError(f"{what} contains NUL bytes; is it a binary file?", path=path)
+        raise InputError(
+            f"{what} contains NUL bytes; is it a binary file?",
+            path=path,
+            line=1 + text[: text.index("\x00")].count("\n"),
+        )
     if not text.strip():
         raise InputError(f"{what} is empty", path=path, line=1)
     return text
@@ -152,8 +156,15 @@ def load_yaml(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", path=path) from None
+    if not nodes:
+        raise InputError(f"{what} is empty (comments only)", path=path, line=1)
     if len(nodes) != 1:
-        raise InputError(f"expected one YAML document, found {len(nodes)}", path=path)
+        second = nodes[1].start_mark.line + 1
+        raise InputError(
+            f"expected one YAML document, found {len(nodes)} ('---' separates them)",
+            path=path,
+            line=second,
+        )
     builder = _Builder(path)
     data = builder.build(nodes[0], ())
     return Document(data, path, builder.positions, builder.key_positions)
@@ -169,9 +180,15 @@ class _Builder:
         self.key_positions: dict[FieldPath, tuple[int, int]] = {}
         self._scalars = yaml.SafeLoader("")
 
-    def _fail(self, node: yaml.Node, message: str) -> InputError:
+    def _fail(self, node: yaml.Node, message: str, where: FieldPath = ()) -> InputError:
         mark = node.start_mark
-        return InputError(message, path=self.path, line=mark.line + 1, column=mark.column + 1)
+        return InputError(
+            message,
+            path=self.path,
+            line=mark.line + 1,
+            column=mark.column + 1,
+            field=format_field(where) or None,
+        )
 
     def build(self, node: yaml.Node, where: FieldPath) -> Any:
         self.count += 1
@@ -205,4 +222,4 @@ class _Builder:
         try:
             return self._scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            raise self._fail(node, f"invalid value {node.value!r}: {exc}") from None
+            raise self._fail(node, f"invalid value {node.value!r}: {exc}", where) from None

@@ -41,15 +41,19 @@ def _reported(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except TradesimError as error:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
             failure = _InputFailure if error.exit_code == 2 else _RuntimeFailure
-            raise failure(str(error)) from None
+            # several problems of one file: one "Error:" line each
+            raise failure(str(error).replace("\n", "\nError: ")) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tradesim")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(debug: bool) -> None:
     """Tradesim: simulate trade-policy scenarios on a quarterly path.
 
     \b
@@ -84,21 +88,144 @@ def run(scenarios: tuple[Path, ...], out: Path, force: bool) -> None:
     """
     from sim.results import check_destination, write_results
     from sim.run import run_scenario
-    from sim.scenario import load_scenario
     from sim.tables import headline_rows
 
-    resolved = [load_scenario(path) for path in scenarios]
+    resolved = _load_all(scenarios)
     names = [s.name for s in resolved]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise click.UsageError(f"two scenarios are named '{duplicates[0]}'; names must differ")
     for scenario in resolved:
         check_destination(out / scenario.name, force=force)
-    for scenario in resolved:
-        result = run_scenario(scenario)
-        destination = out / scenario.name
+    # Solve every scenario before writing any, so that a failure writes nothing.
+    results = [run_scenario(scenario) for scenario in resolved]
+    for result in results:
+        destination = out / result.scenario.name
         write_results(destination, result.tables, result.run, force=force)
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
+
+
+def _count(n: int, noun: str) -> str:
+    return (
+        f"{n} {noun}" if n == 1 else f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+    )
+
+
+def _load_all(paths: tuple[Path, ...]) -> list[Any]:
+    """Resolve every scenario, reporting the problems of all files together."""
+    from sim.errors import InputError, InputErrors
+    from sim.scenario import load_scenario
+
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path))
+        except InputErrors as error:
+            problems.extend(error.errors)
+        except InputError as error:
+            problems.append(error)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputErrors(problems)
+    return loaded
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_reported
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check scenario files without solving them.
+
+    Every problem of every file is reported, one line each, with exit status 2; valid
+    files print a one-line summary and exit status 0.
+
+    \b
+    Example:
+        tradesim validate scenarios/*.yaml
+    """
+    for scenario in _load_all(scenarios):
+        click.echo(
+            f"{scenario.path}: valid ({scenario.name}: {_count(len(scenario.policies), 'policy')}, "
+            f"{scenario.start}-{scenario.end}, dataset {scenario.dataset.name})"
+        )
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_reported
+def show(scenario: Path) -> None:
+    """Print a scenario fully resolved: after extends, overrides by id and defaults.
+
+    \b
+    Example:
+        tradesim show scenarios/seafood-ban-lifted.yaml
+    """
+    import yaml
+
+    (resolved,) = _load_all((scenario,))
+    text = yaml.safe_dump(
+        resolved.to_dict(), sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
+    )
+    files = " <- ".join(str(p) for p in reversed(resolved.files))
+    click.echo(f"# {files}")
+    click.echo(text, nl=False)
+
+
+@main.command(name="list")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("scenarios"),
+    show_default=True,
+    help="Folder of scenario files.",
+)
+@_reported
+def list_scenarios(folder: Path) -> None:
+    """List the scenarios of a folder (the shipped ones by default) with their descriptions.
+
+    \b
+    Example:
+        tradesim list
+    """
+    import textwrap
+
+    for scenario in _load_all(tuple(sorted(folder.glob("*.yaml")))):
+        click.echo(f"{scenario.name}  ({scenario.start}-{scenario.end})")
+        description = " ".join(scenario.description.split()) or "(no description)"
+        click.echo(
+            textwrap.fill(description, width=88, initial_indent="    ", subsequent_indent="    ")
+        )
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it [default: NAME.yaml].",
+)
+@_reported
+def init(name: str, out: Path | None) -> None:
+    """Write a commented starter scenario NAME.yaml that validates as it is.
+
+    \b
+    Example:
+        tradesim init my-ban && tradesim run my-ban.yaml
+    """
+    from sim.errors import InputError
+    from sim.results import write_text_atomic
+    from sim.starter import starter_scenario
+
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise InputError(f"'{name}' cannot be a scenario name; use letters, digits and dashes")
+    target = out or Path(f"{name}.yaml")
+    if target.exists():
+        raise InputError(f"'{target}' already exists; choose another name or --out")
+    write_text_atomic(target, starter_scenario(name))
+    click.echo(f"wrote {target}; check it with: tradesim validate {target}")
 
 
 def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:

@@ -95,3 +95,27 @@ class SolverError(TradesimError):
 
 class ResultsExistError(InputError):
     """A result folder already exists and ``--force`` was not given."""
+
+
+class InputErrors(InputError):
+    """Several independent problems found in one input, reported together.
+
+    Parameters
+    ----------
+    errors : list of InputError
+        The problems, in the order of the file.
+    """
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.path or "", e.line or 0, e.column or 0))
+        first = self.errors[0]
+        super().__init__(
+            first.message, path=first.path, line=first.line, column=first.column, field=first.field
+        )
+
+    def lines(self) -> list[str]:
+        """One formatted line per problem."""
+        return [error.format() for error in self.errors]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())

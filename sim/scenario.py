@@ -20,7 +20,7 @@ from typing import Any
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
-from sim.errors import InputError
+from sim.errors import InputError, InputErrors
 from sim.quarters import Quarter, parse_date, parse_quarter
 
 MAX_QUARTERS = 400
@@ -209,9 +209,7 @@ def _read_chain(path: Path) -> list[Document]:
         resolved = current.resolve()
         if resolved in seen:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
-            raise InputError(
-                f"extends forms a cycle: {cycle}", path=chain[-1].path, field="extends"
-            )
+            raise chain[-1].error(("extends",), f"the extends chain forms a cycle: {cycle}")
         if len(seen) >= MAX_EXTENDS_DEPTH:
             raise InputError(f"extends chain deeper than {MAX_EXTENDS_DEPTH}", path=current)
         seen.append(resolved)
@@ -240,7 +238,10 @@ def _read_chain(path: Path) -> list[Document]:
 def _merge(chain: list[Document]) -> dict[str, Any]:
     """Merge the chain into located values: later files override earlier ones."""
     merged: dict[str, Any] = {"policies": {}, "parameters": {}, "demand_growth": {}}
+    merged["inherited_ids"] = set()
     for doc in chain:
+        if doc is chain[-1]:
+            merged["inherited_ids"] = set(merged["policies"])
         data = doc.data
         for key in ("dataset", "start", "end"):
             if key in data:
@@ -248,24 +249,7 @@ def _merge(chain: list[Document]) -> dict[str, Any]:
         for key in ("name", "description"):
             if key in data and doc is chain[-1]:
                 merged[key] = _Located(data[key], doc, (key,))
-        policies = data.get("policies", [])
-        if policies is None:
-            policies = []
-        if not isinstance(policies, list):
-            raise doc.error(("policies",), "policies must be a list")
-        for k, raw in enumerate(policies):
-            where: FieldPath = ("policies", k)
-            if not isinstance(raw, dict):
-                raise doc.error(where, "each policy must be a mapping with id, type, sector, ...")
-            if "id" not in raw:
-                raise doc.error(
-                    where, "missing required field 'id' (a name to refer to the policy by)"
-                )
-            if not isinstance(raw["id"], str):
-                raise doc.error((*where, "id"), "id must be a string")
-            entry = merged["policies"].setdefault(raw["id"], {})
-            for key, value in raw.items():
-                entry[key] = _Located(value, doc, (*where, key))
+        _merge_policies(doc, merged["policies"])
         for section in ("parameters", "demand_growth"):
             raw_section = data.get(section, {}) or {}
             if not isinstance(raw_section, dict):
@@ -274,13 +258,40 @@ def _merge(chain: list[Document]) -> dict[str, Any]:
     return merged
 
 
+def _merge_policies(doc: Document, merged: dict[str, dict[str, _Located]]) -> None:
+    """Add one file's policies; an id already merged from a parent is changed field by field."""
+    policies = doc.data.get("policies", []) or []
+    if not isinstance(policies, list):
+        raise doc.error(("policies",), "policies must be a list")
+    ids_here: dict[str, FieldPath] = {}
+    for k, raw in enumerate(policies):
+        where: FieldPath = ("policies", k)
+        if not isinstance(raw, dict):
+            raise doc.error(where, "each policy must be a mapping with id, type, sector, ...")
+        if "id" not in raw:
+            raise doc.error(where, "missing required field 'id' (a name to refer to the policy by)")
+        if not isinstance(raw["id"], str):
+            raise doc.error((*where, "id"), "id must be a string")
+        if raw["id"] in ids_here:
+            line = doc.positions.get(ids_here[raw["id"]], ("?",))[0]
+            raise doc.error(
+                (*where, "id"),
+                f"policy id '{raw['id']}' is already used at line {line} of this file; "
+                "ids must differ (a scenario that extends this one may change it by id)",
+            )
+        ids_here[raw["id"]] = (*where, "id")
+        entry = merged.setdefault(raw["id"], {})
+        for key, value in raw.items():
+            entry[key] = _Located(value, doc, (*where, key))
+
+
 def _merge_mapping(
     target: dict[str, Any], raw: dict[str, Any], doc: Document, where: FieldPath
 ) -> None:
     for key, value in raw.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
             _merge_mapping(target[key], value, doc, (*where, key))
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and value:
             target[key] = {}
             _merge_mapping(target[key], value, doc, (*where, key))
         else:
@@ -320,32 +331,33 @@ def load_scenario(path: str | Path) -> Scenario:
             if exc.path is None:
                 raise dataset_spec.error(exc.message) from None
             raise
+    errors: list[InputError] = []
+
+    def collect(check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except InputErrors as problems:
+            errors.extend(problems.errors)
+        except InputError as problem:
+            errors.append(problem)
+        return None
+
     name = _text(merged.get("name"), default=path.stem)
     if not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise leaf.error(("name",), "name must be a non-empty file-name-safe string")
-    for key in ("start", "end"):
-        if key not in merged:
-            raise leaf.error((), f"missing required field '{key}' (a quarter such as 2023Q1)")
-    start = _quarter(merged["start"])
-    end = _quarter(merged["end"])
-    if end < start:
-        raise merged["end"].error(f"end {end} is before start {start}")
-    if end - start + 1 > MAX_QUARTERS:
-        raise merged["end"].error(
-            f"horizon of {end - start + 1} quarters; the limit is {MAX_QUARTERS}"
-        )
+        errors.append(leaf.error(("name",), "name must be a non-empty file-name-safe string"))
+    start, end = collect(_horizon, merged, leaf) or (None, None)
+    inherited = frozenset(merged["inherited_ids"])
     policies = tuple(
-        _policy(policy_id, fields, dataset) for policy_id, fields in merged["policies"].items()
+        collect(_policy, policy_id, fields, dataset, inherited, len(chain) > 1)
+        for policy_id, fields in merged["policies"].items()
     )
-    parameters = _parameters(merged["parameters"], dataset)
-    growth = {}
-    for region, located in merged["demand_growth"].items():
-        if isinstance(located, dict):
-            raise leaf.error(
-                ("demand_growth", region), "expected an annual growth rate such as 0.02"
-            )
-        _region(located, region, dataset, key=True)
-        growth[region] = _number(located, low=-0.99, high=10.0)
+    parameters = collect(_parameters, merged["parameters"], dataset)
+    growth = collect(_growth, merged["demand_growth"], leaf, dataset)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors)
+    assert start is not None and end is not None  # every failure above was collected
     return Scenario(
         name=name,
         description=_text(merged.get("description"), default=""),
@@ -358,6 +370,39 @@ def load_scenario(path: str | Path) -> Scenario:
         parameters=parameters,
         demand_growth=growth,
     )
+
+
+def _horizon(merged: dict[str, Any], leaf: Document) -> tuple[Quarter, Quarter]:
+    """First and last quarter, checked for order and length."""
+    errors: list[InputError] = []
+    for key in ("start", "end"):
+        if key not in merged:
+            errors.append(
+                leaf.error((), f"missing required field '{key}' (a quarter such as 2023Q1)")
+            )
+    if errors:
+        raise InputErrors(errors)
+    start, end = _quarter(merged["start"]), _quarter(merged["end"])
+    if end < start:
+        raise merged["end"].error(f"end {end} is before start {start}")
+    if end - start + 1 > MAX_QUARTERS:
+        raise merged["end"].error(
+            f"horizon of {end - start + 1} quarters; the limit is {MAX_QUARTERS}"
+        )
+    return start, end
+
+
+def _growth(raw: dict[str, Any], leaf: Document, dataset: Dataset) -> dict[str, float]:
+    """Annual trend growth of demand per region."""
+    growth = {}
+    for region, located in raw.items():
+        if isinstance(located, dict):
+            raise leaf.error(
+                ("demand_growth", region), "expected an annual growth rate such as 0.02"
+            )
+        _region(located, region, dataset, key=True)
+        growth[region] = _number(located, low=-0.99, high=10.0)
+    return growth
 
 
 def _text(located: _Located | None, *, default: str) -> str:
@@ -444,8 +489,22 @@ def _sectors(located: _Located, dataset: Dataset) -> tuple[str, ...]:
     return tuple(s for s in dataset.sectors if s in items)
 
 
-def _policy(policy_id: str, fields: dict[str, _Located], dataset: Dataset) -> PolicySpec:
+def _policy(
+    policy_id: str,
+    fields: dict[str, _Located],
+    dataset: Dataset,
+    inherited: frozenset[str] = frozenset(),
+    extends: bool = False,
+) -> PolicySpec:
     first = next(iter(fields.values()))
+    if "type" not in fields and extends and policy_id not in inherited:
+        close = difflib.get_close_matches(policy_id, sorted(inherited), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        known = ", ".join(sorted(inherited)) or "none"
+        raise fields["id"].error(
+            f"unknown policy id '{policy_id}': no extended scenario defines it; {hint}"
+            f"inherited ids: {known} (a new policy needs a type)"
+        )
     if "type" not in fields:
         raise first.doc.error(
             first.where[:-1],
@@ -542,7 +601,10 @@ def _parameters(raw: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
     for sector, spec in raw.items():
         prefix: FieldPath = ("parameters", sector)
         if isinstance(spec, _Located):
-            raise spec.error("expected a mapping of sigma, eps, eta, half_life_quarters, regions")
+            what = "is empty" if spec.value == {} else "is not a mapping"
+            raise spec.error(
+                f"{what}; expected overrides of sigma, eps, eta, half_life_quarters or regions"
+            )
         if sector not in dataset.sectors:
             close = difflib.get_close_matches(sector, dataset.sectors, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""

@@ -35,7 +35,9 @@ def test_a_policy_with_an_inherited_id_changes_only_the_fields_it_gives() -> Non
 def test_extends_cycles_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("extends: b.yaml\nstart: 2023Q1\nend: 2023Q4\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
-    with pytest.raises(InputError, match="extends forms a cycle: a.yaml -> b.yaml -> a.yaml"):
+    with pytest.raises(
+        InputError, match="the extends chain forms a cycle: a.yaml -> b.yaml -> a.yaml"
+    ):
         load_scenario(tmp_path / "a.yaml")
 
 

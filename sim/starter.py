@@ -1,0 +1,50 @@
+"""The commented starter scenario that ``tradesim init`` writes."""
+
+from __future__ import annotations
+
+STARTER = """\
+# A tradesim scenario. Reference: docs/scenarios.md. Check it: tradesim validate {name}.yaml
+name: {name}
+description: >
+  What the scenario assumes, in a sentence or two (shown by tradesim list and in run.json).
+
+# Packaged dataset name, or the path of a dataset file relative to this file.
+dataset: japan-china-2022
+
+# The horizon: quarters (2023Q1) or dates (2023-01-01, the quarter that contains it).
+start: 2023Q1
+end: 2026Q4
+
+# To build on another scenario instead, uncomment and give its path; policies with the
+# same id then change the inherited ones (e.g. end: 2024-07-01 lifts a ban).
+# extends: scenarios/baseline.yaml
+
+policies:
+  - id: seafood-ban                 # a name to refer to the policy by
+    type: ban                       # or tariff, export_control, trade_cost, demand_shock, ...
+    description: China suspends imports of Japanese aquatic products.
+    source: https://japantoday.com/category/national/china-imported-no-seafood-from-japan-in-sept.-over-fukushima-water
+    sector: seafood                 # one sector or a list
+    exporters: [JPN]                # a list, all, or {{all_except: [...]}}
+    importers: [CHN]
+    coverage: 0.91                  # share of the flow stopped, 0 to 1
+    start: 2023-08-24
+    # end: 2024-07-01               # leave out to keep it to the end of the horizon
+    # phase_in: 2                   # quarters to reach full strength
+
+# Optional: override elasticities of a sector (and of one region of it).
+# parameters:
+#   seafood:
+#     sigma: {{short_run: 1.5, long_run: 3.0}}
+#     half_life_quarters: 2
+#     regions:
+#       CHN: {{eps: {{long_run: 1.0}}}}
+
+# Optional: annual trend growth of demand per region.
+# demand_growth: {{CHN: 0.03}}
+"""
+
+
+def starter_scenario(name: str) -> str:
+    """The starter scenario text for ``name``."""
+    return STARTER.format(name=name)
