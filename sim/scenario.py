@@ -22,6 +22,7 @@ from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
 from sim.errors import InputError, InputErrors
 from sim.quarters import Quarter, parse_date, parse_quarter
+from sim.scenario_schema import schema_errors
 
 MAX_QUARTERS = 400
 MAX_EXTENDS_DEPTH = 20
@@ -216,9 +217,11 @@ def _read_chain(path: Path) -> list[Document]:
         doc = load_yaml(current, what="scenario")
         if not isinstance(doc.data, dict):
             raise doc.error((), "a scenario must be a mapping with name, start, end, policies, ...")
-        for key in doc.data:
-            if key not in TOP_LEVEL_KEYS:
-                raise _unknown_key(doc, (), key, TOP_LEVEL_KEYS)
+        problems = schema_errors(doc)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise InputErrors(problems)
         chain.append(doc)
         parent = doc.data.get("extends")
         if parent is None:

@@ -95,7 +95,7 @@ policies:
     importers: [CHA]
     rate: 0.1
     start: 2023-08-24
-demand_growth: {JPN: fast}
+demand_growth: {JPNN: 0.02}
 """
 
 
@@ -109,7 +109,23 @@ def test_every_error_of_a_file_is_reported_one_line_each(tmp_path: Path) -> None
         "known: seafood, chip_tools, critical_minerals, other_goods",
         f"Error: {path}:16:17: policies[1].importers[0]: unknown region 'CHA'; "
         "did you mean 'CHN'? known: JPN, CHN, HKG, USA, ASE, ROW",
-        f"Error: {path}:19:22: demand_growth.JPN: expected a number, got 'fast'",
+        f"Error: {path}:19:17: demand_growth.JPNN: unknown region 'JPNN'; did you mean 'JPN'? "
+        "known: JPN, CHN, HKG, USA, ASE, ROW",
+    ]
+    # structural mistakes are all reported too (before the checks that need the dataset)
+    path.write_text(
+        MULTI.replace("sector: fish", "sector: seafood\n    coverage: 1.5")
+        .replace("rate: 0.1", "rate: 0.1\n    phase_in: -2")
+        .replace("demand_growth: {JPNN: 0.02}", "demand_grwth: {JPN: 0.02}")
+    )
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"Error: {path}:9:15: policies[0].coverage: 1.5 is above the allowed maximum 1",
+        f"Error: {path}:19:15: policies[1].phase_in: -2 is below the allowed minimum 0",
+        f"Error: {path}:21:1: demand_grwth: unknown field 'demand_grwth'; did you mean "
+        "'demand_growth'? allowed: name, description, extends, dataset, start, end, policies, "
+        "parameters, demand_growth",
     ]
     debug = CliRunner().invoke(main, ["--debug", "validate", str(path)])
     assert debug.exit_code != 0 and debug.exception is not None  # --debug keeps the exception
@@ -255,3 +271,13 @@ def test_random_bytes_never_raise_a_traceback(blob: bytes, tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+def test_the_schema_knows_every_policy_field_and_type() -> None:
+    from sim.scenario import COMMON_POLICY_KEYS, POLICY_KEYS, TOP_LEVEL_KEYS
+    from sim.scenario_schema import POLICY_PROPERTIES, POLICY_TYPES, SCHEMA
+
+    fields = set(COMMON_POLICY_KEYS).union(*POLICY_KEYS.values())
+    assert set(POLICY_PROPERTIES) == fields
+    assert POLICY_TYPES == tuple(POLICY_KEYS)
+    assert tuple(SCHEMA["properties"]) == TOP_LEVEL_KEYS
