@@ -91,6 +91,11 @@ class Policy:
         Share of each flow's varieties allowed to trade.
     demand, supply : ndarray, shape (sector, region)
         Multiplicative shifters of demand (by destination) and supply (by origin).
+    quota : ndarray, shape (sector, origin, destination), optional
+        Ceiling on each flow's quantity as a multiple of its baseline quantity (``inf``
+        where there is none). The solver adds the wedge that makes it bind.
+    quota_rent : ndarray of int, same shape, optional
+        Who holds each quota's rent: 0 the importer, 1 the exporter, 2 nobody.
     """
 
     tariff: FloatArray
@@ -99,6 +104,8 @@ class Policy:
     availability: FloatArray
     demand: FloatArray
     supply: FloatArray
+    quota: FloatArray | None = None
+    quota_rent: NDArray[np.int8] | None = None
 
     @classmethod
     def none(cls, baseline: Baseline) -> Policy:

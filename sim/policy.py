@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.model import Baseline, BoolArray, FloatArray, Policy
 from sim.quarters import Quarter
@@ -31,6 +32,11 @@ class _State:
     availability: FloatArray
     demand: FloatArray
     supply: FloatArray
+    quota: FloatArray | None = None
+    quota_rent: NDArray[np.int8] | None = None
+
+
+QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "lost": 2}
 
 
 class PolicyLike(Protocol):
@@ -56,6 +62,10 @@ class PolicyLike(Protocol):
     def cost(self) -> float: ...  # noqa: D102
     @property
     def change(self) -> float: ...  # noqa: D102
+    @property
+    def share(self) -> float: ...  # noqa: D102
+    @property
+    def rent(self) -> str: ...  # noqa: D102
 
 
 def intensity(policy: PolicyLike, quarter: Quarter, span: Span | None = None) -> float:
@@ -148,6 +158,20 @@ def _supply_shock(
 
 Instrument = Callable[[_State, BoolArray, BoolArray, PolicyLike, float], None]
 
+
+def _quota(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    # Phase-in lowers the ceiling from the baseline quantity to its target share.
+    if state.quota is None:
+        state.quota = np.full(cells.shape, np.inf)
+        state.quota_rent = np.zeros(cells.shape, dtype=np.int8)
+    assert state.quota_rent is not None
+    ceiling = 1.0 - phi * (1.0 - policy.share)
+    state.quota[cells] = np.minimum(state.quota[cells], ceiling)
+    state.quota_rent[cells] = QUOTA_RENT_CODES[policy.rent]
+
+
 INSTRUMENTS: dict[str, Instrument] = {
     "ban": _ban,
     "export_control": _export_control,
@@ -155,6 +179,7 @@ INSTRUMENTS: dict[str, Instrument] = {
     "trade_cost": _trade_cost,
     "demand_shock": _demand_shock,
     "supply_shock": _supply_shock,
+    "quota": _quota,
 }
 
 
@@ -233,6 +258,8 @@ def policy_state(
         state.availability,
         state.demand,
         state.supply,
+        state.quota,
+        state.quota_rent,
     )
 
 
@@ -246,6 +273,8 @@ def is_inert(policy: PolicyLike) -> bool:
         return policy.cost == 0.0
     if policy.type in ("demand_shock", "supply_shock"):
         return policy.change == 0.0
+    if policy.type == "quota":
+        return False
     return policy.rate is None and not policy.increase
 
 

@@ -57,7 +57,9 @@ POLICY_KEYS: dict[str, tuple[str, ...]] = {
     "trade_cost": ("cost",),
     "demand_shock": ("change",),
     "supply_shock": ("change",),
+    "quota": ("share", "rent"),
 }
+QUOTA_RENT_HOLDERS = ("importer", "exporter", "lost")
 POLICY_TYPES = tuple(POLICY_KEYS)
 PARAMETER_KEYS = (*ELASTICITIES, "half_life_quarters", "regions")
 
@@ -89,6 +91,12 @@ class PolicySpec:
         Ad valorem trade cost added by a ``trade_cost`` policy.
     change : float
         Proportional shift of demand or supply for a shock (``-0.05``: 5% less).
+    share : float
+        A quota's ceiling on each covered flow, as a share of its baseline quantity.
+    rent : str
+        Who holds a quota's rent: ``importer`` (licences auctioned or kept by the
+        importing state, like a tariff), ``exporter`` (a voluntary export restraint, like
+        an export tax) or ``lost`` (wasted in queues and paperwork, like a trade cost).
     """
 
     id: str
@@ -105,6 +113,8 @@ class PolicySpec:
     tax_equivalent: float = 0.0
     cost: float = 0.0
     change: float = 0.0
+    share: float = 1.0
+    rent: str = "importer"
     description: str = ""
     source: str = ""
 
@@ -593,6 +603,19 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
         if "change" not in fields:
             raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
         values["change"] = _number(fields["change"], low=-0.99, high=10.0)
+    if kind == "quota":
+        if "share" not in fields:
+            raise fields["type"].error(
+                "a quota needs 'share' (its ceiling as a share of the baseline quantity)"
+            )
+        values["share"] = _number(fields["share"], low=0.0, high=100.0)
+        if "rent" in fields:
+            holder = fields["rent"].value
+            if holder not in QUOTA_RENT_HOLDERS:
+                raise fields["rent"].error(
+                    f"unknown rent holder {holder!r}; allowed: {', '.join(QUOTA_RENT_HOLDERS)}"
+                )
+            values["rent"] = holder
     if kind == "trade_cost" and "cost" not in fields:
         raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
     return values

@@ -17,7 +17,15 @@ from typing import Any
 from sim._yaml import Document, FieldPath
 from sim.errors import InputError
 
-POLICY_TYPES = ("ban", "tariff", "export_control", "trade_cost", "demand_shock", "supply_shock")
+POLICY_TYPES = (
+    "ban",
+    "tariff",
+    "export_control",
+    "trade_cost",
+    "demand_shock",
+    "supply_shock",
+    "quota",
+)
 
 _TEXT = {"type": "string"}
 _NUMBER = {"type": "number"}
@@ -72,8 +80,10 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "rate": {"type": "number", "minimum": 0},
     "increase": _NUMBER,
     "tax_equivalent": {"type": "number", "minimum": 0},
-    "cost": {"type": "number", "minimum": 0},
+    "cost": _NUMBER,
     "change": {"type": "number", "minimum": -1},
+    "share": {"type": "number", "minimum": 0},
+    "rent": {"enum": ["importer", "exporter", "lost"]},
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

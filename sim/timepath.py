@@ -24,6 +24,7 @@ from sim.dataset import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Target, change_dates, policy_state, spans
 from sim.quarters import Quarter, midpoint, quarter_range
+from sim.quota import Solver, solve_with_quotas
 from sim.solve import SolveReport, solve_period
 
 DAYS_PER_QUARTER = 365.25 / 4
@@ -242,7 +243,15 @@ def solve_path(
         segments = []
         for span, weight in spans(quarter, policies):
             state = policy_state(baseline, pairs, quarter, growth, span)
-            x, report = _solve(baseline, state, elasticities, guess, dataset, quarter)
+            x, report, state = solve_with_quotas(
+                baseline,
+                state,
+                elasticities,
+                _solver(baseline, elasticities, dataset, quarter),
+                guess,
+                sector_names=dataset.sectors,
+                period=str(quarter),
+            )
             guess = x
             segments.append(
                 Segment(weight, state, evaluate(x, baseline, state, elasticities), report, span)
@@ -259,6 +268,17 @@ def solve_path(
             )
         )
     return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
+
+
+def _solver(
+    baseline: Baseline, elasticities: Elasticities, dataset: Dataset, quarter: Quarter
+) -> Solver:
+    """The market solver of one quarter as a function of the policy state and a start."""
+
+    def solve(policy: Policy, start: FloatArray | None) -> tuple[FloatArray, SolveReport]:
+        return _solve(baseline, policy, elasticities, start, dataset, quarter)
+
+    return solve
 
 
 def _solve(
