@@ -168,6 +168,9 @@ def _quota(
         state.quota_rent = np.zeros(cells.shape, dtype=np.int8)
     assert state.quota_rent is not None
     ceiling = 1.0 - phi * (1.0 - policy.share)
+    if ceiling <= 0.0:  # a zero quota is a ban: there is no trade to earn a rent on
+        state.availability[cells] = 0.0
+        return
     state.quota[cells] = np.minimum(state.quota[cells], ceiling)
     state.quota_rent[cells] = QUOTA_RENT_CODES[policy.rent]
 

@@ -113,3 +113,18 @@ def test_a_quota_scenario_runs_and_binds_in_the_results(tmp_path: Path) -> None:
         volume, base = float(rows[quarter]["volume"]), float(rows[quarter]["baseline_volume"])
         assert volume == pytest.approx(0.5 * base, abs=2e-6)
     assert float(rows["2023Q4"]["volume"]) == float(rows["2023Q4"]["baseline_volume"])
+
+
+def test_a_zero_quota_closes_the_flow(tmp_path: Path) -> None:
+    path = tmp_path / "seafood-quota.yaml"
+    path.write_text(QUOTA_SCENARIO.replace("share: 0.5", "share: 0"))
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "out" / "seafood-quota" / "flows.csv").open() as f:
+        (row,) = [
+            r
+            for r in csv.DictReader(f)
+            if (r["period"], r["sector"], r["exporter"], r["importer"])
+            == ("2024Q2", "seafood", "JPN", "CHN")
+        ]
+    assert float(row["volume"]) == 0.0
