@@ -292,11 +292,9 @@ def plot_backcast(
 
     Needs matplotlib (the ``plot`` extra).
     """
-    import matplotlib
+    from sim.plot import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     dataset = treated.scenario.dataset
     s, jpn = dataset.sectors.index("seafood"), dataset.regions.index("JPN")
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=(1.35, 1))

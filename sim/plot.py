@@ -20,7 +20,8 @@ REGIONS = {"JPN": "tab:blue", "CHN": "tab:red", "USA": "tab:green", "HKG": "tab:
 SECTOR_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, or a one-line error if matplotlib is missing."""
     try:
         import matplotlib
     except ImportError:
@@ -59,7 +60,7 @@ def paths_figure(folders: list[ResultFolder]) -> Figure:
     Panels: Japan's seafood exports by destination; Japan's producer prices by sector;
     welfare of each region, all sectors.
     """
-    plt = _pyplot()
+    plt = pyplot()
     check_compatible(folders)
     periods = _all_periods(folders)
     at = {p: i for i, p in enumerate(periods)}
@@ -117,7 +118,7 @@ def differences_figure(
     flows : list of (sector, exporter, importer)
         The export flows to draw (e.g. the headline ones).
     """
-    plt = _pyplot()
+    plt = pyplot()
     check_compatible(folders)
     reference, others = folders[0], folders[1:]
     periods = _all_periods(folders)
@@ -165,6 +166,6 @@ def differences_figure(
 
 def save(fig: Figure, destination: Path) -> None:
     """Write a figure as PNG and release it."""
-    plt = _pyplot()
+    plt = pyplot()
     fig.savefig(destination, dpi=110)
     plt.close(fig)
