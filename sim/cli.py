@@ -514,20 +514,35 @@ def compare(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The PNG file to write.",
 )
+@click.option("--sector", default="seafood", show_default=True, help="Sector of the export panel.")
+@click.option(
+    "--region", default="JPN", show_default=True, help="Exporter of the export and price panels."
+)
+@click.option(
+    "--partner",
+    "partners",
+    multiple=True,
+    help="Destinations in the export panel [default: CHN, HKG, USA, ASE].",
+)
 @_reported
-def plot(folders: tuple[Path, ...], out: Path) -> None:
+def plot(
+    folders: tuple[Path, ...], out: Path, sector: str, region: str, partners: tuple[str, ...]
+) -> None:
     """Draw the time paths of one or more result folders as a PNG.
 
-    Panels: Japan's seafood exports by destination, Japan's producer prices by sector,
-    and welfare by region; one line style per scenario. Needs the plot extra.
+    Panels: a region's exports of a sector by destination (Japan's seafood by default),
+    its producer prices by sector, and welfare by region; one line style per scenario.
+    Needs the plot extra.
 
     \b
     Example:
         tradesim plot results/baseline results/seafood-ban-lifted --out paths.png
+        tradesim plot results/baseline --sector chip_tools --partner CHN --partner USA --out t.png
     """
     from sim.plot import paths_figure, save
 
-    save(paths_figure(_result_folders(folders)), out)
+    chosen = partners or ("CHN", "HKG", "USA", "ASE")
+    save(paths_figure(_result_folders(folders), sector, region, chosen), out)
     click.echo(f"wrote {out}")
 
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 STYLES = ("-", "--", ":", "-.")
-PARTNERS = {"CHN": "tab:red", "HKG": "tab:orange", "USA": "tab:blue", "ASE": "tab:green"}
 REGIONS = {"JPN": "tab:blue", "CHN": "tab:red", "USA": "tab:green", "HKG": "tab:orange"}
 SECTOR_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
 
@@ -54,43 +53,70 @@ def _all_periods(folders: list[ResultFolder]) -> list[str]:
     return sorted({p for f in folders for p in f.run.get("periods", [])})
 
 
-def paths_figure(folders: list[ResultFolder]) -> Figure:
+def _choose(name: str, value: str, known: set[str]) -> str:
+    if value not in known:
+        from sim.errors import InputError
+
+        raise InputError(f"unknown {name} '{value}'; the results have: {', '.join(sorted(known))}")
+    return value
+
+
+def paths_figure(
+    folders: list[ResultFolder],
+    sector: str = "seafood",
+    region: str = "JPN",
+    partners: Sequence[str] = ("CHN", "HKG", "USA", "ASE"),
+) -> Figure:
     """Time paths of the headline indicators, one line style per scenario.
 
-    Panels: Japan's seafood exports by destination; Japan's producer prices by sector;
-    welfare of each region, all sectors.
+    Panels: ``region``'s exports of ``sector`` to each of ``partners``; ``region``'s
+    producer prices by sector; welfare of every region, all sectors.
     """
     plt = pyplot()
     check_compatible(folders)
+    flows = folders[0].tables["flows.csv"]
+    _choose("sector", sector, {r["sector"] for r in flows})
+    regions = {r["exporter"] for r in flows}
+    _choose("region", region, regions)
+    for partner in partners:
+        _choose("partner", partner, regions)
     periods = _all_periods(folders)
     at = {p: i for i, p in enumerate(periods)}
     unit = _unit(folders[0])
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour_of = {code: colours[k % len(colours)] for k, code in enumerate(sorted(regions))}
     fig, axes = plt.subplots(1, 3, figsize=(16, 5))
     sectors = sorted({r["sector"] for r in folders[0].tables["prices.csv"]})
     for n, folder in enumerate(folders):
         style = STYLES[n % len(STYLES)]
-        for partner, colour in PARTNERS.items():
+        for partner in partners:
             x, y = _series(
-                folder, "flows.csv", "value", sector="seafood", exporter="JPN", importer=partner
+                folder, "flows.csv", "value", sector=sector, exporter=region, importer=partner
             )
-            if x:
-                axes[0].plot(
-                    [at[p] for p in x], y, style, color=colour, label=f"to {partner}, {folder.name}"
-                )
-        for sector, colour in zip(sectors, SECTOR_COLOURS, strict=False):
-            x, y = _series(folder, "prices.csv", "producer_price", sector=sector, region="JPN")
+            axes[0].plot(
+                [at[p] for p in x],
+                y,
+                style,
+                color=colour_of[partner],
+                label=f"to {partner}, {folder.name}",
+            )
+        for k, name in enumerate(sectors):
+            x, y = _series(folder, "prices.csv", "producer_price", sector=name, region=region)
             axes[1].plot(
-                [at[p] for p in x], y, style, color=colour, label=f"{sector}, {folder.name}"
+                [at[p] for p in x],
+                y,
+                style,
+                color=SECTOR_COLOURS[k % len(SECTOR_COLOURS)],
+                label=f"{name}, {folder.name}",
             )
-        for region, colour in REGIONS.items():
-            x, y = _series(folder, "welfare.csv", "total", region=region, sector="all")
-            if x:
-                axes[2].plot(
-                    [at[p] for p in x], y, style, color=colour, label=f"{region}, {folder.name}"
-                )
-    axes[0].set_title("Japan's seafood exports by destination")
+        for code in sorted(regions):
+            x, y = _series(folder, "welfare.csv", "total", region=code, sector="all")
+            axes[2].plot(
+                [at[p] for p in x], y, style, color=colour_of[code], label=f"{code}, {folder.name}"
+            )
+    axes[0].set_title(f"{region}'s {sector} exports by destination")
     axes[0].set_ylabel(f"{unit} per quarter")
-    axes[1].set_title("Japan's producer prices")
+    axes[1].set_title(f"{region}'s producer prices")
     axes[1].set_ylabel("index, no-policy baseline = 1")
     axes[2].set_title("Welfare against the no-policy path, all sectors")
     axes[2].set_ylabel(f"{unit} per quarter")
