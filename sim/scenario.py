@@ -537,6 +537,7 @@ def _policy(
             raise _unknown_key(located.doc, located.where[:-1], key, allowed)
     needs_exporters = kind != "demand_shock"
     needs_importers = kind != "supply_shock"
+    errors: list[InputError] = []
     for key, needed in (
         ("sector", True),
         ("start", True),
@@ -544,33 +545,46 @@ def _policy(
         ("importers", needs_importers),
     ):
         if needed and key not in fields:
-            raise first.doc.error(
-                first.where[:-1], f"policy '{policy_id}': missing required field '{key}'"
+            errors.append(
+                first.doc.error(
+                    first.where[:-1], f"policy '{policy_id}': missing required field '{key}'"
+                )
             )
-    for key, needed in (("exporters", needs_exporters), ("importers", needs_importers)):
         if not needed and key in fields:
-            raise fields[key].error(f"a {kind} does not take {key}", at_key=True)
-    start = _date(fields["start"])
-    end = (
-        _date(fields["end"])
-        if fields.get("end") is not None and fields["end"].value is not None
-        else None
+            errors.append(fields[key].error(f"a {kind} does not take {key}", at_key=True))
+    if errors:
+        raise InputErrors(errors)
+
+    def checked(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except InputError as problem:
+            errors.append(problem)
+            return None
+
+    start = checked(_date, fields["start"])
+    end = None
+    if fields.get("end") is not None and fields["end"].value is not None:
+        end = checked(_date, fields["end"])
+    if start is not None and end is not None and end <= start:
+        errors.append(fields["end"].error(f"end {end} is not after start {start}"))
+    phase_in = checked(_phase_in, fields["phase_in"]) if "phase_in" in fields else 0
+    values = checked(_policy_values, kind, fields)
+    sectors = checked(_sectors, fields["sector"], dataset)
+    exporters = (
+        checked(_regions, fields["exporters"], dataset) if needs_exporters else dataset.regions
     )
-    if end is not None and end <= start:
-        raise fields["end"].error(f"end {end} is not after start {start}")
-    phase_in = 0
-    if "phase_in" in fields:
-        value = fields["phase_in"].value
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise fields["phase_in"].error("phase_in is a whole number of quarters (0 or more)")
-        phase_in = value
-    values = _policy_values(kind, fields)
+    importers = (
+        checked(_regions, fields["importers"], dataset) if needs_importers else dataset.regions
+    )
+    if errors:
+        raise InputErrors(errors) if len(errors) > 1 else errors[0]
     return PolicySpec(
         id=policy_id,
         type=kind,
-        sectors=_sectors(fields["sector"], dataset),
-        exporters=_regions(fields["exporters"], dataset) if needs_exporters else dataset.regions,
-        importers=_regions(fields["importers"], dataset) if needs_importers else dataset.regions,
+        sectors=sectors,
+        exporters=exporters,
+        importers=importers,
         start=start,
         end=end,
         phase_in=phase_in,
@@ -578,6 +592,13 @@ def _policy(
         source=_text(fields.get("source"), default=""),
         **values,
     )
+
+
+def _phase_in(located: _Located) -> int:
+    value = located.value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise located.error("phase_in is a whole number of quarters (0 or more)")
+    return value
 
 
 def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:

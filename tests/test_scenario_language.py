@@ -281,3 +281,21 @@ def test_the_schema_knows_every_policy_field_and_type() -> None:
     assert set(POLICY_PROPERTIES) == fields
     assert POLICY_TYPES == tuple(POLICY_KEYS)
     assert tuple(SCHEMA["properties"]) == TOP_LEVEL_KEYS
+
+
+def test_every_error_within_one_policy_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "one-policy.yaml"
+    path.write_text(
+        "name: one-policy\nstart: 2023Q1\nend: 2024Q4\npolicies:\n  - id: a\n    type: ban\n"
+        "    sector: fish\n    exporters: [JPM]\n    importers: [CHN]\n"
+        "    start: 2024-01-01\n    end: 2023-01-01\n"
+    )
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"Error: {path}:7:13: policies[0].sector: unknown sector 'fish'; "
+        "known: seafood, chip_tools, critical_minerals, other_goods",
+        f"Error: {path}:8:17: policies[0].exporters[0]: unknown region 'JPM'; "
+        "did you mean 'JPN'? known: JPN, CHN, HKG, USA, ASE, ROW",
+        f"Error: {path}:11:10: policies[0].end: end 2023-01-01 is not after start 2024-01-01",
+    ]
