@@ -34,6 +34,7 @@ class _State:
     supply: FloatArray
     quota: FloatArray | None = None
     quota_rent: NDArray[np.int8] | None = None
+    base_flows: FloatArray | None = None
 
 
 QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "lost": 2}
@@ -64,6 +65,8 @@ class PolicyLike(Protocol):
     def change(self) -> float: ...  # noqa: D102
     @property
     def share(self) -> float: ...  # noqa: D102
+    @property
+    def volume(self) -> float | None: ...  # noqa: D102
     @property
     def rent(self) -> str: ...  # noqa: D102
 
@@ -167,11 +170,18 @@ def _quota(
         state.quota = np.full(cells.shape, np.inf)
         state.quota_rent = np.zeros(cells.shape, dtype=np.int8)
     assert state.quota_rent is not None
-    ceiling = 1.0 - phi * (1.0 - policy.share)
-    if ceiling <= 0.0:  # a zero quota is a ban: there is no trade to earn a rent on
-        state.availability[cells] = 0.0
-        return
-    state.quota[cells] = np.minimum(state.quota[cells], ceiling)
+    if policy.volume is None:
+        share: FloatArray | float = policy.share
+    else:
+        assert state.base_flows is not None
+        base = state.base_flows[cells]
+        share = np.divide(policy.volume, base, out=np.full(base.shape, np.inf), where=base > 0)
+    ceiling = 1.0 - phi * (1.0 - np.asarray(share, dtype=float))
+    closed = np.zeros(cells.shape, dtype=bool)
+    closed[cells] = ceiling <= 0.0  # a zero quota is a ban: no trade to earn a rent on
+    state.availability[closed] = 0.0
+    state.quota[cells] = np.minimum(state.quota[cells], np.maximum(ceiling, 0.0))
+    state.quota[closed] = np.inf
     state.quota_rent[cells] = QUOTA_RENT_CODES[policy.rent]
 
 
@@ -246,7 +256,13 @@ def policy_state(
     """
     none = Policy.none(baseline)
     state = _State(
-        none.tariff, none.export_tax, none.trade_cost, none.availability, none.demand, none.supply
+        none.tariff,
+        none.export_tax,
+        none.trade_cost,
+        none.availability,
+        none.demand,
+        none.supply,
+        base_flows=baseline.flows,
     )
     if demand_growth is not None:
         state.demand *= demand_growth

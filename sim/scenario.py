@@ -57,7 +57,7 @@ POLICY_KEYS: dict[str, tuple[str, ...]] = {
     "trade_cost": ("cost",),
     "demand_shock": ("change",),
     "supply_shock": ("change",),
-    "quota": ("share", "rent"),
+    "quota": ("share", "volume", "rent"),
 }
 QUOTA_RENT_HOLDERS = ("importer", "exporter", "lost")
 POLICY_TYPES = tuple(POLICY_KEYS)
@@ -93,6 +93,9 @@ class PolicySpec:
         Proportional shift of demand or supply for a shock (``-0.05``: 5% less).
     share : float
         A quota's ceiling on each covered flow, as a share of its baseline quantity.
+    volume : float or None
+        A quota's ceiling on each covered flow as an annual quantity (baseline-price units,
+        e.g. JPY bn at 2022 prices), instead of ``share``.
     rent : str
         Who holds a quota's rent: ``importer`` (licences auctioned or kept by the
         importing state, like a tariff), ``exporter`` (a voluntary export restraint, like
@@ -114,6 +117,7 @@ class PolicySpec:
     cost: float = 0.0
     change: float = 0.0
     share: float = 1.0
+    volume: float | None = None
     rent: str = "importer"
     description: str = ""
     source: str = ""
@@ -625,11 +629,16 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
             raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
         values["change"] = _number(fields["change"], low=-0.99, high=10.0)
     if kind == "quota":
-        if "share" not in fields:
-            raise fields["type"].error(
-                "a quota needs 'share' (its ceiling as a share of the baseline quantity)"
+        ceilings = [k for k in ("share", "volume") if k in fields]
+        if len(ceilings) != 1:
+            where = fields[ceilings[1]] if len(ceilings) == 2 else fields["type"]
+            raise where.error(
+                "a quota needs exactly one of 'share' (ceiling as a share of the baseline "
+                "quantity) or 'volume' (ceiling as an annual quantity)"
             )
-        values["share"] = _number(fields["share"], low=0.0, high=100.0)
+        values[ceilings[0]] = _number(
+            fields[ceilings[0]], low=0.0, high=100.0 if ceilings[0] == "share" else 1e12
+        )
         if "rent" in fields:
             holder = fields["rent"].value
             if holder not in QUOTA_RENT_HOLDERS:

@@ -83,6 +83,7 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "cost": _NUMBER,
     "change": {"type": "number", "minimum": -1},
     "share": {"type": "number", "minimum": 0},
+    "volume": {"type": "number", "minimum": 0},
     "rent": {"enum": ["importer", "exporter", "lost"]},
 }
 SCHEMA: dict[str, Any] = {

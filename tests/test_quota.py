@@ -128,3 +128,24 @@ def test_a_zero_quota_closes_the_flow(tmp_path: Path) -> None:
             == ("2024Q2", "seafood", "JPN", "CHN")
         ]
     assert float(row["volume"]) == 0.0
+
+
+def test_a_quota_as_an_annual_volume_caps_each_flow_at_that_quantity(tmp_path: Path) -> None:
+    path = tmp_path / "seafood-quota.yaml"
+    # Japan's 2022 seafood exports to China were 87.1 (JPY bn): a cap of 40 a year binds
+    path.write_text(QUOTA_SCENARIO.replace("share: 0.5", "volume: 40"))
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "out" / "seafood-quota" / "flows.csv").open() as f:
+        (row,) = [
+            r
+            for r in csv.DictReader(f)
+            if (r["period"], r["sector"], r["exporter"], r["importer"])
+            == ("2024Q3", "seafood", "JPN", "CHN")
+        ]
+    assert float(row["volume"]) == pytest.approx(40 / 4, abs=2e-6)  # per quarter
+    both = QUOTA_SCENARIO.replace("share: 0.5", "share: 0.5\n    volume: 40")
+    path.write_text(both)
+    refused = CliRunner().invoke(main, ["validate", str(path)])
+    assert refused.exit_code == 2
+    assert "a quota needs exactly one of 'share'" in refused.output
