@@ -74,22 +74,65 @@ def main(debug: bool) -> None:
     help="Folder in which <scenario name>/ is written.",
 )
 @click.option("--force", is_flag=True, help="Replace existing result folders.")
+@click.option(
+    "--draws",
+    type=click.IntRange(min=1),
+    help="Also solve this many parameter draws from the scenario's uncertainty block and "
+    "add mean, p05, p50 and p95 of each change to summary.csv and indicators.csv.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed of the draws (printed and recorded in run.json when not given).",
+)
+@click.option(
+    "--keep-draws",
+    is_flag=True,
+    help="Also write draws.csv (every summary change in every draw) and draw_parameters.csv.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Solve the draws in this many local processes.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Solve the draws on a Dask cluster (tcp://host:8786); needs tradesim[dask].",
+)
 @_reported
-def run(scenarios: tuple[Path, ...], out: Path, force: bool) -> None:
+def run(
+    scenarios: tuple[Path, ...],
+    out: Path,
+    force: bool,
+    draws: int | None,
+    seed: int | None,
+    keep_draws: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
     """Solve one or more scenarios and write their result folders.
 
     Each scenario is written to OUT/<scenario name>/ with flows.csv, prices.csv,
     welfare.csv, indicators.csv, summary.csv and run.json. All scenarios are
-    validated before any is solved.
+    validated before any is solved. With --draws, the parameters of the scenario's
+    uncertainty block are drawn N times (the same seed gives the same numbers with any
+    executor) and the spread of every change is added to the summary and indicators.
 
     \b
     Example:
         tradesim run scenarios/baseline.yaml scenarios/seafood-ban-lifted.yaml --out results
+        tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
     """
+    from sim.errors import InputError
     from sim.results import check_destination, write_results
     from sim.run import run_scenario
     from sim.tables import headline_rows
 
+    used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
+    used += ["--keep-draws"] * keep_draws + ["--scheduler"] * (scheduler is not None)
+    if draws is None and used:
+        raise click.UsageError(f"{used[0]} needs --draws N")
     resolved = _load_all(scenarios)
     names = [s.name for s in resolved]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -97,12 +140,71 @@ def run(scenarios: tuple[Path, ...], out: Path, force: bool) -> None:
         raise click.UsageError(f"two scenarios are named '{duplicates[0]}'; names must differ")
     for scenario in resolved:
         check_destination(out / scenario.name, force=force)
+        if draws is not None and not scenario.uncertainty:
+            raise InputError(
+                "--draws needs an 'uncertainty' block giving the distributions to draw "
+                "from (see docs/uncertainty.md)",
+                path=scenario.path,
+            )
+    options = _monte_carlo_options(draws, seed, keep_draws, workers, scheduler)
     # Solve every scenario before writing any, so that a failure writes nothing.
-    results = [run_scenario(scenario) for scenario in resolved]
+    results = []
+    for scenario in resolved:
+        if options is None:
+            results.append(run_scenario(scenario))
+            continue
+        with _progress(draws or 0, scenario.name) as progress:
+            results.append(run_scenario(scenario, options.with_progress(progress)))
     for result in results:
         destination = out / result.scenario.name
         write_results(destination, result.tables, result.run, force=force)
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
+
+
+def _monte_carlo_options(
+    draws: int | None,
+    seed: int | None,
+    keep_draws: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> Any:
+    if draws is None:
+        return None
+    from sim.executors import Executor
+    from sim.run import MonteCarloOptions
+    from sim.uncertainty import new_seed
+
+    if seed is None:
+        seed = new_seed()
+        click.echo(f"seed {seed} (repeat these draws with --seed {seed})")
+    return MonteCarloOptions(draws, seed, Executor(workers, scheduler), keep_draws)
+
+
+class _progress:
+    """A progress bar on stderr while draws are solved, only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if not sys.stderr.isatty():
+            return None
+        self.bar = click.progressbar(
+            length=self.total, label=f"{self.label}: draws", file=sys.stderr
+        ).__enter__()
+        shown = 0
+
+        def update(done: int) -> None:
+            nonlocal shown
+            self.bar.update(done - shown)
+            shown = done
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def _count(n: int, noun: str) -> str:

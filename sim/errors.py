@@ -93,6 +93,12 @@ class SolverError(TradesimError):
         )
 
 
+class DrawError(TradesimError):
+    """One parameter draw of a Monte Carlo run could not be solved (names the draw)."""
+
+    exit_code = 1
+
+
 class ResultsExistError(InputError):
     """A result folder already exists and ``--force`` was not given."""
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.errors import InputError
+from sim.executors import Executor
+from sim.montecarlo import BANDED_TABLES, run_draws
 from sim.policy import target
 from sim.scenario import Scenario, load_scenario
 from sim.tables import (
     Table,
+    draws_tables,
     flows_table,
     indicators_table,
     prices_table,
     summary_table,
     welfare_table,
+    with_bands,
 )
 from sim.timepath import PathSolution, solve_path
 
@@ -48,17 +54,53 @@ def solve_scenario(scenario: Scenario) -> PathSolution:
     )
 
 
-def run_scenario(scenario: Scenario | str | Path) -> RunResult:
+@dataclass(frozen=True)
+class MonteCarloOptions:
+    """How many parameter draws to solve, from which seed, where, and what to keep.
+
+    Attributes
+    ----------
+    draws : int
+    seed : int
+    executor : Executor
+    keep_draws : bool
+        Also write ``draws.csv`` and ``draw_parameters.csv``.
+    progress : callable, optional
+        Called with the number of draws solved so far.
+    """
+
+    draws: int
+    seed: int
+    executor: Executor = Executor()
+    keep_draws: bool = False
+    progress: Callable[[int], None] | None = None
+
+    def with_progress(self, progress: Callable[[int], None] | None) -> MonteCarloOptions:
+        """The same options reporting progress to ``progress``."""
+        return replace(self, progress=progress)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path, monte_carlo: MonteCarloOptions | None = None
+) -> RunResult:
     """Solve a scenario and build its result tables and ``run.json`` record.
 
     Parameters
     ----------
     scenario : Scenario or path
         A resolved scenario or the path of a scenario file.
+    monte_carlo : MonteCarloOptions, optional
+        Also solve parameter draws from the scenario's ``uncertainty`` block and add their
+        mean and 5th, 50th and 95th percentiles to ``summary.csv`` and ``indicators.csv``.
 
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    InputError
+        When draws are asked for and the scenario has no ``uncertainty`` block.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -72,7 +114,34 @@ def run_scenario(scenario: Scenario | str | Path) -> RunResult:
         "indicators.csv": indicators,
         "summary.csv": summary_table(dataset, path, indicators),
     }
-    return RunResult(scenario, path, tables, _run_record(scenario, path))
+    record = _run_record(scenario, path)
+    if monte_carlo is not None:
+        if not scenario.uncertainty:
+            raise InputError(
+                "--draws needs an 'uncertainty' block giving the distributions to draw from "
+                "(see docs/uncertainty.md)",
+                path=scenario.path,
+            )
+        draws = run_draws(
+            scenario,
+            monte_carlo.draws,
+            monte_carlo.seed,
+            monte_carlo.executor,
+            monte_carlo.progress,
+        )
+        for name in BANDED_TABLES:
+            tables[name] = with_bands(tables[name], draws.changes[name])
+        if monte_carlo.keep_draws:
+            tables |= draws_tables(
+                tables["summary.csv"], draws.keys, draws.values, draws.changes["summary.csv"]
+            )
+        record["seed"] = monte_carlo.seed
+        record["monte_carlo"] = {
+            "draws": monte_carlo.draws,
+            "parameters": list(draws.keys),
+            "statistics": "mean and 5th, 50th, 95th percentiles of each row's change",
+        }
+    return RunResult(scenario, path, tables, record)
 
 
 def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:

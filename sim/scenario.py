@@ -9,12 +9,13 @@ file, line, column and field. Format reference: ``docs/scenarios.md``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_data
 from sim.errors import InputError, InputErrors
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.scenario_schema import schema_errors
+from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
 
 MAX_QUARTERS = 400
 MAX_EXTENDS_DEPTH = 20
@@ -37,6 +39,7 @@ TOP_LEVEL_KEYS = (
     "policies",
     "parameters",
     "demand_growth",
+    "uncertainty",
 )
 COMMON_POLICY_KEYS = (
     "id",
@@ -163,6 +166,9 @@ class Scenario:
         regions: {REGION: {...}}}`` overrides of the dataset's elasticities.
     demand_growth : dict
         ``region -> annual growth rate`` of demand in every sector (both paths).
+    uncertainty : dict
+        ``parameter key -> Distribution`` for Monte Carlo runs, in key order (see
+        :mod:`sim.uncertainty`).
     """
 
     name: str
@@ -175,6 +181,7 @@ class Scenario:
     policies: tuple[PolicySpec, ...]
     parameters: dict[str, Any] = field(default_factory=dict)
     demand_growth: dict[str, float] = field(default_factory=dict)
+    uncertainty: dict[str, Distribution] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain data (what ``run.json`` records)."""
@@ -187,7 +194,45 @@ class Scenario:
             "policies": [policy.to_dict() for policy in self.policies],
             "parameters": self.parameters,
             "demand_growth": self.demand_growth,
-        }
+        } | (
+            {
+                "uncertainty": {
+                    key: {"dist": d.dist, **dict(d.params)} for key, d in self.uncertainty.items()
+                }
+            }
+            if self.uncertainty
+            else {}
+        )
+
+    def with_values(self, values: dict[str, float]) -> Scenario:
+        """The scenario with some parameters set (keys as in ``uncertainty``).
+
+        Parameters
+        ----------
+        values : dict
+            ``parameter key -> value``; keys are those :func:`load_scenario` accepted in
+            the ``uncertainty`` block.
+        """
+        parameters = copy.deepcopy(self.parameters)
+        growth = dict(self.demand_growth)
+        changed: dict[str, dict[str, Any]] = {}
+        for key, value in values.items():
+            parts = key.split(".")
+            if parts[0] == "policies":
+                policy_id, name = key[len("policies.") :].rsplit(".", 1)
+                changed.setdefault(policy_id, {})[name] = value
+            elif parts[0] == "demand_growth":
+                growth[parts[1]] = value
+            else:
+                block = parameters.setdefault(parts[0], {})
+                for part in parts[1:-1]:
+                    block = block.setdefault(part, {})
+                block[parts[-1]] = value
+        policies = tuple(
+            replace(policy, **changed[policy.id]) if policy.id in changed else policy
+            for policy in self.policies
+        )
+        return replace(self, parameters=parameters, demand_growth=growth, policies=policies)
 
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scenario and its dataset file."""
@@ -254,7 +299,12 @@ def _read_chain(path: Path) -> list[Document]:
 
 def _merge(chain: list[Document]) -> dict[str, Any]:
     """Merge the chain into located values: later files override earlier ones."""
-    merged: dict[str, Any] = {"policies": {}, "parameters": {}, "demand_growth": {}}
+    merged: dict[str, Any] = {
+        "policies": {},
+        "parameters": {},
+        "demand_growth": {},
+        "uncertainty": {},
+    }
     merged["inherited_ids"] = set()
     for doc in chain:
         if doc is chain[-1]:
@@ -272,6 +322,12 @@ def _merge(chain: list[Document]) -> dict[str, Any]:
             if not isinstance(raw_section, dict):
                 raise doc.error((section,), f"{section} must be a mapping")
             _merge_mapping(merged[section], raw_section, doc, (section,))
+        uncertainty = data.get("uncertainty", {}) or {}
+        if not isinstance(uncertainty, dict):
+            raise doc.error(("uncertainty",), "uncertainty must be a mapping")
+        # A distribution is replaced whole, never merged field by field with an inherited one.
+        for key, value in uncertainty.items():
+            merged["uncertainty"][key] = _Located(value, doc, ("uncertainty", key))
     return merged
 
 
@@ -370,6 +426,11 @@ def load_scenario(path: str | Path) -> Scenario:
     )
     parameters = collect(_parameters, merged["parameters"], dataset)
     growth = collect(_growth, merged["demand_growth"], leaf, dataset)
+    uncertainty = {}
+    if not errors:
+        scope = _ParameterScope(dataset, {p.id: p for p in policies})
+        for key in sorted(merged["uncertainty"]):
+            uncertainty[key] = collect(_distribution, key, merged["uncertainty"][key], scope)
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -386,6 +447,7 @@ def load_scenario(path: str | Path) -> Scenario:
         policies=policies,
         parameters=parameters,
         demand_growth=growth,
+        uncertainty=uncertainty,
     )
 
 
@@ -728,3 +790,111 @@ def _short_long(name: str, value: Any, prefix: FieldPath) -> dict[str, float]:
             raise located.error(problem)
         out[run] = number
     return out
+
+
+PARAMETER_KEY_FORMS = (
+    "SECTOR.sigma|eps|eta.short_run|long_run, SECTOR.half_life_quarters, "
+    "SECTOR.regions.REGION.sigma|eps|eta.short_run|long_run, policies.ID.FIELD "
+    "or demand_growth.REGION"
+)
+# Allowed range of each drawable number: (low, high, low excluded).
+_POLICY_FIELD_RANGES: dict[str, tuple[float, float, bool]] = {
+    "coverage": (0.0, 1.0, False),
+    "rate": (0.0, 10.0, False),
+    "increase": (-10.0, 10.0, False),
+    "tax_equivalent": (0.0, 10.0, False),
+    "cost": (-0.9, 10.0, False),
+    "change": (-0.99, 10.0, False),
+    "share": (0.0, 100.0, False),
+    "volume": (0.0, 1e12, False),
+}
+_ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, True)}
+_ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
+
+
+@dataclass(frozen=True)
+class _ParameterScope:
+    """What the keys of an ``uncertainty`` block may refer to."""
+
+    dataset: Dataset
+    policies: dict[str, PolicySpec]
+
+    def range_of(self, key: str) -> tuple[float, float, bool] | str:
+        """The allowed range of a parameter, or why the key names none."""
+        parts = key.split(".")
+        if parts[0] == "policies" and len(parts) >= 3:
+            policy_id, name = key[len("policies.") :].rsplit(".", 1)
+            if policy_id not in self.policies:
+                known = ", ".join(self.policies) or "none"
+                return f"unknown policy id '{policy_id}'; policies: {known}"
+            policy = self.policies[policy_id]
+            drawable = [k for k in POLICY_KEYS[policy.type] if k in _POLICY_FIELD_RANGES]
+            if policy.type == "tariff":
+                drawable = ["rate" if policy.rate is not None else "increase"]
+            if policy.type == "quota":
+                drawable = ["share" if policy.volume is None else "volume"]
+            if name not in drawable:
+                return f"policy '{policy_id}' ({policy.type}) has no drawable field '{name}'; " + (
+                    f"drawable: {', '.join(drawable)}"
+                )
+            return _POLICY_FIELD_RANGES[name]
+        if parts[0] == "demand_growth" and len(parts) == 2:
+            if parts[1] not in self.dataset.regions:
+                return f"unknown region '{parts[1]}'; known: {', '.join(self.dataset.regions)}"
+            return (-0.99, 10.0, False)
+        if parts[0] not in self.dataset.sectors:
+            close = difflib.get_close_matches(parts[0], self.dataset.sectors, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            return f"unknown parameter '{key}'; {hint}expected {PARAMETER_KEY_FORMS}"
+        rest = parts[1:]
+        if rest == ["half_life_quarters"]:
+            return (0.0, 1000.0, True)
+        if len(rest) == 4 and rest[0] == "regions":
+            if rest[1] not in self.dataset.regions:
+                return f"unknown region '{rest[1]}'; known: {', '.join(self.dataset.regions)}"
+            rest = rest[2:]
+        if len(rest) == 2 and rest[0] in ELASTICITIES and rest[1] in ("short_run", "long_run"):
+            return _ELASTICITY_RANGES[rest[0]]
+        return f"unknown parameter '{key}'; expected {PARAMETER_KEY_FORMS}"
+
+
+def _distribution(key: str, located: _Located, scope: _ParameterScope) -> Distribution:
+    """Validate one entry of the ``uncertainty`` block."""
+    allowed = scope.range_of(key)
+    if isinstance(allowed, str):
+        raise located.error(allowed, at_key=True)
+    spec = located.value
+    if not isinstance(spec, dict) or "dist" not in spec:
+        raise located.error("expected a distribution such as {dist: uniform, low: 2, high: 4}")
+    dist = spec["dist"]
+    required, optional = DISTRIBUTIONS[dist]
+
+    def where(name: str) -> FieldPath:
+        return (*located.where, name)
+
+    for name in spec:
+        if name != "dist" and name not in (*required, *optional):
+            takes = ", ".join((*required, *optional))
+            raise located.doc.error(
+                where(name), f"a {dist} distribution takes {takes}, not '{name}'", at_key=True
+            )
+    missing = [name for name in required if name not in spec]
+    if missing:
+        raise located.error(f"a {dist} distribution needs {', '.join(required)}")
+    params = {name: float(spec[name]) for name in (*required, *optional) if name in spec}
+    problem = distribution_problem(dist, params)
+    if problem:
+        raise located.error(f"{key}: {problem}")
+    distribution = Distribution(dist, tuple(params.items()))
+    low, high = distribution.support
+    lowest, highest, open_low = allowed
+    touches = open_low and low == lowest and distribution.dist != "lognormal"
+    if low < lowest or touches or high > highest:
+        bound = f"above {lowest:g}" if open_low else f"at least {lowest:g}"
+        cap = "" if math.isinf(highest) else f" and at most {highest:g}"
+        hint = " (give low and high to truncate it)" if dist == "normal" else ""
+        raise located.error(
+            f"{key} must be {bound}{cap}, but this {dist} distribution can give "
+            f"values from {low:g} to {high:g}{hint}"
+        )
+    return distribution

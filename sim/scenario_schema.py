@@ -86,6 +86,15 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "volume": {"type": "number", "minimum": 0},
     "rent": {"enum": ["importer", "exporter", "lost"]},
 }
+_DISTRIBUTION = {
+    "type": "object",
+    "properties": {
+        "dist": {"enum": ["uniform", "triangular", "normal", "lognormal"]},
+        **{name: _NUMBER for name in ("low", "high", "mode", "mean", "sd", "median", "sigma")},
+    },
+    "required": ["dist"],
+    "additionalProperties": False,
+}
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "tradesim scenario file",
@@ -108,6 +117,7 @@ SCHEMA: dict[str, Any] = {
         },
         "parameters": {"type": ["object", "null"], "additionalProperties": _SECTOR_PARAMETERS},
         "demand_growth": {"type": ["object", "null"], "additionalProperties": _NUMBER},
+        "uncertainty": {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION},
     },
     "additionalProperties": False,
 }

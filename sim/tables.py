@@ -18,6 +18,7 @@ from sim.dataset import Dataset
 from sim.indicators import satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.timepath import PathSolution, PeriodSolution
+from sim.uncertainty import BAND_COLUMNS, bands
 from sim.welfare import WELFARE_PARTS, welfare
 
 FLOW_COLUMNS = (
@@ -339,3 +340,48 @@ def headline_rows(summary: Table, per_sector: int = 3) -> list[dict[str, Any]]:
     for sector in dict.fromkeys(str(r["sector"]) for r in records if r["indicator"] == "exports"):
         kept.extend([r for r in moved if r["sector"] == sector][:per_sector])
     return kept
+
+
+def with_bands(table: Table, samples: FloatArray) -> Table:
+    """A table with the mean and percentiles over draws of each row's ``change``.
+
+    Parameters
+    ----------
+    table : Table
+        The central table (``summary`` or ``indicators``).
+    samples : ndarray, shape (draw, row)
+        Each row's ``change`` in each draw, rows in the table's order.
+    """
+    spread = bands(samples)
+    rows = [(*row, *spread.row(k)) for k, row in enumerate(table.rows)]
+    return Table((*table.columns, *BAND_COLUMNS), rows)
+
+
+def draws_tables(
+    summary: Table, keys: tuple[str, ...], values: FloatArray, samples: FloatArray
+) -> dict[str, Table]:
+    """Per-draw output: the summary's ``change`` in every draw, and the drawn parameters.
+
+    Parameters
+    ----------
+    summary : Table
+        The central summary table (its key columns label the rows of ``samples``).
+    keys : tuple of str
+        Parameter keys, the columns of ``values``.
+    values : ndarray, shape (draw, parameter)
+    samples : ndarray, shape (draw, row)
+    """
+    n_keys = SUMMARY_COLUMNS.index("unit")
+    labels = [row[:n_keys] for row in summary.rows]
+    changes = [
+        (d, *label, float(samples[d, k]))
+        for d in range(samples.shape[0])
+        for k, label in enumerate(labels)
+    ]
+    parameters = [
+        (d, key, float(values[d, p])) for d in range(values.shape[0]) for p, key in enumerate(keys)
+    ]
+    return {
+        "draws.csv": Table(("draw", *SUMMARY_COLUMNS[:n_keys], "change"), changes),
+        "draw_parameters.csv": Table(("draw", "parameter", "value"), parameters),
+    }

@@ -125,7 +125,7 @@ def test_every_error_of_a_file_is_reported_one_line_each(tmp_path: Path) -> None
         f"Error: {path}:19:15: policies[1].phase_in: -2 is below the allowed minimum 0",
         f"Error: {path}:21:1: demand_grwth: unknown field 'demand_grwth'; did you mean "
         "'demand_growth'? allowed: name, description, extends, dataset, start, end, policies, "
-        "parameters, demand_growth",
+        "parameters, demand_growth, uncertainty",
     ]
     debug = CliRunner().invoke(main, ["--debug", "validate", str(path)])
     assert debug.exit_code != 0 and debug.exception is not None  # --debug keeps the exception

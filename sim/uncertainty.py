@@ -1,0 +1,179 @@
+r"""Parameter uncertainty: distributions, reproducible draws and percentile bands.
+
+A scenario's ``uncertainty`` block maps parameter keys to distributions::
+
+    uncertainty:
+      seafood.sigma.long_run: {dist: triangular, low: 2.5, mode: 4, high: 6}
+      seafood.half_life_quarters: {dist: lognormal, median: 2, sigma: 0.4}
+      policies.seafood-ban.coverage: {dist: uniform, low: 0.85, high: 0.95}
+      demand_growth.CHN: {dist: normal, mean: 0.03, sd: 0.01, low: 0.0, high: 0.06}
+
+Draw ``d`` of a run with seed ``S`` takes its random numbers from the ``d``-th child of
+``numpy.random.SeedSequence(S)``, one uniform per parameter in key order, transformed by
+the inverse distribution function. A draw's values therefore depend only on the seed, the
+draw index and the block, never on how draws are split into chunks or which executor
+solves them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import FloatArray
+
+DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # name: (required fields, optional fields)
+    "uniform": (("low", "high"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "lognormal": (("median", "sigma"), ()),
+}
+PERCENTILES = (5.0, 50.0, 95.0)
+BAND_COLUMNS = ("change_mean", "change_p05", "change_p50", "change_p95")
+# Keeps the inverse distribution functions of unbounded distributions finite.
+_UNIT_EDGE = 1e-12
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One parameter's distribution.
+
+    Attributes
+    ----------
+    dist : str
+        One of :data:`DISTRIBUTIONS`.
+    params : tuple of (name, value)
+        Its fields, e.g. ``(("low", 2.5), ("mode", 4.0), ("high", 6.0))``.
+    """
+
+    dist: str
+    params: tuple[tuple[str, float], ...]
+
+    def get(self, name: str, default: float | None = None) -> float | None:
+        """A field's value, or ``default``."""
+        return dict(self.params).get(name, default)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Bounds of the values a draw can take (infinite for unbounded tails).
+
+        A lognormal's lower bound, 0, is never reached.
+        """
+        p = dict(self.params)
+        if self.dist in ("uniform", "triangular"):
+            return p["low"], p["high"]
+        if self.dist == "normal":
+            return p.get("low", -math.inf), p.get("high", math.inf)
+        return 0.0, math.inf
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Inverse distribution function at probabilities ``u`` in (0, 1)."""
+        from scipy import stats
+
+        p = dict(self.params)
+        if self.dist == "uniform":
+            return p["low"] + u * (p["high"] - p["low"])
+        if self.dist == "triangular":
+            width = p["high"] - p["low"]
+            if width == 0.0:
+                return np.full_like(u, p["low"])
+            shape = (p["mode"] - p["low"]) / width
+            return np.asarray(stats.triang.ppf(u, shape, loc=p["low"], scale=width))
+        if self.dist == "normal":
+            low, high = self.support
+            a, b = (low - p["mean"]) / p["sd"], (high - p["mean"]) / p["sd"]
+            return np.asarray(stats.truncnorm.ppf(u, a, b, loc=p["mean"], scale=p["sd"]))
+        return np.asarray(p["median"] * np.exp(p["sigma"] * stats.norm.ppf(u)))
+
+
+def distribution_problem(dist: str, params: Mapping[str, float]) -> str | None:
+    """Why a distribution's fields are inconsistent, or None if they are fine."""
+    if dist == "uniform" and not params["low"] < params["high"]:
+        return "a uniform distribution needs low < high"
+    if dist == "triangular" and not (
+        params["low"] <= params["mode"] <= params["high"] and params["low"] < params["high"]
+    ):
+        return "a triangular distribution needs low <= mode <= high and low < high"
+    if dist == "normal":
+        if not params["sd"] > 0:
+            return "sd must be positive"
+        low, high = params.get("low", -math.inf), params.get("high", math.inf)
+        if not low < high:
+            return "a truncated normal distribution needs low < high"
+    if dist == "lognormal" and not (params["median"] > 0 and params["sigma"] > 0):
+        return "a lognormal distribution needs a positive median and a positive sigma"
+    return None
+
+
+def draw_values(
+    distributions: Sequence[Distribution], seed: int, draws: Sequence[int] | range
+) -> FloatArray:
+    """Parameter values of the given draw indices.
+
+    Parameters
+    ----------
+    distributions : sequence of Distribution
+        One per parameter, in the scenario's key order.
+    seed : int
+        The run's seed.
+    draws : sequence of int
+        Draw indices (0-based).
+
+    Returns
+    -------
+    ndarray, shape (len(draws), len(distributions))
+    """
+    k = len(distributions)
+    u = np.empty((len(draws), k))
+    for row, index in enumerate(draws):
+        child = np.random.SeedSequence(seed, spawn_key=(int(index),))
+        u[row] = np.random.default_rng(child).random(k)
+    u = np.clip(u, _UNIT_EDGE, 1.0 - _UNIT_EDGE)
+    values = np.empty_like(u)
+    for col, distribution in enumerate(distributions):
+        values[:, col] = distribution.ppf(u[:, col])
+    return values
+
+
+def new_seed() -> int:
+    """A fresh seed from the operating system's entropy, small enough to type back."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)
+    return entropy % (2**32)
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Mean and percentiles over draws of each row of a result table.
+
+    Attributes
+    ----------
+    mean, p05, p50, p95 : ndarray, shape (row,)
+    """
+
+    mean: FloatArray
+    p05: FloatArray
+    p50: FloatArray
+    p95: FloatArray
+
+    def row(self, k: int) -> tuple[float, float, float, float]:
+        """The four statistics of row ``k``, in :data:`BAND_COLUMNS` order."""
+        return (
+            float(self.mean[k]),
+            float(self.p05[k]),
+            float(self.p50[k]),
+            float(self.p95[k]),
+        )
+
+
+def bands(samples: FloatArray) -> Bands:
+    """Mean and 5th, 50th and 95th percentiles over the first axis (draws).
+
+    Rows with a missing value (NaN) in any draw get NaN statistics.
+    """
+    low, mid, high = np.percentile(samples, PERCENTILES, axis=0)
+    return Bands(samples.mean(axis=0), low, mid, high)
