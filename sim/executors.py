@@ -111,7 +111,7 @@ def _map_dask(
             "--scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])"
         ) from None
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except OSError as error:
         raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {error}") from None
     with client:

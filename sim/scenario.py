@@ -884,7 +884,7 @@ def _distribution(key: str, located: _Located, scope: _ParameterScope) -> Distri
     params = {name: float(spec[name]) for name in (*required, *optional) if name in spec}
     problem = distribution_problem(dist, params)
     if problem:
-        raise located.error(f"{key}: {problem}")
+        raise located.error(problem)
     distribution = Distribution(dist, tuple(params.items()))
     low, high = distribution.support
     lowest, highest, open_low = allowed
@@ -894,7 +894,7 @@ def _distribution(key: str, located: _Located, scope: _ParameterScope) -> Distri
         cap = "" if math.isinf(highest) else f" and at most {highest:g}"
         hint = " (give low and high to truncate it)" if dist == "normal" else ""
         raise located.error(
-            f"{key} must be {bound}{cap}, but this {dist} distribution can give "
+            f"values must be {bound}{cap}, but this {dist} distribution can give "
             f"values from {low:g} to {high:g}{hint}"
         )
     return distribution

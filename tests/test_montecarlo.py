@@ -1,0 +1,176 @@
+"""Monte Carlo runs: bands that are ordered and move, identical on every executor."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.montecarlo import draw_tables
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+LIFTED = SCENARIOS / "seafood-ban-lifted.yaml"
+DRAWS = 60  # two chunks
+BANDS = ("change_mean", "change_p05", "change_p50", "change_p95")
+
+
+def _run(out: Path, *options: str) -> Path:
+    result = CliRunner().invoke(
+        main, ["run", str(LIFTED), "--out", str(out), "--draws", str(DRAWS), *options]
+    )
+    assert result.exit_code == 0, result.output
+    return out / "seafood-ban-lifted"
+
+
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    with open(folder / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run(tmp_path_factory.mktemp("in-process"), "--seed", "7", "--keep-draws")
+
+
+def test_bands_are_ordered_and_not_degenerate_where_parameters_matter(in_process: Path) -> None:
+    rows = {
+        (r["indicator"], r["sector"], r["region"], r["partner"]): r
+        for r in _rows(in_process, "summary.csv")
+    }
+    for row in rows.values():
+        low, mid, high = (float(row[c]) for c in BANDS[1:])
+        assert low <= mid <= high
+    china = rows[("exports", "seafood", "JPN", "CHN")]
+    low, high = float(china["change_p05"]), float(china["change_p95"])
+    assert high - low > 1.0  # JPY bn over the horizon: coverage and sigma are drawn
+    assert low < float(china["change"]) < high
+    # Chip tools depend on no drawn parameter: their band collapses onto the central value.
+    tools = rows[("exports", "chip_tools", "JPN", "CHN")]
+    assert {float(tools[c]) for c in BANDS} == {float(tools["change"])}
+
+
+def test_indicators_carry_the_same_bands(in_process: Path) -> None:
+    rows = _rows(in_process, "indicators.csv")
+    moved = [r for r in rows if float(r["change_p95"] or 0) - float(r["change_p05"] or 0) > 0]
+    assert moved and all(r["sector"] in ("seafood", "all") for r in moved)
+
+
+def test_per_draw_output_and_the_seed_are_recorded(in_process: Path) -> None:
+    run = json.loads((in_process / "run.json").read_text())
+    assert run["seed"] == 7 and run["monte_carlo"]["draws"] == DRAWS
+    summary = _rows(in_process, "summary.csv")
+    draws = _rows(in_process, "draws.csv")
+    assert len(draws) == DRAWS * len(summary)
+    china = [
+        float(r["change"])
+        for r in draws
+        if (r["indicator"], r["sector"], r["region"], r["partner"])
+        == ("exports", "seafood", "JPN", "CHN")
+    ]
+    central = next(
+        r
+        for r in summary
+        if r["indicator"] == "exports"
+        and r["region"] == "JPN"
+        and r["partner"] == "CHN"
+        and r["sector"] == "seafood"
+    )
+    assert float(central["change_p50"]) == pytest.approx(np.percentile(china, 50), abs=2e-6)
+    parameters = _rows(in_process, "draw_parameters.csv")
+    assert len(parameters) == DRAWS * len(run["monte_carlo"]["parameters"])
+    coverage = [
+        float(r["value"]) for r in parameters if r["parameter"] == "policies.seafood-ban.coverage"
+    ]
+    assert 0.85 <= min(coverage) < max(coverage) <= 0.95
+
+
+def test_a_draw_at_the_central_values_reproduces_the_central_run() -> None:
+    scenario = load_scenario(LIFTED)
+    central = {
+        "seafood.sigma.long_run": 2.5,
+        "seafood.sigma.short_run": 1.25,
+        "seafood.eta.long_run": 1.0,
+        "seafood.half_life_quarters": 2.0,
+        "policies.seafood-ban.coverage": 0.91,
+        "policies.hong-kong-prefecture-ban.coverage": 0.10,
+    }
+    assert set(central) == set(scenario.uncertainty)
+    assert draw_tables(scenario.with_values(central)) == draw_tables(scenario)
+    moved = draw_tables(scenario.with_values(central | {"policies.seafood-ban.coverage": 0.5}))
+    assert moved["summary.csv"] != draw_tables(scenario)["summary.csv"]
+
+
+def test_local_processes_give_identical_files(in_process: Path, tmp_path: Path) -> None:
+    folder = _run(tmp_path, "--seed", "7", "--keep-draws", "--workers", "2")
+    for name in ("summary.csv", "indicators.csv", "draws.csv", "run.json"):
+        assert (folder / name).read_bytes() == (in_process / name).read_bytes(), name
+
+
+def test_a_dask_cluster_on_loopback_gives_identical_files(in_process: Path, tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        folder = _run(
+            tmp_path, "--seed", "7", "--keep-draws", "--scheduler", cluster.scheduler_address
+        )
+    for name in ("summary.csv", "indicators.csv", "draws.csv", "run.json"):
+        assert (folder / name).read_bytes() == (in_process / name).read_bytes(), name
+
+
+def test_without_a_seed_one_is_chosen_printed_and_recorded(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", str(LIFTED), "--out", str(tmp_path), "--draws", "3"])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    seed = int(first.split()[1])
+    assert first == f"seed {seed} (repeat these draws with --seed {seed})"
+    run = json.loads((tmp_path / "seafood-ban-lifted" / "run.json").read_text())
+    assert run["seed"] == seed
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            [str(SCENARIOS / "baseline.yaml"), "--draws", "5"],
+            f"Error: {SCENARIOS / 'baseline.yaml'}: --draws needs an 'uncertainty' block giving "
+            "the distributions to draw from (see docs/uncertainty.md)",
+        ),
+        ([str(LIFTED), "--seed", "3"], "Error: --seed needs --draws N"),
+        (
+            [str(LIFTED), "--draws", "2", "--scheduler", "tcp://127.0.0.1:9"],
+            "Error: cannot reach the Dask scheduler at tcp://127.0.0.1:9",
+        ),
+    ],
+)
+def test_bad_monte_carlo_options_get_one_line_and_exit_2(
+    arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(main, ["run", *arguments, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith(message)
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_installed_script_runs_draws_in_a_real_subprocess(tmp_path: Path) -> None:
+    script = shutil.which("tradesim", path=str(Path(sys.executable).parent))
+    assert script is not None
+    done = subprocess.run(
+        [script, "run", str(LIFTED), "--out", str(tmp_path), "--draws", "4", "--seed", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
