@@ -195,3 +195,30 @@ def save(fig: Figure, destination: Path) -> None:
     plt = pyplot()
     fig.savefig(destination, dpi=110)
     plt.close(fig)
+
+
+def sensitivity_figure(table: Any, method: str, title: str) -> Figure:
+    """Bar chart of a ranked sensitivity table with its confidence intervals.
+
+    Parameters
+    ----------
+    table : Table
+        From :func:`sim.sensitivity.analyse`.
+    method : {"morris", "sobol"}
+    title : str
+    """
+    plt = pyplot()
+    records = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+    stat = "mu_star" if method == "morris" else "ST"
+    names = [r["parameter"] for r in records][::-1]
+    values = [r[stat] for r in records][::-1]
+    errors = [r[f"{stat}_conf"] for r in records][::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.5))
+    ax.barh(names, values, xerr=errors, color="tab:blue", capsize=3)
+    ax.set_xlabel(
+        "mu* (mean absolute elementary effect)" if method == "morris" else "total Sobol index ST"
+    )
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim.cli import main
+from sim.uncertainty import BAND_COLUMNS
 from sim.tables import (
     FLOW_COLUMNS,
     INDICATOR_COLUMNS,
@@ -59,6 +60,8 @@ def test_every_result_column_is_documented() -> None:
         WELFARE_COLUMNS,
         INDICATOR_COLUMNS,
         SUMMARY_COLUMNS,
+        BAND_COLUMNS,
+        ("draw", "parameter"),
     ):
         for column in columns:
             assert f"`{column}`" in text, column
