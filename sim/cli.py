@@ -330,6 +330,41 @@ def init(name: str, out: Path | None) -> None:
     click.echo(f"wrote {target}; check it with: tradesim validate {target}")
 
 
+@main.command()
+@click.option("--regions", type=click.IntRange(min=2), required=True, help="Number of regions.")
+@click.option("--sectors", type=click.IntRange(min=1), required=True, help="Number of sectors.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Dataset file to write; its flows go to <stem>.flows.csv beside it.",
+)
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@_reported
+def synth(regions: int, sectors: int, seed: int, output: Path, force: bool) -> None:
+    """Write a synthetic dataset of any size (made-up numbers) for tests and benchmarks.
+
+    The same sizes and seed always give the same files. The generator's assumptions are
+    in docs/datasets.md and in the dataset's one source.
+
+    \b
+    Example:
+        tradesim synth --regions 141 --sectors 65 --seed 1 -o gtap-size.yaml
+        tradesim sources gtap-size.yaml
+    """
+    from sim.errors import InputError
+    from sim.synth import flows_path, write_synthetic
+
+    for target in (output, flows_path(output)):
+        if target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
+    dataset, flows = write_synthetic(output, regions, sectors, seed)
+    click.echo(f"wrote {dataset} and {flows} ({regions} regions x {sectors} sectors, seed {seed})")
+
+
 def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
     scenario = result.scenario
     unit = scenario.dataset.unit

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.errors import DatasetError
+from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
 
 PACKAGED = ("japan-china-2022",)
 MAX_DATASET_BYTES = 200_000_000
@@ -190,7 +191,8 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_DATASET_CACHE: dict[tuple[str, int, int], Dataset] = {}
+_Stamp = tuple[str, int, int]
+_DATASET_CACHE: dict[_Stamp, tuple[Dataset, tuple[tuple[str, _Stamp], ...]]] = {}
 
 
 def load_dataset(name_or_path: str | Path, *, relative_to: Path | None = None) -> Dataset:
@@ -218,12 +220,21 @@ def load_dataset(name_or_path: str | Path, *, relative_to: Path | None = None) -
         raise DatasetError(
             f"no dataset '{name_or_path}': not a packaged dataset ({known}) nor an existing file"
         )
+    key = _stamp(path)
+    cached = _DATASET_CACHE.get(key)
+    if cached is not None and all(_stamp(Path(p)) == stamp for p, stamp in cached[1]):
+        return cached[0]
+    document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
+    parser = _Parser(document)
+    dataset = parser.parse()
+    _DATASET_CACHE[key] = (dataset, tuple((str(p), _stamp(p)) for p in parser.extra_files))
+    return dataset
+
+
+def _stamp(path: Path) -> _Stamp:
+    """A file's identity for the cache: resolved path, modification time and size."""
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _DATASET_CACHE:
-        document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
-        _DATASET_CACHE[key] = _Parser(document).parse()
-    return _DATASET_CACHE[key]
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 class _Parser:
@@ -233,6 +244,7 @@ class _Parser:
         self.doc = document
         self.used_sources: set[str] = set()
         self.figures: list[Figure] = []
+        self.extra_files: list[Path] = []
 
     def fail(self, where: FieldPath, message: str) -> DatasetError:
         error = self.doc.error(where, message)
@@ -324,7 +336,11 @@ class _Parser:
             self.get(data, (), "sectors", list)
         )
         self.sectors = sectors
-        flows = self.parse_flows(self.get(data, (), "flows", list), unit)
+        raw_flows = self.get(data, (), "flows", (list, dict))
+        if isinstance(raw_flows, dict):
+            flows = self.parse_flow_file(raw_flows, unit)
+        else:
+            flows = self.parse_flows(raw_flows, unit)
         tariffs = self.parse_tariffs(data.get("tariffs", []))
         satellites = self.parse_satellites(data.get("satellites", []))
         facts = self.parse_facts(data.get("facts", []))
@@ -354,7 +370,7 @@ class _Parser:
             sources=self.sources,
             figures=tuple(self.figures),
             origin=str(self.doc.path),
-            fingerprint=_fingerprint(self.doc.path),
+            fingerprint=_fingerprint(self.doc.path, *self.extra_files),
         )
         self.check_consistency(dataset)
         return dataset
@@ -527,6 +543,47 @@ class _Parser:
             )
         return flows
 
+    def parse_flow_file(self, raw: dict[str, Any], unit: str) -> FloatArray:
+        """Read ``flows: {file, layout, source}``: the flows in a CSV file beside the dataset."""
+        where: FieldPath = ("flows",)
+        for key in raw:
+            if key not in ("file", "layout", "source"):
+                error = self.doc.error(
+                    (*where, key), "unknown field; allowed: file, layout, source", at_key=True
+                )
+                raise DatasetError(
+                    error.message,
+                    path=error.path,
+                    line=error.line,
+                    column=error.column,
+                    field=error.field,
+                )
+        name = self.get(raw, where, "file", str)
+        layout = self.get(raw, where, "layout", str)
+        if layout not in FLOW_LAYOUTS:
+            raise self.fail(
+                (*where, "layout"),
+                f"unknown flow layout '{layout}'; allowed: {', '.join(FLOW_LAYOUTS)}",
+            )
+        source = self.source((*where, "source"), self.get(raw, where, "source", str))
+        path = Path(name)
+        if not path.is_absolute():
+            path = Path(self.doc.path).parent / path
+        if not path.is_file():
+            raise self.fail((*where, "file"), f"flow file '{path}' does not exist")
+        self.extra_files.append(path)
+        flows = read_flow_matrix(path, self.sectors, self.regions)
+        self.figures.append(
+            Figure(
+                f"flows.{len(self.sectors)}x{len(self.regions)}x{len(self.regions)} "
+                f"(total, from {path.name})",
+                float(flows.sum()),
+                unit,
+                source,
+            )
+        )
+        return flows
+
     def parse_tariffs(self, raw: Any) -> FloatArray:
         shape = (len(self.sectors), len(self.regions), len(self.regions))
         tariffs = np.zeros(shape)
@@ -668,7 +725,10 @@ def check_elasticity_value(name: str, value: float) -> str | None:
     return None
 
 
-def _fingerprint(path: Path) -> str:
+def _fingerprint(path: Path, *more: Path) -> str:
     import hashlib
 
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(path.read_bytes())
+    for extra in more:
+        digest.update(extra.read_bytes())
+    return digest.hexdigest()[:16]

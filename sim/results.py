@@ -9,15 +9,14 @@ identical bytes.
 from __future__ import annotations
 
 import csv
-import io
 import json
-import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from sim.csvtext import FLOAT_FORMAT, csv_chunks, format_cell, header_text
 from sim.errors import ResultsExistError
 from sim.tables import Table
 
@@ -29,29 +28,26 @@ RESULT_FILES = (
     "summary.csv",
     "run.json",
 )
-FLOAT_FORMAT = "{:.6f}"
+__all__ = ["FLOAT_FORMAT", "format_value", "table_csv", "write_results", "write_table"]
 
 
 def format_value(value: object) -> str:
     """Format one cell: floats with six decimals (no negative zero), NaN as empty."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        text = FLOAT_FORMAT.format(value)
-        return text[1:] if text.startswith("-") and float(text) == 0.0 else text
-    return str(value)
+    return format_cell(value)
 
 
 def table_csv(table: Table) -> str:
     """Render a table as CSV text with Unix line endings."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([format_value(cell) for cell in row])
-    return buffer.getvalue()
+    body = b"".join(csv_chunks(table.data, len(table)))
+    return header_text(table.columns) + body.decode("utf-8")
+
+
+def write_table(destination: Path, table: Table) -> None:
+    """Write a table as CSV (the bytes of :func:`table_csv`), a chunk of rows at a time."""
+    with destination.open("wb") as stream:
+        stream.write(header_text(table.columns).encode("utf-8"))
+        for chunk in csv_chunks(table.data, len(table)):
+            stream.write(chunk)
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
@@ -91,7 +87,7 @@ def write_results(
     )
     try:
         for name, table in tables.items():
-            (staging / name).write_text(table_csv(table), encoding="utf-8", newline="")
+            write_table(staging / name, table)
         (staging / "run.json").write_text(
             json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )

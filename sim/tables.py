@@ -9,11 +9,13 @@ quarter's flow is a quarter of the annual rate; the baseline has no seasonality)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from sim.csvtext import Column, Labels, as_column
 from sim.dataset import Dataset
 from sim.indicators import satellite_figures, trade_values
 from sim.model import FloatArray
@@ -73,12 +75,79 @@ QUARTERS_PER_YEAR = 4.0
 Row = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
 class Table:
-    """A result table: its columns and rows."""
+    """A result table: its columns and its cells, as rows or column by column.
 
-    columns: tuple[str, ...]
-    rows: list[Row]
+    Small tables are built as rows of Python values; large ones (flows) as columns of
+    numpy arrays and :class:`~sim.csvtext.Labels`. Either view is available from either:
+    :attr:`rows` materialises tuples on first use, :attr:`data` builds columns.
+
+    Parameters
+    ----------
+    columns : tuple of str
+    rows : list of tuple, optional
+    data : sequence of Column, optional
+        One column per name, all of the same length (instead of ``rows``).
+    """
+
+    def __init__(
+        self,
+        columns: tuple[str, ...],
+        rows: list[Row] | None = None,
+        *,
+        data: Sequence[Column] | None = None,
+    ) -> None:
+        self.columns = tuple(columns)
+        if (rows is None) == (data is None):
+            raise ValueError("give a table either rows or data")
+        self._rows = rows
+        self._data = None if data is None else list(data)
+        if self._data is not None and len(self._data) != len(self.columns):
+            raise ValueError("one data column per column name")
+
+    @property
+    def rows(self) -> list[Row]:
+        """The rows as tuples of Python values (strings and floats)."""
+        if self._rows is None:
+            assert self._data is not None
+            cells = [c.values() if isinstance(c, Labels) else c.tolist() for c in self._data]
+            self._rows = list(zip(*cells, strict=True))
+        return self._rows
+
+    @property
+    def data(self) -> list[Column]:
+        """The columns: float arrays or :class:`~sim.csvtext.Labels`."""
+        if self._data is None:
+            assert self._rows is not None
+            cells = list(zip(*self._rows, strict=True)) or [() for _ in self.columns]
+            self._data = [as_column(column) for column in cells]
+        return self._data
+
+    def __len__(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        assert self._data is not None
+        return len(self._data[0]) if self._data else 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Table):
+            return NotImplemented
+        if self.columns != other.columns or len(self) != len(other):
+            return False
+        for mine, theirs in zip(self.data, other.data, strict=True):
+            if isinstance(mine, Labels) != isinstance(theirs, Labels):
+                return False
+            if isinstance(mine, Labels) and isinstance(theirs, Labels):
+                if mine.values() != theirs.values():
+                    return False
+            elif not np.array_equal(mine, theirs, equal_nan=True):  # type: ignore[arg-type]
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Table(columns={self.columns!r}, {len(self)} rows)"
 
 
 def _change(value: float, base: float) -> tuple[float, float]:
@@ -92,32 +161,52 @@ def _values(period: PeriodSolution) -> FloatArray:
     return period.value
 
 
+def _order(labels: Sequence[str]) -> NDArray[np.intp]:
+    """Positions of ``labels`` in sorted order (as Python sorts strings)."""
+    return np.array(sorted(range(len(labels)), key=lambda k: labels[k]), dtype=np.intp)
+
+
+def _grid_labels(axes: Sequence[Sequence[str]]) -> list[Labels]:
+    """Key columns of a full grid over ``axes``, rows in sorted order of every axis."""
+    shape = tuple(len(axis) for axis in axes)
+    columns = []
+    for k, axis in enumerate(axes):
+        ordered = tuple(axis[p] for p in _order(axis))
+        dtype = np.int16 if len(axis) < 2**15 else np.int32
+        codes = np.arange(len(axis), dtype=dtype).reshape(
+            [len(axis) if m == k else 1 for m in range(len(axes))]
+        )
+        columns.append(Labels(np.broadcast_to(codes, shape).ravel().astype(dtype), ordered))
+    return columns
+
+
+def _pct_change(value: FloatArray, base: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``value - base`` and its percentage of ``base`` (NaN where ``base`` is 0)."""
+    change = value - base
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(base != 0, 100.0 * change / np.where(base != 0, base, 1.0), np.nan)
+    return change, pct
+
+
 def flows_table(dataset: Dataset, path: PathSolution) -> Table:
     """Bilateral flows per quarter, with the no-policy path's value beside each."""
-    rows: list[Row] = []
-    for scn, ref in zip(path.scenario, path.reference, strict=True):
-        value = _values(scn) / QUARTERS_PER_YEAR
-        base = _values(ref) / QUARTERS_PER_YEAR
-        volume = scn.volume / QUARTERS_PER_YEAR
-        base_volume = ref.volume / QUARTERS_PER_YEAR
-        for s, sector in enumerate(dataset.sectors):
-            for i, exporter in enumerate(dataset.regions):
-                for j, importer in enumerate(dataset.regions):
-                    v, b = float(value[s, i, j]), float(base[s, i, j])
-                    rows.append(
-                        (
-                            str(scn.quarter),
-                            sector,
-                            exporter,
-                            importer,
-                            v,
-                            b,
-                            *_change(v, b),
-                            float(volume[s, i, j]),
-                            float(base_volume[s, i, j]),
-                        )
-                    )
-    return Table(FLOW_COLUMNS, sorted(rows, key=lambda r: r[:4]))
+    periods = [str(q) for q in path.quarters]
+    keys = _grid_labels([periods, dataset.sectors, dataset.regions, dataset.regions])
+    t, s, r = _order(periods), _order(dataset.sectors), _order(dataset.regions)
+    grid = np.ix_(s, r, r)
+
+    def stacked(values: list[FloatArray]) -> FloatArray:
+        out = np.empty((len(t), len(s), len(r), len(r)))
+        for k, p in enumerate(t):
+            out[k] = values[p][grid] / QUARTERS_PER_YEAR
+        return out.ravel()
+
+    value = stacked([_values(p) for p in path.scenario])
+    base = stacked([_values(p) for p in path.reference])
+    change, pct = _pct_change(value, base)
+    volume = stacked([p.volume for p in path.scenario])
+    base_volume = stacked([p.volume for p in path.reference])
+    return Table(FLOW_COLUMNS, data=[*keys, value, base, change, pct, volume, base_volume])
 
 
 def prices_table(dataset: Dataset, path: PathSolution) -> Table:
