@@ -68,7 +68,7 @@ def format_cell(value: object) -> str:
 
 def as_column(cells: Sequence[Any]) -> Column:
     """A column of Python cells: floats become an array, anything else labels."""
-    if all(type(cell) is float for cell in cells):
+    if all(isinstance(cell, float) for cell in cells):
         return np.array(cells, dtype=np.float64)
     text = [format_cell(cell) for cell in cells]
     labels, codes = np.unique(np.array(text, dtype=object), return_inverse=True)

@@ -349,14 +349,7 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     """
     unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
     rows: list[Row] = []
-    value = np.array([_values(p) for p in path.scenario]).sum(axis=0) / QUARTERS_PER_YEAR
-    base = np.array([_values(p) for p in path.reference]).sum(axis=0) / QUARTERS_PER_YEAR
-    for s, sector in enumerate(dataset.sectors):
-        for i, exporter in enumerate(dataset.regions):
-            for j, importer in enumerate(dataset.regions):
-                if i != j:
-                    v, b = float(value[s, i, j]), float(base[s, i, j])
-                    rows.append(("exports", sector, exporter, importer, unit, v, b, *_change(v, b)))
+    exports = _summary_exports(dataset, path, unit)
     last_scn, last_ref = path.scenario[-1], path.reference[-1]
     for s, sector in enumerate(dataset.sectors):
         for r, region in enumerate(dataset.regions):
@@ -409,7 +402,51 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
                 *last[5:],
             )
         )
-    return Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))
+    # "exports" sorts before every other indicator, so its block comes first.
+    rest = Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))
+    return Table(SUMMARY_COLUMNS, data=_stack([exports, rest.data]))
+
+
+def _summary_exports(dataset: Dataset, path: PathSolution, unit: str) -> list[Column]:
+    """Columns of the summary's ``exports`` rows: every cross-border flow over the horizon."""
+    value = _horizon([_values(p) for p in path.scenario])
+    base = _horizon([_values(p) for p in path.reference])
+    s, r = _order(dataset.sectors), _order(dataset.regions)
+    grid = np.ix_(s, r, r)
+    cross = ~np.eye(len(r), dtype=bool)[r][:, r]
+    keep = np.broadcast_to(cross, value.shape).ravel()
+    value, base = value[grid].ravel()[keep], base[grid].ravel()[keep]
+    n = len(value)
+    keys = [Labels(np.zeros(n, dtype=np.int8), ("exports",))]
+    for label in _grid_labels([dataset.sectors, dataset.regions, dataset.regions]):
+        keys.append(Labels(label.codes[keep], label.labels))
+    unit_column = Labels(np.zeros(n, dtype=np.int8), (unit,))
+    return [*keys, unit_column, value, base, *_pct_change(value, base)]
+
+
+def _horizon(values: list[FloatArray]) -> FloatArray:
+    """Sum over quarters, as ``np.array(values).sum(axis=0)``, in quarterly units."""
+    total = np.zeros_like(values[0])
+    for value in values:
+        total += value
+    return total / QUARTERS_PER_YEAR
+
+
+def _stack(parts: list[list[Column]]) -> list[Column]:
+    """Concatenate the rows of tables given as columns."""
+    out: list[Column] = []
+    for pieces in zip(*parts, strict=True):
+        if all(isinstance(piece, Labels) for piece in pieces):
+            labels = tuple(sorted({label for piece in pieces for label in piece.labels}))
+            at = {label: k for k, label in enumerate(labels)}
+            codes = [
+                np.array([at[label] for label in piece.labels], dtype=np.int32)[piece.codes]
+                for piece in pieces
+            ]
+            out.append(Labels(np.concatenate(codes), labels))
+        else:
+            out.append(np.concatenate([np.asarray(piece, dtype=np.float64) for piece in pieces]))
+    return out
 
 
 def headline_rows(summary: Table, per_sector: int = 3) -> list[dict[str, Any]]:
