@@ -1,0 +1,204 @@
+"""Benchmark how the cost of ``tradesim run`` grows with the size of the dataset.
+
+Prints two Markdown tables. The first times ``tradesim run`` of every shipped scenario and
+of a four-policy scenario (a ban that starts and ends mid-quarter, a phased tariff, an
+export control from mid-quarter and a demand shock) on synthetic datasets of increasing
+size, all over 16 quarters: the median wall time and the largest peak resident memory
+of fresh processes over ``--repeat`` runs, and the ratio of each median to that of the
+shipped baseline scenario timed in the same benchmark process. The second splits one
+run of the largest size into its phases (load, solve, tables, write).
+
+    python bench/scale.py                          # 8x4 ... 141x65, 3 runs each
+    python bench/scale.py --sizes 8x4 50x20 --repeat 5
+    python bench/scale.py --sizes 141x65 --repeat 1 --no-shipped
+
+Synthetic datasets are generated with ``tradesim synth`` (not timed) in a temporary
+folder; results are written there too and removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "scenarios"
+REFERENCE = SHIPPED / "baseline.yaml"
+SIZES = ("8x4", "20x10", "50x20", "100x40", "141x65")
+SEED = 1
+
+SCENARIO = """\
+name: {name}
+description: Four policies on a synthetic dataset of {size}, 16 quarters.
+dataset: {dataset}
+start: 2023Q1
+end: 2026Q4
+policies:
+  - {{id: ban, type: ban, sector: s01, exporters: [R001], importers: [R002],
+     start: 2023-08-24, end: 2024-07-01}}
+  - {{id: tariff, type: tariff, sector: s02, exporters: [R001, R002], importers: [R003],
+     increase: 0.25, start: 2024Q1, phase_in: 4}}
+  - {{id: controls, type: export_control, sector: s03, exporters: [R002],
+     importers: [R001, R004], coverage: 0.3, tax_equivalent: 0.2, start: 2023-07-03}}
+  - {{id: slowdown, type: demand_shock, sector: s04, importers: [R002], change: -0.05,
+     start: 2024Q3}}
+"""
+
+
+def tradesim() -> str:
+    """The installed console script beside this Python."""
+    return shutil.which("tradesim") or str(Path(sys.executable).with_name("tradesim"))
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed:\n{error}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def synthetic_scenario(folder: Path, size: str) -> Path:
+    """Write a synthetic dataset of ``size`` (``RxS``) and the four-policy scenario on it."""
+    regions, sectors = (int(n) for n in size.split("x"))
+    dataset = folder / f"synth-{size}.yaml"
+    if not dataset.exists():
+        subprocess.run(
+            [tradesim(), "synth", "--regions", str(regions), "--sectors", str(sectors)]
+            + ["--seed", str(SEED), "-o", str(dataset)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    scenario = folder / f"scale-{size}.yaml"
+    scenario.write_text(
+        SCENARIO.format(name=f"scale-{size}", size=size, dataset=dataset.name), encoding="utf-8"
+    )
+    return scenario
+
+
+def measure(scenarios: list[Path], out: Path, repeat: int) -> tuple[float, float]:
+    """Median seconds and largest peak MB of ``repeat`` runs of ``scenarios`` together."""
+    command = [tradesim(), "run", *map(str, scenarios), "--out", str(out), "--force"]
+    runs = [timed(command) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def phases(scenario: Path, out: Path) -> dict[str, float]:
+    """Seconds of each phase of one run, in this process (called in a child)."""
+    from sim.results import write_results
+    from sim.run import _run_record, solve_scenario
+    from sim.scenario import load_scenario
+    from sim.tables import (
+        flows_table,
+        indicators_table,
+        prices_table,
+        summary_table,
+        welfare_table,
+    )
+
+    clock = time.perf_counter()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        marks[name] = now - clock
+        clock = now
+
+    loaded = load_scenario(scenario)
+    mark("load scenario and dataset")
+    path = solve_scenario(loaded)
+    mark("solve 16 quarters, both paths")
+    dataset = loaded.dataset
+    indicators = indicators_table(dataset, path)
+    tables = {
+        "flows.csv": flows_table(dataset, path),
+        "prices.csv": prices_table(dataset, path),
+        "welfare.csv": welfare_table(dataset, path),
+        "indicators.csv": indicators,
+        "summary.csv": summary_table(dataset, path, indicators),
+    }
+    mark("build tables")
+    write_results(out / loaded.name, tables, _run_record(loaded, path), force=True)
+    mark("write CSVs")
+    return marks
+
+
+Case = tuple[str, int, float, float, float]
+
+
+def size_rows(folder: Path, out: Path, sizes: list[str], repeat: int) -> list[Case]:
+    """Table rows of the synthetic sizes."""
+    rows: list[Case] = []
+    for size in sizes:
+        scenario = synthetic_scenario(folder, size)
+        seconds, peak = measure([scenario], out, repeat)
+        flows = (out / f"scale-{size}" / "flows.csv").stat().st_size / 2**20
+        regions, sectors = (int(n) for n in size.split("x"))
+        rows.append((f"synthetic {size}", regions * regions * sectors * 16, seconds, peak, flows))
+    return rows
+
+
+def main() -> None:
+    """Run the cases in fresh processes and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-shipped", action="store_true", help="Skip the shipped scenarios.")
+    parser.add_argument("--phases", nargs=2, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phases:
+        print(json.dumps(phases(Path(args.phases[0]), Path(args.phases[1]))))
+        return
+    with tempfile.TemporaryDirectory(prefix="tradesim-bench-") as temporary:
+        folder = Path(temporary)
+        out = folder / "results"
+        reference, reference_peak = measure([REFERENCE], out, args.repeat)
+        cases: list[Case] = [("shipped baseline (reference)", 0, reference, reference_peak, 0.0)]
+        if not args.no_shipped:
+            shipped = sorted(SHIPPED.glob("*.yaml"))
+            seconds, peak = measure(shipped, out, args.repeat)
+            cases.append(
+                (f"all {len(shipped)} shipped scenarios, one command", 0, seconds, peak, 0)
+            )
+        cases.extend(size_rows(folder, out, args.sizes, args.repeat))
+        print(f"median of {args.repeat} runs, each a fresh `tradesim run` process")
+        print()
+        print("| case | flow rows | median s | ratio to reference | peak MB | flows.csv MB |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, rows, seconds, peak, size in cases:
+            print(
+                f"| {label} | {rows:,} | {seconds:.2f} | {seconds / reference:.1f} "
+                f"| {peak:.0f} | {size:.0f} |"
+            )
+        largest = synthetic_scenario(folder, args.sizes[-1])
+        result = subprocess.run(
+            [sys.executable, __file__, "--phases", str(largest), str(out)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        print()
+        print(f"phases of one run of the {args.sizes[-1]} scenario, in one process")
+        print()
+        print("| phase | s |")
+        print("|---|---:|")
+        for name, seconds in json.loads(result.stdout).items():
+            print(f"| {name} | {seconds:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
