@@ -5,8 +5,9 @@ would take minutes. Here every column becomes a block of bytes at once: text col
 through their few distinct labels, float columns through integer arithmetic on the value
 rounded to six decimals. The bytes are exactly those of :func:`format_cell` (the reference
 formatting, ``{:.6f}`` without negative zero, NaN empty) written by :mod:`csv` with Unix
-line endings: a value whose rounding is too close to call in binary, or too large for the
-integer path, is formatted by :func:`format_cell` itself.
+line endings. A value whose product by 1e6 lands on a half is rounded by the sign of the
+product's exact error; a value too large for the integer path is formatted by
+:func:`format_cell` itself.
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ def as_column(cells: Sequence[Any]) -> Column:
     """A column of Python cells: floats become an array, anything else labels."""
     if all(isinstance(cell, float) for cell in cells):
         return np.array(cells, dtype=np.float64)
-    text = [format_cell(cell) for cell in cells]
-    labels, codes = np.unique(np.array(text, dtype=object), return_inverse=True)
-    return Labels(codes.reshape(-1), tuple(str(label) for label in labels))
+    text = cells if all(isinstance(cell, str) for cell in cells) else list(map(format_cell, cells))
+    labels = tuple(sorted(set(text)))
+    at = {label: k for k, label in enumerate(labels)}
+    codes = np.fromiter(map(at.__getitem__, text), dtype=np.int32, count=len(text))
+    return Labels(codes, labels)
 
 
 def header_text(columns: Sequence[str]) -> str:
@@ -101,23 +104,38 @@ def _label_table(column: Labels) -> NDArray[np.uint8]:
     return table
 
 
+def _round_scaled(values: FloatArray) -> FloatArray:
+    """``values * 1e6`` rounded to the nearest integer as the exact binary values would be.
+
+    The product is split into a rounded part and its exact error (Veltkamp's split and
+    Dekker's product: 1e6 has 14 significant bits, so each half's product is exact).
+    Only a product that lands exactly on a half can round the other way; the sign of the
+    error decides it, and a true tie goes to the even neighbour, as Python formats it.
+    """
+    split = 134217729.0 * values  # 2**27 + 1
+    high = split - (split - values)
+    low = values - high
+    a, b = high * SCALE, low * SCALE
+    product = a + b
+    error = b - (product - a)
+    floor = np.floor(product)
+    rounded = np.rint(product)
+    tie = (product - floor == 0.5) & (error != 0.0)
+    return np.where(tie, floor + (error > 0.0), rounded)
+
+
 def _float_block(values: FloatArray) -> NDArray[np.uint8]:
     """Right-aligned ``{:.6f}`` text of each value, NUL-padded, shape (row, width)."""
     n = len(values)
-    finite = np.isfinite(values)
-    scaled = np.where(finite, values, 0.0) * SCALE
-    rounded = np.rint(scaled)
-    fraction = scaled - np.floor(scaled)
-    # Round the exact binary value, not its product by 1e6: where the product lies too
-    # close to a half to tell, or is too large, the reference formatting decides.
-    close = np.abs(fraction - 0.5) <= np.abs(scaled) * 2.0**-50 + 1e-7
-    slow = finite & (close | (np.abs(values) >= LARGEST_EXACT))
-    fast = finite & ~slow
+    finite = np.isfinite(values) & (np.abs(values) < LARGEST_EXACT)
+    rounded = _round_scaled(np.where(finite, values, 0.0))
+    fast = finite
+    empty = np.isnan(values)
     magnitude = np.where(fast, np.abs(rounded), 0.0).astype(np.int64)
     whole, part = np.divmod(magnitude, SCALE)
     top = int(whole.max(initial=0))
     digits = len(str(top))
-    special = [(int(k), format_cell(float(values[k]))) for k in np.flatnonzero(~fast)]
+    special = [(int(k), format_cell(float(values[k]))) for k in np.flatnonzero(~fast & ~empty)]
     width = max(digits + 8, max((len(text) for _, text in special), default=0))
     block = np.zeros((n, width), dtype=np.uint8)
     for k in range(6):
@@ -134,6 +152,7 @@ def _float_block(values: FloatArray) -> NDArray[np.uint8]:
             block[:, column] = np.where(present, 48 + (whole // 10**k) % 10, _ZERO)
     negative = np.flatnonzero(fast & (rounded < 0))
     block[negative, width - 8 - length[negative]] = _MINUS
+    block[empty] = _ZERO
     for row, text in special:
         block[row] = _ZERO
         if text:
