@@ -254,18 +254,35 @@ def excess_demand(
         ``j`` in ``i``'s sales and :math:`\pi_{kj}` the share of ``k`` in ``j``'s spending.
     """
     eq = evaluate(log_price, baseline, policy, elasticities)
-    output = baseline.output
-    sold = eq.demand.sum(axis=2)
-    producing = (output > 0) & (eq.supply > 0)
-    tiny = np.finfo(np.float64).tiny
-    with np.errstate(divide="ignore", invalid="ignore"):
-        residual = np.log(np.maximum(sold, tiny)) - np.log(np.where(producing, eq.supply, 1.0))
-    residual = np.where(producing, residual, 0.0)
+    residual, sold = _log_gap(eq, baseline)
     sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
     sigma = elasticities.sigma
     eps = elasticities.eps
-    cross = np.einsum("sij,sj,skj->sik", sales_shares, sigma - eps, eq.spending_shares)
+    # sum_j s_ij (sigma_j - eps_j) pi_kj, as one matrix product per sector
+    weighted = sales_shares * (sigma - eps)[:, None, :]
+    cross = np.matmul(weighted, eq.spending_shares.transpose(0, 2, 1))
+    output = baseline.output
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta, 0.0)
     own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
     jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
     return residual, jacobian
+
+
+def clearing_gap(
+    log_price: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> FloatArray:
+    """The residual of :func:`excess_demand` without its Jacobian, shape (sector, origin)."""
+    return _log_gap(evaluate(log_price, baseline, policy, elasticities), baseline)[0]
+
+
+def _log_gap(eq: Equilibrium, baseline: Baseline) -> tuple[FloatArray, FloatArray]:
+    """Log demand minus log supply of each producer (0 where none), and quantities sold."""
+    sold = eq.demand.sum(axis=2)
+    producing = (baseline.output > 0) & (eq.supply > 0)
+    tiny = np.finfo(np.float64).tiny
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = np.log(np.maximum(sold, tiny)) - np.log(np.where(producing, eq.supply, 1.0))
+    return np.where(producing, residual, 0.0), sold

@@ -9,13 +9,26 @@ judged by the largest gap between log demand and log supply, never by a solver's
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import optimize
 
 from sim.errors import SolverError
-from sim.model import Baseline, BoolArray, Elasticities, FloatArray, Policy, excess_demand
+from sim.model import (
+    Baseline,
+    BoolArray,
+    Elasticities,
+    FloatArray,
+    Policy,
+    clearing_gap,
+    excess_demand,
+)
+
+IntArray = NDArray[np.intp]
 
 TOLERANCE = 1e-10
 TARGET = 1e-14
@@ -101,11 +114,56 @@ def solve_period(
     )
     x = np.where(active, x, 0.0)
     x[dead] = -np.inf
-    residual, jacobian = _residual(x, active, baseline, policy, elasticities)
+    with np.errstate(all="ignore"):
+        residual = np.where(active, clearing_gap(x, baseline, policy, elasticities), 0.0)
     norm = np.abs(residual).max(axis=1, initial=0.0)
+    # Sectors are independent markets: iterate only on those not yet cleared.
+    moving = np.flatnonzero(norm > min(TARGET, tolerance))
+    iterations = 0
+    fallback: list[int] = []
+    if len(moving):
+        sub = (
+            _sectors(baseline, moving),
+            _sectors(policy, moving),
+            _sectors(elasticities, moving),
+        )
+        residual_sub, jacobian_sub = _residual(x[moving], active[moving], *sub)
+        x_sub, norm_sub, iterations = _newton(
+            x[moving],
+            residual_sub,
+            jacobian_sub,
+            np.abs(residual_sub).max(axis=1, initial=0.0),
+            active[moving],
+            *sub,
+            target=min(TARGET, tolerance),
+        )
+        for k in np.flatnonzero(norm_sub > tolerance):
+            fallback.append(int(moving[k]))
+            x_sub[k], norm_sub[k] = _scipy_sector(int(k), x_sub, active[moving], *sub)
+            if not norm_sub[k] <= tolerance:
+                s = int(moving[k])
+                name = sector_names[s] if sector_names else str(s)
+                raise SolverError(name, period, float(norm_sub[k]))
+        x[moving], norm[moving] = x_sub, norm_sub
+    return x, SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback))
+
+
+def _newton(
+    x: FloatArray,
+    residual: FloatArray,
+    jacobian: FloatArray,
+    norm: FloatArray,
+    active: BoolArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    *,
+    target: float,
+) -> tuple[FloatArray, FloatArray, int]:
+    """Newton's method with line search, batched over the given sectors."""
     iterations = 0
     # Iterate well below the tolerance, until rounding stops any further progress.
-    todo = norm > min(TARGET, tolerance)
+    todo = norm > target
     while iterations < MAX_ITERATIONS and np.any(todo):
         iterations += 1
         step = np.zeros_like(x)
@@ -118,14 +176,21 @@ def solve_period(
         x, residual, jacobian, norm = _line_search(
             x, step, norm, residual, jacobian, active, baseline, policy, elasticities
         )
-        todo = todo & (norm < before) & (norm > min(TARGET, tolerance))
-    fallback = tuple(int(s) for s in np.flatnonzero(norm > tolerance))
-    for s in fallback:
-        x[s], norm[s] = _scipy_sector(s, x, active, baseline, policy, elasticities)
-        if not norm[s] <= tolerance:
-            name = sector_names[s] if sector_names else str(s)
-            raise SolverError(name, period, float(norm[s]))
-    return x, SolveReport(iterations, float(norm.max(initial=0.0)), fallback)
+        todo = todo & (norm < before) & (norm > target)
+    return x, norm, iterations
+
+
+_T = TypeVar("_T", Baseline, Policy, Elasticities)
+
+
+def _sectors(arrays: _T, which: IntArray) -> _T:
+    """The same arrays for the chosen sectors only (the first axis of each)."""
+    fields: dict[str, Any] = {
+        field.name: None if value is None else value[which]
+        for field in dataclasses.fields(arrays)
+        for value in [getattr(arrays, field.name)]
+    }
+    return dataclasses.replace(arrays, **fields)
 
 
 def _line_search(
