@@ -110,10 +110,17 @@ class Policy:
     @classmethod
     def none(cls, baseline: Baseline) -> Policy:
         """The baseline policy state: baseline tariffs and nothing else."""
-        zeros = np.zeros_like(baseline.flows)
-        ones2 = np.ones(baseline.flows.shape[:2])
+        shape = baseline.flows.shape
+        ones2 = np.ones(shape[:2])
+        # np.zeros leaves untouched pages unallocated: most paths never set an export tax
+        # or a trade cost, and a GTAP-sized path holds dozens of these states.
         return cls(
-            baseline.tariffs.copy(), zeros, zeros.copy(), np.ones_like(zeros), ones2, ones2.copy()
+            baseline.tariffs.copy(),
+            np.zeros(shape),
+            np.zeros(shape),
+            np.ones(shape),
+            ones2,
+            ones2.copy(),
         )
 
     def wedge(self, baseline: Baseline) -> FloatArray:

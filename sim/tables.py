@@ -211,26 +211,26 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
 
 def prices_table(dataset: Dataset, path: PathSolution) -> Table:
     """Producer and consumer price indices (2022 = 1) and output values per quarter."""
-    rows: list[Row] = []
-    for scn, ref in zip(path.scenario, path.reference, strict=True):
-        output = _values(scn).sum(axis=2) / QUARTERS_PER_YEAR
-        base_output = _values(ref).sum(axis=2) / QUARTERS_PER_YEAR
-        for s, sector in enumerate(dataset.sectors):
-            for r, region in enumerate(dataset.regions):
-                rows.append(
-                    (
-                        str(scn.quarter),
-                        sector,
-                        region,
-                        float(scn.producer_price[s, r]),
-                        float(ref.producer_price[s, r]),
-                        float(scn.price_index[s, r]),
-                        float(ref.price_index[s, r]),
-                        float(output[s, r]),
-                        float(base_output[s, r]),
-                    )
-                )
-    return Table(PRICE_COLUMNS, sorted(rows, key=lambda r: r[:3]))
+    periods = [str(q) for q in path.quarters]
+    keys = _grid_labels([periods, dataset.sectors, dataset.regions])
+    grid = np.ix_(_order(periods), _order(dataset.sectors), _order(dataset.regions))
+
+    def column(values: list[FloatArray]) -> FloatArray:
+        return np.array(values)[grid].ravel()
+
+    scenario, reference = path.scenario, path.reference
+    return Table(
+        PRICE_COLUMNS,
+        data=[
+            *keys,
+            column([p.producer_price for p in scenario]),
+            column([p.producer_price for p in reference]),
+            column([p.price_index for p in scenario]),
+            column([p.price_index for p in reference]),
+            column([_values(p).sum(axis=2) / QUARTERS_PER_YEAR for p in scenario]),
+            column([_values(p).sum(axis=2) / QUARTERS_PER_YEAR for p in reference]),
+        ],
+    )
 
 
 def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
@@ -350,11 +350,11 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
     rows: list[Row] = []
     exports = _summary_exports(dataset, path, unit)
-    last_scn, last_ref = path.scenario[-1], path.reference[-1]
+    last_scn, last_ref = path.scenario[-1].producer_price, path.reference[-1].producer_price
     for s, sector in enumerate(dataset.sectors):
         for r, region in enumerate(dataset.regions):
-            v = float(last_scn.producer_price[s, r])
-            b = float(last_ref.producer_price[s, r])
+            v = float(last_scn[s, r])
+            b = float(last_ref[s, r])
             rows.append(
                 (
                     "producer_price_last_quarter",
