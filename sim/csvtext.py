@@ -107,21 +107,23 @@ def _label_table(column: Labels) -> NDArray[np.uint8]:
 def _round_scaled(values: FloatArray) -> FloatArray:
     """``values * 1e6`` rounded to the nearest integer as the exact binary values would be.
 
-    The product is split into a rounded part and its exact error (Veltkamp's split and
-    Dekker's product: 1e6 has 14 significant bits, so each half's product is exact).
-    Only a product that lands exactly on a half can round the other way; the sign of the
-    error decides it, and a true tie goes to the even neighbour, as Python formats it.
+    Only a product whose rounded value lands exactly on a half can round the other way
+    from the exact one. For those, the product's exact error is found (Veltkamp's split
+    and Dekker's product: 1e6 has 14 significant bits, so each half's product is exact)
+    and its sign decides; a true tie goes to the even neighbour, as Python formats it.
     """
-    split = 134217729.0 * values  # 2**27 + 1
-    high = split - (split - values)
-    low = values - high
-    a, b = high * SCALE, low * SCALE
-    product = a + b
-    error = b - (product - a)
-    floor = np.floor(product)
+    product = values * SCALE
     rounded = np.rint(product)
-    tie = (product - floor == 0.5) & (error != 0.0)
-    return np.where(tie, floor + (error > 0.0), rounded)
+    half = np.flatnonzero(np.abs(product - rounded) == 0.5)
+    if len(half):
+        exact = values[half]
+        split = 134217729.0 * exact  # 2**27 + 1
+        high = split - (split - exact)
+        a, b = high * SCALE, (exact - high) * SCALE
+        error = b - (product[half] - a)
+        floor = np.floor(product[half])
+        rounded[half] = np.where(error == 0.0, rounded[half], floor + (error > 0.0))
+    return rounded
 
 
 def _float_block(values: FloatArray) -> NDArray[np.uint8]:
@@ -132,7 +134,8 @@ def _float_block(values: FloatArray) -> NDArray[np.uint8]:
     fast = finite
     empty = np.isnan(values)
     magnitude = np.where(fast, np.abs(rounded), 0.0).astype(np.int64)
-    whole, part = np.divmod(magnitude, SCALE)
+    whole = (magnitude // SCALE).astype(np.int32)
+    part = (magnitude % SCALE).astype(np.int32)
     top = int(whole.max(initial=0))
     digits = len(str(top))
     special = [(int(k), format_cell(float(values[k]))) for k in np.flatnonzero(~fast & ~empty)]
@@ -141,7 +144,7 @@ def _float_block(values: FloatArray) -> NDArray[np.uint8]:
     for k in range(6):
         block[:, width - 1 - k] = 48 + (part // 10**k) % 10
     block[:, width - 7] = _DOT
-    length = np.ones(n, dtype=np.int64)
+    length = np.ones(n, dtype=np.int32)
     for k in range(digits):
         column = width - 8 - k
         if k == 0:
