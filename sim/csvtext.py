@@ -172,6 +172,13 @@ def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes]:
         Each of length ``n_rows``.
     n_rows : int
     """
+    if len(columns) == 1:  # csv quotes a row's only field when it is empty
+        column = columns[0]
+        cells = column.values() if isinstance(column, Labels) else column.tolist()
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([format_cell(c)] for c in cells)
+        yield buffer.getvalue().encode("utf-8")
+        return
     tables = {
         k: _label_table(column) for k, column in enumerate(columns) if isinstance(column, Labels)
     }
