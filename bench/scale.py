@@ -96,8 +96,10 @@ def measure(scenarios: list[Path], out: Path, repeat: int) -> tuple[float, float
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def phases(scenario: Path, out: Path) -> dict[str, float]:
-    """Seconds of each phase of one run, in this process (called in a child)."""
+def phases(scenario: Path, out: Path) -> dict[str, tuple[float, float]]:
+    """Seconds and peak MB so far of each phase of one run, in this process (a child)."""
+    import resource
+
     from sim.results import write_results
     from sim.run import _run_record, solve_scenario
     from sim.scenario import load_scenario
@@ -110,12 +112,13 @@ def phases(scenario: Path, out: Path) -> dict[str, float]:
     )
 
     clock = time.perf_counter()
-    marks: dict[str, float] = {}
+    marks: dict[str, tuple[float, float]] = {}
 
     def mark(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        marks[name] = now - clock
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        marks[name] = (now - clock, peak)
         clock = now
 
     loaded = load_scenario(scenario)
@@ -194,10 +197,10 @@ def main() -> None:
         print()
         print(f"phases of one run of the {args.sizes[-1]} scenario, in one process")
         print()
-        print("| phase | s |")
-        print("|---|---:|")
-        for name, seconds in json.loads(result.stdout).items():
-            print(f"| {name} | {seconds:.2f} |")
+        print("| phase | s | peak MB so far |")
+        print("|---|---:|---:|")
+        for name, (seconds, peak) in json.loads(result.stdout).items():
+            print(f"| {name} | {seconds:.2f} | {peak:.0f} |")
 
 
 if __name__ == "__main__":

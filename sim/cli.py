@@ -19,6 +19,7 @@ from sim import __version__
 from sim.errors import TradesimError
 
 F = TypeVar("F", bound=Callable[..., Any])
+WELFARE_REGIONS_SHOWN = 12
 
 
 class _InputFailure(click.ClickException):
@@ -389,17 +390,27 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
             )
     else:
         click.echo("  no change against the no-policy path")
-    summary = result.tables["summary.csv"]
-    records: list[dict[str, Any]] = [
-        dict(zip(summary.columns, row, strict=True)) for row in summary.rows
-    ]
+    from sim.tables import select_rows
+
+    records = select_rows(
+        result.tables["summary.csv"],
+        "indicator",
+        ("welfare", "welfare_pct_gdp", "satellite_sales"),
+    )
     welfare = [r for r in records if r["indicator"] == "welfare"]
     shares = {r["region"]: r["value"] for r in records if r["indicator"] == "welfare_pct_gdp"}
+    if len(welfare) > WELFARE_REGIONS_SHOWN:  # many regions: the largest changes only
+        welfare.sort(key=lambda r: -abs(float(r["value"])))
+        hidden = len(welfare) - WELFARE_REGIONS_SHOWN
+        welfare = welfare[:WELFARE_REGIONS_SHOWN]
+    else:
+        hidden = 0
     parts = [
         f"{r['region']} {float(r['value']):+.1f} ({float(shares[r['region']]):+.4f}% of GDP)"
         for r in welfare
     ]
-    click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts))
+    more = f", and {hidden} more regions in summary.csv" if hidden else ""
+    click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts) + more)
     for r in records:
         if r["indicator"] == "satellite_sales":
             click.echo(

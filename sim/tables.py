@@ -459,13 +459,59 @@ def headline_rows(summary: Table, per_sector: int = 3) -> list[dict[str, Any]]:
     per_sector : int
         How many flows to keep per sector, by absolute change.
     """
-    records = [dict(zip(summary.columns, row, strict=True)) for row in summary.rows]
-    moved = [r for r in records if r["indicator"] == "exports" and abs(float(r["change"])) > 1e-6]
-    moved.sort(key=lambda r: (-abs(float(r["change"])), str(r["region"]), str(r["partner"])))
-    kept: list[dict[str, Any]] = []
-    for sector in dict.fromkeys(str(r["sector"]) for r in records if r["indicator"] == "exports"):
-        kept.extend([r for r in moved if r["sector"] == sector][:per_sector])
-    return kept
+    data = dict(zip(summary.columns, summary.data, strict=True))
+    exports = _is(data["indicator"], "exports")
+    change = np.asarray(data["change"], dtype=np.float64)
+    moved = np.flatnonzero(exports & (np.abs(change) > 1e-6))
+    ranks = [_ranks(data[name])[moved] for name in ("partner", "region")]
+    moved = moved[np.lexsort((*ranks, -np.abs(change[moved])))]
+    sectors = _ranks(data["sector"])
+    first_seen: dict[int, int] = {}
+    for code in sectors[exports]:
+        first_seen.setdefault(int(code), len(first_seen))
+    kept: dict[int, list[int]] = {code: [] for code in first_seen}
+    for k in moved:
+        chosen = kept[int(sectors[k])]
+        if len(chosen) < per_sector:
+            chosen.append(int(k))
+    return [select_row(summary, k) for code in first_seen for k in kept[code]]
+
+
+def _is(column: Column, label: str) -> NDArray[np.bool_]:
+    """Rows of a column equal to ``label``."""
+    if isinstance(column, Labels):
+        if label not in column.labels:
+            return np.zeros(len(column), dtype=bool)
+        return np.asarray(column.codes == column.labels.index(label))
+    return np.zeros(len(column), dtype=bool)
+
+
+def _ranks(column: Column) -> NDArray[np.intp]:
+    """Each row's position in the sorted order of its column's distinct values."""
+    if isinstance(column, Labels):
+        rank = np.empty(len(column.labels), dtype=np.intp)
+        rank[_order(column.labels)] = np.arange(len(column.labels))
+        return rank[column.codes]
+    return np.asarray(np.unique(column, return_inverse=True)[1].reshape(-1), dtype=np.intp)
+
+
+def select_row(table: Table, k: int) -> dict[str, Any]:
+    """Row ``k`` of a table as ``column -> value``."""
+    return {
+        name: column.labels[int(column.codes[k])]
+        if isinstance(column, Labels)
+        else float(column[k])
+        for name, column in zip(table.columns, table.data, strict=True)
+    }
+
+
+def select_rows(table: Table, column: str, labels: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows whose ``column`` is one of ``labels``, in table order, as dicts."""
+    data = table.data[table.columns.index(column)]
+    mask = np.zeros(len(table), dtype=bool)
+    for label in labels:
+        mask |= _is(data, label)
+    return [select_row(table, int(k)) for k in np.flatnonzero(mask)]
 
 
 def with_bands(table: Table, samples: FloatArray) -> Table:
