@@ -69,9 +69,10 @@ def format_cell(value: object) -> str:
 
 def as_column(cells: Sequence[Any]) -> Column:
     """A column of Python cells: floats become an array, anything else labels."""
-    if all(isinstance(cell, float) for cell in cells):
+    kinds = set(map(type, cells))
+    if all(issubclass(kind, float) for kind in kinds):
         return np.array(cells, dtype=np.float64)
-    text = cells if all(isinstance(cell, str) for cell in cells) else list(map(format_cell, cells))
+    text = cells if kinds <= {str} else list(map(format_cell, cells))
     labels = tuple(sorted(set(text)))
     at = {label: k for k, label in enumerate(labels)}
     codes = np.fromiter(map(at.__getitem__, text), dtype=np.int32, count=len(text))

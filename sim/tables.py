@@ -255,19 +255,19 @@ def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, Flo
 def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
     """Welfare change against the no-policy path, per quarter, region and sector (and all)."""
     parts = welfare_arrays(path)
+    periods = [str(q) for q in path.quarters]
+    sectors = [*dataset.sectors, ALL]
+    keys = _grid_labels([periods, dataset.regions, sectors])
+    grid = np.ix_(_order(periods), _order(dataset.regions), _order(sectors))
+    columns = []
+    for name in (*WELFARE_PARTS, "total"):
+        by_region = np.moveaxis(parts[name], 1, 2)  # (period, region, sector)
+        # the sum over sectors of one region is contiguous, as a row's own sum would be
+        total = np.ascontiguousarray(by_region).sum(axis=2)
+        columns.append(np.concatenate([by_region, total[:, :, None]], axis=2))
     quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
-    rows: list[Row] = []
-    for t, quarter in enumerate(path.quarters):
-        for r, region in enumerate(dataset.regions):
-            for s, sector in [*enumerate(dataset.sectors), (None, ALL)]:
-                values = [
-                    float(parts[k][t, :, r].sum() if s is None else parts[k][t, s, r])
-                    for k in (*WELFARE_PARTS, "total")
-                ]
-                rows.append(
-                    (str(quarter), region, sector, *values, 100.0 * values[-1] / quarterly_gdp[r])
-                )
-    return Table(WELFARE_COLUMNS, sorted(rows, key=lambda r: r[:3]))
+    share = 100.0 * columns[-1] / quarterly_gdp[None, :, None]
+    return Table(WELFARE_COLUMNS, data=[*keys, *(c[grid].ravel() for c in [*columns, share])])
 
 
 def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
