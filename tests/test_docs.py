@@ -8,7 +8,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.uncertainty import BAND_COLUMNS
 from sim.tables import (
     FLOW_COLUMNS,
     INDICATOR_COLUMNS,
@@ -16,6 +15,7 @@ from sim.tables import (
     SUMMARY_COLUMNS,
     WELFARE_COLUMNS,
 )
+from sim.uncertainty import BAND_COLUMNS
 from tests.conftest import ROOT, SCENARIOS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
