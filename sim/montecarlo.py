@@ -24,7 +24,6 @@ from sim.policy import Target, target
 from sim.quarters import quarter_range
 from sim.scenario import Scenario
 from sim.tables import (
-    Row,
     Table,
     indicator_frame,
     indicators_table,
@@ -32,6 +31,7 @@ from sim.tables import (
     sort_order,
     summary_frame,
     summary_table,
+    welfare_arrays,
 )
 from sim.timepath import (
     ElasticityPaths,
@@ -99,16 +99,6 @@ def draw_tables(scenario: Scenario) -> dict[str, Table]:
     }
 
 
-def _changes(scenario: Scenario, path: PathSolution) -> dict[str, tuple[list[Row], FloatArray]]:
-    """Key columns and ``change`` of the banded tables' rows, before sorting."""
-    satellites = satellite_rows(scenario.dataset, path)
-    frames = {
-        "summary.csv": summary_frame(scenario.dataset, path, satellites),
-        "indicators.csv": indicator_frame(scenario.dataset, path, satellites),
-    }
-    return {name: (keys, values[:, 2]) for name, (keys, values) in frames.items()}
-
-
 def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     """Each draw's ``change`` column of the banded tables, shape (draw, row).
 
@@ -132,15 +122,24 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
         d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
         values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
         raise DrawError(f"draw {chunk.first + d} ({values}): {error}") from None
-    n_sectors = len(chunk.scenario.dataset.sectors)
+    dataset = chunk.scenario.dataset
+    n_sectors = len(dataset.sectors)
+    # Welfare is sector by sector, so it is computed once for the whole stack.
+    welfare_total = welfare_arrays(stacked)["total"]
     columns: dict[str, list[FloatArray]] = {name: [] for name in BANDED_TABLES}
     orders: dict[str, list[int]] = {}
-    for d, scenario in enumerate(drawn):
-        path = _draw_path(stacked, slice(d * n_sectors, (d + 1) * n_sectors))
-        for name, (row_keys, change) in _changes(scenario, path).items():
-            # Every draw has the same rows; the table's sort order is found once.
+    for d in range(len(drawn)):
+        part = slice(d * n_sectors, (d + 1) * n_sectors)
+        path = _draw_path(stacked, part)
+        satellites = satellite_rows(dataset, path)
+        frames = {
+            "summary.csv": summary_frame(dataset, path, satellites, welfare_total[:, part]),
+            "indicators.csv": indicator_frame(dataset, path, satellites, with_keys=not orders),
+        }
+        for name, (row_keys, numbers) in frames.items():
+            # Every draw has the same rows: the tables' sort order is found once.
             order = orders.setdefault(name, sort_order(row_keys))
-            columns[name].append(change[order])
+            columns[name].append(numbers[order, 2])
     return {name: np.array(rows).reshape(len(drawn), -1) for name, rows in columns.items()}
 
 

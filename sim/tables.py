@@ -209,11 +209,12 @@ def _pct(change: FloatArray, base: FloatArray) -> FloatArray:
 
 
 def indicator_frame(
-    dataset: Dataset, path: PathSolution, satellites: list[Row]
+    dataset: Dataset, path: PathSolution, satellites: list[Row], *, with_keys: bool = True
 ) -> tuple[list[Row], FloatArray]:
     """The rows of ``indicators.csv`` before sorting: key columns and value columns.
 
-    ``satellites`` are the satellite rows (:func:`satellite_rows`).
+    ``satellites`` are the satellite rows (:func:`satellite_rows`). Without ``with_keys``
+    the key list is left empty (the keys of a dataset's path never change).
 
     Returns
     -------
@@ -238,13 +239,16 @@ def indicator_frame(
         for indicator, unit_name, *columns in series:
             # (period, sector, region) arrays -> rows in period, region, sector order
             blocks.append(np.stack([c.transpose(0, 2, 1).reshape(-1) for c in columns], axis=1))
+            if not with_keys:
+                continue
             keys.extend(
                 (period, region, sector, indicator, unit_name)
                 for period in periods
                 for region in dataset.regions
                 for sector in sectors
             )
-    keys.extend(row[:5] for row in satellites)
+    if with_keys:
+        keys.extend(row[:5] for row in satellites)
     blocks.append(np.array([row[5:] for row in satellites], dtype=float).reshape(-1, 4))
     return keys, np.concatenate(blocks)
 
@@ -298,7 +302,10 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
 
 
 def summary_frame(
-    dataset: Dataset, path: PathSolution, satellites: list[Row]
+    dataset: Dataset,
+    path: PathSolution,
+    satellites: list[Row],
+    welfare_total: FloatArray | None = None,
 ) -> tuple[list[Row], FloatArray]:
     """The rows of ``summary.csv`` before sorting: key columns and value columns.
 
@@ -308,6 +315,8 @@ def summary_frame(
     path : PathSolution
     satellites : list of tuple
         The satellite rows of ``indicators.csv``.
+    welfare_total : ndarray, shape (period, sector, region), optional
+        Total welfare change per quarter (:func:`welfare_arrays`), if already known.
 
     Returns
     -------
@@ -340,7 +349,9 @@ def summary_frame(
         for sector in dataset.sectors
         for region in dataset.regions
     )
-    w = welfare_arrays(path)["total"].sum(axis=(0, 1))
+    if welfare_total is None:
+        welfare_total = welfare_arrays(path)["total"]
+    w = welfare_total.sum(axis=(0, 1))
     share = 100.0 * w / (dataset.gdp * len(path.quarters) / QUARTERS_PER_YEAR)
     zeros, missing = np.zeros_like(w), np.full_like(w, math.nan)
     blocks.append(np.stack([w, zeros, w, missing, share, zeros, share, missing], axis=-1))
