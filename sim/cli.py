@@ -365,6 +365,16 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
         for r in welfare
     ]
     click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts))
+    monte_carlo = result.run.get("monte_carlo")
+    if monte_carlo:
+        ranges = [
+            f"{r['region']} {float(r['change_p05']):+.1f} to {float(r['change_p95']):+.1f}"
+            for r in welfare
+        ]
+        click.echo(
+            f"  welfare, 5-95% range over {monte_carlo['draws']} draws (seed "
+            f"{result.run['seed']}): " + ", ".join(ranges)
+        )
     for r in records:
         if r["indicator"] == "satellite_sales":
             click.echo(

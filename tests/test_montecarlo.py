@@ -180,6 +180,7 @@ def test_the_installed_script_runs_draws_in_a_real_subprocess(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "  welfare, 5-95% range over 4 draws (seed 1): ASE " in done.stdout
 
 
 def test_a_stacked_chunk_gives_each_draw_exactly_its_own_solve() -> None:
@@ -194,3 +195,32 @@ def test_a_stacked_chunk_gives_each_draw_exactly_its_own_solve() -> None:
         change = tables[name].columns.index("change")
         single = np.array([float(row[change]) for row in tables[name].rows])
         np.testing.assert_array_equal(stacked[name][2], single)
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    script = shutil.which("tradesim", path=str(Path(sys.executable).parent))
+    assert script is not None
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [script, "run", str(LIFTED), "--out", str(tmp_path), "--draws", "60", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        check=False,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"seafood-ban-lifted: draws" in shown and b"100%" in shown
+    assert b"draws" not in done.stdout.split(b"\n", 1)[1]  # the bar stays off stdout
