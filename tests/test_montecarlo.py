@@ -224,3 +224,44 @@ def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert b"seafood-ban-lifted: draws" in shown and b"100%" in shown
     assert b"100%" not in done.stdout  # the bar stays off stdout
+
+
+@pytest.mark.parametrize(
+    ("hidden", "arguments", "message"),
+    [
+        (
+            "dask",
+            ["run", str(LIFTED), "--draws", "2", "--scheduler", "tcp://127.0.0.1:8786"],
+            "Error: --scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])",
+        ),
+        (
+            "SALib",
+            ["sensitivity", str(LIFTED), "--indicator", "welfare", "--region", "JPN"],
+            "Error: tradesim sensitivity needs SALib: pip install 'tradesim[sensitivity]'",
+        ),
+    ],
+)
+def test_a_missing_extra_is_named_before_anything_is_solved(
+    hidden: str, arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    # The extra is made unimportable in a real interpreter, as on a core-only install.
+    code = (
+        f"import sys; sys.modules[{hidden!r}] = None; from sim.cli import main; "
+        "main(prog_name='tradesim')"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            *arguments,
+            *(["--out", str(tmp_path / "out")] if arguments[0] == "run" else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [message]
+    assert done.stdout == ""
+    assert not (tmp_path / "out").exists()
