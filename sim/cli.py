@@ -175,10 +175,12 @@ def _monte_carlo_options(
     from sim.run import MonteCarloOptions
     from sim.uncertainty import new_seed
 
+    executor = Executor(workers, scheduler)
+    executor.check()
     if seed is None:
         seed = new_seed()
         click.echo(f"seed {seed} (repeat these draws with --seed {seed})")
-    return MonteCarloOptions(draws, seed, Executor(workers, scheduler), keep_draws)
+    return MonteCarloOptions(draws, seed, executor, keep_draws)
 
 
 class _progress:
@@ -411,6 +413,16 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
     ]
     more = f", and {hidden} more regions in summary.csv" if hidden else ""
     click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts) + more)
+    monte_carlo = result.run.get("monte_carlo")
+    if monte_carlo:
+        ranges = [
+            f"{r['region']} {float(r['change_p05']):+.1f} to {float(r['change_p95']):+.1f}"
+            for r in welfare
+        ]
+        click.echo(
+            f"  welfare, 5-95% range over {monte_carlo['draws']} draws (seed "
+            f"{result.run['seed']}): " + ", ".join(ranges)
+        )
     for r in records:
         if r["indicator"] == "satellite_sales":
             click.echo(
@@ -762,9 +774,11 @@ def sensitivity(
     from sim.sensitivity import Figure, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
+    executor = Executor(workers, scheduler)
+    executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
-    result = run_sensitivity(resolved, method, figure, size, seed, Executor(workers, scheduler))
+    result = run_sensitivity(resolved, method, figure, size, seed, executor)
     unit = resolved.dataset.unit
     click.echo(
         f"{resolved.name}: {method} sensitivity of {figure.label()} "

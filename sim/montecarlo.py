@@ -11,19 +11,50 @@ drawn parameters and keeps the ``change`` column of ``summary.csv`` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
+from sim.dataset import ELASTICITIES
 from sim.errors import DrawError, SolverError
 from sim.executors import Executor
-from sim.model import FloatArray
+from sim.model import Baseline, FloatArray
+from sim.policy import Target, target
+from sim.quarters import quarter_range
 from sim.scenario import Scenario
-from sim.tables import Table, indicators_table, summary_table
+from sim.tables import (
+    Table,
+    indicator_frame,
+    indicators_table,
+    satellite_rows,
+    sort_order,
+    summary_frame,
+    summary_table,
+    welfare_arrays,
+)
+from sim.timepath import (
+    ElasticityPaths,
+    PathSolution,
+    PeriodSolution,
+    elasticity_paths,
+    growth_rates,
+    solve_markets,
+)
 from sim.uncertainty import draw_values
 
 CHUNK_DRAWS = 50
 BANDED_TABLES = ("summary.csv", "indicators.csv")
+POLICY_NUMBERS = (
+    "coverage",
+    "rate",
+    "increase",
+    "tax_equivalent",
+    "cost",
+    "change",
+    "share",
+    "volume",
+)
 
 
 @dataclass(frozen=True)
@@ -71,25 +102,118 @@ def draw_tables(scenario: Scenario) -> dict[str, Table]:
 def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     """Each draw's ``change`` column of the banded tables, shape (draw, row).
 
+    The draws' markets are stacked along the sector axis and solved together; every
+    sector's Newton iterations are its own, so a draw's numbers do not depend on the other
+    draws of its chunk.
+
     Raises
     ------
     DrawError
         Naming the draw and its parameter values when a draw cannot be solved.
     """
     keys = tuple(chunk.scenario.uncertainty)
+    drawn = [
+        chunk.scenario.with_values(dict(zip(keys, map(float, row), strict=True)))
+        for row in chunk.values
+    ]
+    try:
+        stacked = _solve_stacked(chunk.scenario, drawn, chunk.first)
+    except SolverError as error:
+        d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
+        values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
+        raise DrawError(f"draw {chunk.first + d} ({values}): {error}") from None
+    dataset = chunk.scenario.dataset
+    n_sectors = len(dataset.sectors)
+    # Welfare is sector by sector, so it is computed once for the whole stack.
+    welfare_total = welfare_arrays(stacked)["total"]
     columns: dict[str, list[FloatArray]] = {name: [] for name in BANDED_TABLES}
-    for offset, row in enumerate(chunk.values):
-        values = dict(zip(keys, map(float, row), strict=True))
-        try:
-            tables = draw_tables(chunk.scenario.with_values(values))
-        except SolverError as error:
-            drawn = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
-            raise DrawError(f"draw {chunk.first + offset} ({drawn}): {error}") from None
-        for name in BANDED_TABLES:
-            table = tables[name]
-            change = table.columns.index("change")
-            columns[name].append(np.array([float(r[change]) for r in table.rows]))
-    return {name: np.array(rows).reshape(len(chunk.values), -1) for name, rows in columns.items()}
+    orders: dict[str, list[int]] = {}
+    for d in range(len(drawn)):
+        part = slice(d * n_sectors, (d + 1) * n_sectors)
+        path = _draw_path(stacked, part)
+        satellites = satellite_rows(dataset, path)
+        frames = {
+            "summary.csv": summary_frame(dataset, path, satellites, welfare_total[:, part]),
+            "indicators.csv": indicator_frame(dataset, path, satellites, with_keys=not orders),
+        }
+        for name, (row_keys, numbers) in frames.items():
+            # Every draw has the same rows: the tables' sort order is found once.
+            order = orders.setdefault(name, sort_order(row_keys))
+            columns[name].append(numbers[order, 2])
+    return {name: np.array(rows).reshape(len(drawn), -1) for name, rows in columns.items()}
+
+
+def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> PathSolution:
+    """Solve the draws' paths at once, their sectors stacked draw after draw."""
+    dataset = scenario.dataset
+    n = len(drawn)
+    paths = [elasticity_paths(dataset, draw.parameters) for draw in drawn]
+    stacked_paths = ElasticityPaths(
+        {e: np.concatenate([p.short_run[e] for p in paths]) for e in ELASTICITIES},
+        {e: np.concatenate([p.long_run[e] for p in paths]) for e in ELASTICITIES},
+        np.concatenate([p.half_life for p in paths]),
+    )
+    rates = np.concatenate([growth_rates(dataset, draw.demand_growth) for draw in drawn])
+    policies = []
+    for k, policy in enumerate(scenario.policies):
+        varying: dict[str, Any] = {}
+        for name in POLICY_NUMBERS:
+            column = [getattr(draw.policies[k], name) for draw in drawn]
+            if any(v != getattr(policy, name) for v in column):
+                varying[name] = np.repeat(np.array(column, dtype=float), len(dataset.sectors))
+        policies.append(replace(policy, **varying) if varying else policy)
+    targets = []
+    for policy in scenario.policies:
+        where = target(
+            policy.type,
+            policy.sectors,
+            policy.exporters,
+            policy.importers,
+            dataset.sectors,
+            dataset.regions,
+        )
+        targets.append(Target(np.tile(where.cells, (n, 1, 1)), np.tile(where.rows, (n, 1))))
+    names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
+    return solve_markets(
+        Baseline(np.tile(dataset.flows, (n, 1, 1)), np.tile(dataset.tariffs, (n, 1, 1))),
+        stacked_paths,
+        rates,
+        policies,
+        targets,
+        tuple(quarter_range(scenario.start, scenario.end)),
+        names,
+    )
+
+
+def _cut(record: Any, part: slice) -> Any:
+    """A dataclass of per-sector arrays restricted to some sectors."""
+    arrays = {
+        f.name: getattr(record, f.name)[part]
+        for f in fields(record)
+        if isinstance(getattr(record, f.name), np.ndarray)
+    }
+    return replace(record, **arrays)
+
+
+def _draw_path(path: PathSolution, part: slice) -> PathSolution:
+    """One draw's path out of a stacked solution."""
+
+    def periods(solutions: tuple[PeriodSolution, ...]) -> tuple[PeriodSolution, ...]:
+        return tuple(
+            PeriodSolution(
+                p.quarter,
+                _cut(p.elasticities, part),
+                tuple(
+                    replace(s, policy=_cut(s.policy, part), equilibrium=_cut(s.equilibrium, part))
+                    for s in p.segments
+                ),
+            )
+            for p in solutions
+        )
+
+    return PathSolution(
+        _cut(path.baseline, part), path.quarters, periods(path.scenario), periods(path.reference)
+    )
 
 
 def run_draws(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -120,16 +120,32 @@ def spans(quarter: Quarter, policies: Sequence[PolicyLike]) -> list[tuple[Span, 
     return [((a, b), (b - a).days / quarter.days) for a, b in zip(days, days[1:], strict=False)]
 
 
+def _at(value: Any, mask: BoolArray) -> Any:
+    """A policy's number at the masked cells.
+
+    A number applies everywhere; an array holds one value per (stacked) sector, as when a
+    Monte Carlo chunk solves many draws at once.
+    """
+    if np.ndim(value) == 0:
+        return value
+    shape = (-1,) + (1,) * (mask.ndim - 1)
+    return np.broadcast_to(np.reshape(value, shape), mask.shape)[mask]
+
+
+def _is_zero(value: Any) -> bool:
+    return bool(np.all(np.asarray(value) == 0.0))
+
+
 def _ban(state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float) -> None:
-    state.availability[cells] *= 1.0 - policy.coverage * phi
+    state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
 
 
 def _export_control(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.availability[cells] *= 1.0 - policy.coverage * phi
+    state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
     state.export_tax[cells] = (1.0 + state.export_tax[cells]) * (
-        1.0 + policy.tax_equivalent * phi
+        1.0 + _at(policy.tax_equivalent, cells) * phi
     ) - 1.0
 
 
@@ -137,26 +153,31 @@ def _tariff(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
     current = state.tariff[cells]
-    target = policy.rate if policy.rate is not None else current + (policy.increase or 0.0)
+    if policy.rate is not None:
+        target = _at(policy.rate, cells)
+    else:
+        target = current + _at(0.0 if policy.increase is None else policy.increase, cells)
     state.tariff[cells] = np.maximum(current + phi * (target - current), 0.0)
 
 
 def _trade_cost(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.trade_cost[cells] = (1.0 + state.trade_cost[cells]) * (1.0 + policy.cost * phi) - 1.0
+    state.trade_cost[cells] = (1.0 + state.trade_cost[cells]) * (
+        1.0 + _at(policy.cost, cells) * phi
+    ) - 1.0
 
 
 def _demand_shock(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.demand[rows] *= 1.0 + policy.change * phi
+    state.demand[rows] *= 1.0 + _at(policy.change, rows) * phi
 
 
 def _supply_shock(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.supply[rows] *= 1.0 + policy.change * phi
+    state.supply[rows] *= 1.0 + _at(policy.change, rows) * phi
 
 
 Instrument = Callable[[_State, BoolArray, BoolArray, PolicyLike, float], None]
@@ -171,11 +192,12 @@ def _quota(
         state.quota_rent = np.zeros(cells.shape, dtype=np.int8)
     assert state.quota_rent is not None
     if policy.volume is None:
-        share: FloatArray | float = policy.share
+        share: FloatArray | float = _at(policy.share, cells)
     else:
         assert state.base_flows is not None
         base = state.base_flows[cells]
-        share = np.divide(policy.volume, base, out=np.full(base.shape, np.inf), where=base > 0)
+        volume = np.broadcast_to(_at(policy.volume, cells), base.shape)
+        share = np.divide(volume, base, out=np.full(base.shape, np.inf), where=base > 0)
     ceiling = 1.0 - phi * (1.0 - np.asarray(share, dtype=float))
     closed = np.zeros(cells.shape, dtype=bool)
     closed[cells] = ceiling <= 0.0  # a zero quota is a ban: no trade to earn a rent on
@@ -285,16 +307,16 @@ def policy_state(
 def is_inert(policy: PolicyLike) -> bool:
     """Whether a policy changes nothing (a zero-coverage ban, a zero shock, ...)."""
     if policy.type == "ban":
-        return policy.coverage == 0.0
+        return _is_zero(policy.coverage)
     if policy.type == "export_control":
-        return policy.coverage == 0.0 and policy.tax_equivalent == 0.0
+        return _is_zero(policy.coverage) and _is_zero(policy.tax_equivalent)
     if policy.type == "trade_cost":
-        return policy.cost == 0.0
+        return _is_zero(policy.cost)
     if policy.type in ("demand_shock", "supply_shock"):
-        return policy.change == 0.0
+        return _is_zero(policy.change)
     if policy.type == "quota":
         return False
-    return policy.rate is None and not policy.increase
+    return policy.rate is None and (policy.increase is None or _is_zero(policy.increase))
 
 
 def change_dates(policy: PolicyLike) -> list[dt.date]:

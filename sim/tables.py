@@ -277,37 +277,74 @@ def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
 
 def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
     """Trade aggregates, shares of GDP and satellite figures per quarter."""
+    keys, values = indicator_frame(dataset, path, satellite_rows(dataset, path))
+    order = sort_order(keys)
+    return Table(INDICATOR_COLUMNS, [(*keys[k], *map(float, values[k])) for k in order])
+
+
+def sort_order(keys: list[Row]) -> list[int]:
+    """Positions of rows in the order of their first four key columns."""
+    return sorted(range(len(keys)), key=lambda k: keys[k][:4])
+
+
+def _with_all(values: FloatArray) -> FloatArray:
+    """Append the sum over sectors as one more sector, shape (period, sector + 1, region)."""
+    return np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+
+
+def _pct(change: FloatArray, base: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base != 0, 100.0 * change / np.where(base != 0, base, 1.0), math.nan)
+
+
+def indicator_frame(
+    dataset: Dataset, path: PathSolution, satellites: list[Row], *, with_keys: bool = True
+) -> tuple[list[Row], FloatArray]:
+    """The rows of ``indicators.csv`` before sorting: key columns and value columns.
+
+    ``satellites`` are the satellite rows (:func:`satellite_rows`). Without ``with_keys``
+    the key list is left empty (the keys of a dataset's path never change).
+
+    Returns
+    -------
+    keys : list of tuple
+        ``(period, region, sector, indicator, unit)`` per row.
+    values : ndarray, shape (row, 4)
+        ``value``, ``baseline_value``, ``change`` and ``change_pct`` per row.
+    """
     scn, ref = _trade(path, "scenario"), _trade(path, "reference")
     quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
     unit = f"{dataset.unit} per quarter"
-    rows: list[Row] = []
-    for t, quarter in enumerate(path.quarters):
-        for r, region in enumerate(dataset.regions):
-            for s, sector in [*enumerate(dataset.sectors), (None, ALL)]:
-                for name in ("exports", "imports", "net_exports", "output"):
-                    v = float(scn[name][t, :, r].sum() if s is None else scn[name][t, s, r])
-                    b = float(ref[name][t, :, r].sum() if s is None else ref[name][t, s, r])
-                    rows.append((str(quarter), region, sector, name, unit, v, b, *_change(v, b)))
-                    if name in ("exports", "net_exports"):
-                        v, b = 100.0 * v / quarterly_gdp[r], 100.0 * b / quarterly_gdp[r]
-                        rows.append(
-                            (
-                                str(quarter),
-                                region,
-                                sector,
-                                f"{name}_pct_gdp",
-                                "% of GDP",
-                                v,
-                                b,
-                                v - b,
-                                math.nan,
-                            )
-                        )
-    rows.extend(_satellite_rows(dataset, path, unit))
-    return Table(INDICATOR_COLUMNS, sorted(rows, key=lambda r: r[:4]))
+    periods = [str(q) for q in path.quarters]
+    sectors = [*dataset.sectors, ALL]
+    keys: list[Row] = []
+    blocks: list[FloatArray] = []
+    for name in ("exports", "imports", "net_exports", "output"):
+        v, b = _with_all(scn[name]), _with_all(ref[name])
+        series = [(name, unit, v, b, v - b, _pct(v - b, b))]
+        if name in ("exports", "net_exports"):
+            v, b = 100.0 * v / quarterly_gdp, 100.0 * b / quarterly_gdp
+            series.append((f"{name}_pct_gdp", "% of GDP", v, b, v - b, np.full(v.shape, math.nan)))
+        for indicator, unit_name, *columns in series:
+            # (period, sector, region) arrays -> rows in period, region, sector order
+            blocks.append(np.stack([c.transpose(0, 2, 1).reshape(-1) for c in columns], axis=1))
+            if not with_keys:
+                continue
+            keys.extend(
+                (period, region, sector, indicator, unit_name)
+                for period in periods
+                for region in dataset.regions
+                for sector in sectors
+            )
+    if with_keys:
+        keys.extend(row[:5] for row in satellites)
+    blocks.append(np.array([row[5:] for row in satellites], dtype=float).reshape(-1, 4))
+    return keys, np.concatenate(blocks)
 
 
-def _satellite_rows(dataset: Dataset, path: PathSolution, unit: str) -> list[Row]:
+def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
+    """Rows of ``indicators.csv`` for the dataset's sub-national satellites."""
+    unit = f"{dataset.unit} per quarter"
     rows: list[Row] = []
     index = {code: k for k, code in enumerate(dataset.regions)}
     for satellite in dataset.satellites:
@@ -347,64 +384,89 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
 
     Flows and welfare are summed over the quarters; prices are those of the last quarter.
     """
+    labels = {f"{sat.region}.{sat.name}" for sat in dataset.satellites}
+    satellites = [row for row in indicators.rows if row[1] in labels]
+    keys, values = summary_frame(dataset, path, satellites, exports=False)
+    rest = Table(SUMMARY_COLUMNS, [(*keys[k], *map(float, values[k])) for k in sort_order(keys)])
+    # "exports" sorts before every other indicator, so its block (as columns) comes first.
     unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
-    rows: list[Row] = []
-    exports = _summary_exports(dataset, path, unit)
-    last_scn, last_ref = path.scenario[-1].producer_price, path.reference[-1].producer_price
-    for s, sector in enumerate(dataset.sectors):
-        for r, region in enumerate(dataset.regions):
-            v = float(last_scn[s, r])
-            b = float(last_ref[s, r])
-            rows.append(
-                (
-                    "producer_price_last_quarter",
-                    sector,
-                    region,
-                    "",
-                    "index, baseline year = 1",
-                    v,
-                    b,
-                    *_change(v, b),
-                )
-            )
-    parts = welfare_arrays(path)
-    total_gdp = dataset.gdp * len(path.quarters) / QUARTERS_PER_YEAR
-    for r, region in enumerate(dataset.regions):
-        w = float(parts["total"][:, :, r].sum())
-        rows.append(("welfare", ALL, region, "", unit, w, 0.0, w, math.nan))
-        rows.append(
-            (
-                "welfare_pct_gdp",
-                ALL,
-                region,
-                "",
-                "% of GDP over the horizon",
-                100.0 * w / total_gdp[r],
-                0.0,
-                100.0 * w / total_gdp[r],
-                math.nan,
-            )
+    return Table(SUMMARY_COLUMNS, data=_stack([_summary_exports(dataset, path, unit), rest.data]))
+
+
+def summary_frame(
+    dataset: Dataset,
+    path: PathSolution,
+    satellites: list[Row],
+    welfare_total: FloatArray | None = None,
+    *,
+    exports: bool = True,
+) -> tuple[list[Row], FloatArray]:
+    """The rows of ``summary.csv`` before sorting: key columns and value columns.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    path : PathSolution
+    satellites : list of tuple
+        The satellite rows of ``indicators.csv``.
+    welfare_total : ndarray, shape (period, sector, region), optional
+        Total welfare change per quarter (:func:`welfare_arrays`), if already known.
+    exports : bool
+        Include the rows of every cross-border flow (one per sector and pair).
+
+    Returns
+    -------
+    keys : list of tuple
+        ``(indicator, sector, region, partner, unit)`` per row.
+    values : ndarray, shape (row, 4)
+        ``value``, ``baseline_value``, ``change`` and ``change_pct`` per row.
+    """
+    unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
+    index = "index, baseline year = 1"
+    keys: list[Row] = []
+    blocks: list[FloatArray] = []
+    if exports:
+        value = np.array([_values(p) for p in path.scenario]).sum(axis=0) / QUARTERS_PER_YEAR
+        base = np.array([_values(p) for p in path.reference]).sum(axis=0) / QUARTERS_PER_YEAR
+        cross = ~np.eye(len(dataset.regions), dtype=bool)
+        v, b = value[:, cross], base[:, cross]
+        blocks.append(np.stack([v, b, v - b, _pct(v - b, b)], axis=-1).reshape(-1, 4))
+        keys.extend(
+            ("exports", sector, exporter, importer, unit)
+            for sector in dataset.sectors
+            for exporter in dataset.regions
+            for importer in dataset.regions
+            if exporter != importer
         )
+    v = path.scenario[-1].producer_price.reshape(-1)
+    b = path.reference[-1].producer_price.reshape(-1)
+    blocks.append(np.stack([v, b, v - b, _pct(v - b, b)], axis=-1))
+    keys.extend(
+        ("producer_price_last_quarter", sector, region, "", index)
+        for sector in dataset.sectors
+        for region in dataset.regions
+    )
+    if welfare_total is None:
+        welfare_total = welfare_arrays(path)["total"]
+    w = welfare_total.sum(axis=(0, 1))
+    share = 100.0 * w / (dataset.gdp * len(path.quarters) / QUARTERS_PER_YEAR)
+    zeros, missing = np.zeros_like(w), np.full_like(w, math.nan)
+    blocks.append(np.stack([w, zeros, w, missing, share, zeros, share, missing], axis=-1))
+    blocks[-1] = blocks[-1].reshape(-1, 4)
+    for region in dataset.regions:
+        keys.append(("welfare", ALL, region, "", unit))
+        keys.append(("welfare_pct_gdp", ALL, region, "", "% of GDP over the horizon"))
     for satellite in dataset.satellites:
         label = f"{satellite.region}.{satellite.name}"
-        sales = [row for row in indicators.rows if row[1] == label and row[3] == "sales"]
-        v, b = sum(float(row[5]) for row in sales), sum(float(row[6]) for row in sales)
-        rows.append(("satellite_sales", satellite.sector, label, "", unit, v, b, *_change(v, b)))
-        prices = [row for row in indicators.rows if row[1] == label and row[3] == "producer_price"]
+        sales = [row for row in satellites if row[1] == label and row[3] == "sales"]
+        v_sum, b_sum = sum(float(row[5]) for row in sales), sum(float(row[6]) for row in sales)
+        keys.append(("satellite_sales", satellite.sector, label, "", unit))
+        blocks.append(np.array([[v_sum, b_sum, *_change(v_sum, b_sum)]]))
+        prices = [row for row in satellites if row[1] == label and row[3] == "producer_price"]
         last = max(prices, key=lambda row: str(row[0]))
-        rows.append(
-            (
-                "satellite_producer_price_last_quarter",
-                satellite.sector,
-                label,
-                "",
-                "index, baseline year = 1",
-                *last[5:],
-            )
-        )
-    # "exports" sorts before every other indicator, so its block comes first.
-    rest = Table(SUMMARY_COLUMNS, sorted(rows, key=lambda r: r[:4]))
-    return Table(SUMMARY_COLUMNS, data=_stack([exports, rest.data]))
+        keys.append(("satellite_producer_price_last_quarter", satellite.sector, label, "", index))
+        blocks.append(np.array([last[5:]], dtype=float))
+    return keys, np.concatenate(blocks)
 
 
 def _summary_exports(dataset: Dataset, path: PathSolution, unit: str) -> list[Column]:

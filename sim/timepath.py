@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -61,29 +62,29 @@ class PeriodSolution:
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
 
-    @property
+    @cached_property
     def value(self) -> FloatArray:
         """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
         return self._mean(
             [s.equilibrium.producer_price[:, :, None] * s.equilibrium.demand for s in self.segments]
         )
 
-    @property
+    @cached_property
     def volume(self) -> FloatArray:
         """Bilateral quantities (annual rate, baseline prices), shape (sector, origin, dest)."""
         return self._mean([s.equilibrium.demand for s in self.segments])
 
-    @property
+    @cached_property
     def supply(self) -> FloatArray:
         """Quantities supplied (annual rate), shape (sector, origin)."""
         return self._mean([s.equilibrium.supply for s in self.segments])
 
-    @property
+    @cached_property
     def producer_price(self) -> FloatArray:
         """Day-weighted producer price index, shape (sector, origin)."""
         return self._mean([s.equilibrium.producer_price for s in self.segments])
 
-    @property
+    @cached_property
     def price_index(self) -> FloatArray:
         """Day-weighted consumer price index, shape (sector, destination)."""
         return self._mean([s.equilibrium.price_index for s in self.segments])
@@ -163,11 +164,16 @@ def adjustment_weight(
     changes : sequence, one per sector, of dates of policy changes in that sector
     half_life : ndarray, shape (sector,)
     """
+    end, middle = quarter.end_day, midpoint(quarter)
+    ages: dict[tuple[dt.date, ...], float | None] = {}
     weight = np.zeros(len(changes))
     for s, dates in enumerate(changes):
-        past = [d for d in dates if d < quarter.end_day]
-        if past:
-            age = max((midpoint(quarter) - max(past)).days, 0) / DAYS_PER_QUARTER
+        key = tuple(dates)
+        if key not in ages:  # stacked Monte Carlo draws repeat the same dates
+            past = [d for d in dates if d < end]
+            ages[key] = max((middle - max(past)).days, 0) / DAYS_PER_QUARTER if past else None
+        age = ages[key]
+        if age is not None:
             weight[s] = 0.5 ** (age / half_life[s])
     return weight
 
@@ -189,14 +195,17 @@ def blend(paths: ElasticityPaths, weight: FloatArray) -> Elasticities:
     return Elasticities(values["sigma"], values["eps"], values["eta"])
 
 
-def growth_multiplier(dataset: Dataset, demand_growth: dict[str, float], step: int) -> FloatArray:
-    """Trend demand multiplier ``(1 + g) ** (step / 4)`` per sector and region."""
+def growth_rates(dataset: Dataset, demand_growth: dict[str, float]) -> FloatArray:
+    """Annual trend growth of demand per sector and region, shape (sector, region)."""
     rates = np.zeros(len(dataset.regions))
     for region, rate in demand_growth.items():
         rates[dataset.region_index(region)] = rate
-    return np.broadcast_to(
-        (1.0 + rates) ** (step / 4.0), (len(dataset.sectors), len(dataset.regions))
-    ).copy()
+    return np.broadcast_to(rates, (len(dataset.sectors), len(dataset.regions))).copy()
+
+
+def growth_multiplier(rates: FloatArray, step: int) -> FloatArray:
+    """Trend demand multiplier ``(1 + g) ** (step / 4)`` of quarter ``step``."""
+    return (1.0 + rates) ** (step / 4.0)
 
 
 def solve_path(
@@ -226,19 +235,54 @@ def solve_path(
     -------
     PathSolution
     """
-    baseline = Baseline(dataset.flows, dataset.tariffs)
-    paths = elasticity_paths(dataset, parameters or {})
-    changes: list[list[dt.date]] = [[] for _ in dataset.sectors]
+    return solve_markets(
+        Baseline(dataset.flows, dataset.tariffs),
+        elasticity_paths(dataset, parameters or {}),
+        growth_rates(dataset, demand_growth or {}),
+        policies,
+        policy_targets,
+        tuple(quarter_range(first, last)),
+        dataset.sectors,
+    )
+
+
+def solve_markets(
+    baseline: Baseline,
+    paths: ElasticityPaths,
+    rates: FloatArray,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+) -> PathSolution:
+    """Solve the path of any stack of independent sector markets.
+
+    The arrays need not come from one dataset: a Monte Carlo chunk stacks the sectors of
+    many parameter draws along the sector axis and solves them at once. Policy fields may
+    then be arrays with one value per stacked sector.
+
+    Parameters
+    ----------
+    baseline : Baseline
+    paths : ElasticityPaths
+    rates : ndarray, shape (sector, region)
+        Annual trend growth of demand.
+    policies, policy_targets : sequences
+        As for :func:`solve_path`, with masks over the stacked sectors.
+    quarters : tuple of Quarter
+    sector_names : tuple of str
+        Names of the stacked sectors, for solver errors.
+    """
+    changes: list[list[dt.date]] = [[] for _ in sector_names]
     for policy, where in zip(policies, policy_targets, strict=True):
         for s in np.flatnonzero(where.rows.any(axis=1) | where.cells.any(axis=(1, 2))):
             changes[s].extend(change_dates(policy))
     pairs = list(zip(policies, policy_targets, strict=True))
-    quarters = tuple(quarter_range(first, last))
     scenario: list[PeriodSolution] = []
     reference: list[PeriodSolution] = []
     guess: FloatArray | None = None
     for step, quarter in enumerate(quarters):
-        growth = growth_multiplier(dataset, demand_growth or {}, step)
+        growth = growth_multiplier(rates, step)
         elasticities = blend(paths, adjustment_weight(quarter, changes, paths.half_life))
         segments = []
         for span, weight in spans(quarter, policies):
@@ -247,9 +291,9 @@ def solve_path(
                 baseline,
                 state,
                 elasticities,
-                _solver(baseline, elasticities, dataset, quarter),
+                _solver(baseline, elasticities, sector_names, quarter),
                 guess,
-                sector_names=dataset.sectors,
+                sector_names=sector_names,
                 period=str(quarter),
             )
             guess = x
@@ -260,7 +304,7 @@ def solve_path(
         whole = (quarter.first_day, quarter.end_day)
         # The no-policy path uses the same elasticities, so the gap is the policies' alone.
         state = policy_state(baseline, (), quarter, growth)
-        x, report = _solve(baseline, state, elasticities, None, dataset, quarter)
+        x, report = _solve(baseline, state, elasticities, None, sector_names, quarter)
         equilibrium = evaluate(x, baseline, state, elasticities)
         reference.append(
             PeriodSolution(
@@ -271,12 +315,15 @@ def solve_path(
 
 
 def _solver(
-    baseline: Baseline, elasticities: Elasticities, dataset: Dataset, quarter: Quarter
+    baseline: Baseline,
+    elasticities: Elasticities,
+    sector_names: tuple[str, ...],
+    quarter: Quarter,
 ) -> Solver:
     """The market solver of one quarter as a function of the policy state and a start."""
 
     def solve(policy: Policy, start: FloatArray | None) -> tuple[FloatArray, SolveReport]:
-        return _solve(baseline, policy, elasticities, start, dataset, quarter)
+        return _solve(baseline, policy, elasticities, start, sector_names, quarter)
 
     return solve
 
@@ -286,7 +333,7 @@ def _solve(
     state: Policy,
     elasticities: Elasticities,
     guess: FloatArray | None,
-    dataset: Dataset,
+    sector_names: tuple[str, ...],
     quarter: Quarter,
 ) -> tuple[FloatArray, SolveReport]:
     return solve_period(
@@ -294,6 +341,6 @@ def _solve(
         state,
         elasticities,
         initial=guess,
-        sector_names=dataset.sectors,
+        sector_names=sector_names,
         period=str(quarter),
     )

@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.montecarlo import draw_tables
+from sim.montecarlo import Chunk, draw_tables, solve_chunk
+from sim.results import table_csv
 from sim.scenario import load_scenario
+from sim.uncertainty import draw_values
 from tests.conftest import SCENARIOS
 
 LIFTED = SCENARIOS / "seafood-ban-lifted.yaml"
@@ -104,9 +106,13 @@ def test_a_draw_at_the_central_values_reproduces_the_central_run() -> None:
         "policies.hong-kong-prefecture-ban.coverage": 0.10,
     }
     assert set(central) == set(scenario.uncertainty)
-    assert draw_tables(scenario.with_values(central)) == draw_tables(scenario)
+
+    def text(tables: dict) -> list[str]:
+        return [table_csv(table) for table in tables.values()]
+
+    assert text(draw_tables(scenario.with_values(central))) == text(draw_tables(scenario))
     moved = draw_tables(scenario.with_values(central | {"policies.seafood-ban.coverage": 0.5}))
-    assert moved["summary.csv"] != draw_tables(scenario)["summary.csv"]
+    assert text(moved) != text(draw_tables(scenario))
 
 
 def test_local_processes_give_identical_files(in_process: Path, tmp_path: Path) -> None:
@@ -174,3 +180,121 @@ def test_the_installed_script_runs_draws_in_a_real_subprocess(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "  welfare, 5-95% range over 4 draws (seed 1): ASE " in done.stdout
+
+
+def test_a_stacked_chunk_gives_each_draw_exactly_its_own_solve() -> None:
+    scenario = load_scenario(LIFTED)
+    keys = tuple(scenario.uncertainty)
+    values = draw_values(list(scenario.uncertainty.values()), seed=3, draws=range(6))
+    stacked = solve_chunk(Chunk(scenario, 0, values))
+    alone = solve_chunk(Chunk(scenario, 4, values[4:5]))
+    for name in ("summary.csv", "indicators.csv"):
+        np.testing.assert_array_equal(stacked[name][4:5], alone[name])
+        tables = draw_tables(scenario.with_values(dict(zip(keys, values[2], strict=True))))
+        change = tables[name].columns.index("change")
+        single = np.array([float(row[change]) for row in tables[name].rows])
+        np.testing.assert_array_equal(stacked[name][2], single)
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    script = shutil.which("tradesim", path=str(Path(sys.executable).parent))
+    assert script is not None
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [script, "run", str(LIFTED), "--out", str(tmp_path), "--draws", "60", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        check=False,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"seafood-ban-lifted: draws" in shown and b"100%" in shown
+    assert b"100%" not in done.stdout  # the bar stays off stdout
+
+
+@pytest.mark.parametrize(
+    ("hidden", "arguments", "message"),
+    [
+        (
+            "dask",
+            ["run", str(LIFTED), "--draws", "2", "--scheduler", "tcp://127.0.0.1:8786"],
+            "Error: --scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])",
+        ),
+        (
+            "SALib",
+            ["sensitivity", str(LIFTED), "--indicator", "welfare", "--region", "JPN"],
+            "Error: tradesim sensitivity needs SALib: pip install 'tradesim[sensitivity]'",
+        ),
+    ],
+)
+def test_a_missing_extra_is_named_before_anything_is_solved(
+    hidden: str, arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    # The extra is made unimportable in a real interpreter, as on a core-only install.
+    code = (
+        f"import sys; sys.modules[{hidden!r}] = None; from sim.cli import main; "
+        "main(prog_name='tradesim')"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            *arguments,
+            *(["--out", str(tmp_path / "out")] if arguments[0] == "run" else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [message]
+    assert done.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_kind_of_key_is_drawn_and_stacked_exactly(tmp_path: Path) -> None:
+    text = (SCENARIOS / "escalation.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "every-key.yaml"
+    path.write_text(
+        text.replace("extends: baseline.yaml", f"extends: {SCENARIOS / 'baseline.yaml'}")
+        + """
+demand_growth: {CHN: 0.02}
+uncertainty:
+  chip_tools.regions.CHN.sigma.long_run: {dist: uniform, low: 3.0, high: 5.0}
+  critical_minerals.eta.short_run: {dist: lognormal, median: 0.2, sigma: 0.3}
+  other_goods.half_life_quarters: {dist: triangular, low: 2, mode: 4, high: 6}
+  demand_growth.CHN: {dist: normal, mean: 0.02, sd: 0.01, low: 0.0, high: 0.05}
+  policies.chip-tool-controls.tax_equivalent: {dist: uniform, low: 0.0, high: 0.05}
+""",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    keys = tuple(scenario.uncertainty)
+    values = draw_values(list(scenario.uncertainty.values()), seed=5, draws=range(4))
+    one = scenario.with_values(dict(zip(keys, values[1], strict=True)))
+    assert one.parameters["chip_tools"]["regions"]["CHN"]["sigma"]["long_run"] == values[1][0]
+    assert one.demand_growth["CHN"] == values[1][2]
+    control = next(p for p in one.policies if p.id == "chip-tool-controls")
+    assert control.tax_equivalent == values[1][4]
+    stacked = solve_chunk(Chunk(scenario, 0, values))
+    for d in range(4):
+        tables = draw_tables(scenario.with_values(dict(zip(keys, values[d], strict=True))))
+        for name in ("summary.csv", "indicators.csv"):
+            change = tables[name].columns.index("change")
+            single = np.array([float(row[change]) for row in tables[name].rows])
+            np.testing.assert_array_equal(stacked[name][d], single)
