@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -176,15 +176,20 @@ def _grid_labels(axes: Sequence[Sequence[str]]) -> list[Labels]:
         codes = np.arange(len(axis), dtype=dtype).reshape(
             [len(axis) if m == k else 1 for m in range(len(axes))]
         )
-        columns.append(Labels(np.broadcast_to(codes, shape).ravel().astype(dtype), ordered))
+        flat = cast(NDArray[np.integer[Any]], np.broadcast_to(codes, shape).ravel())
+        columns.append(Labels(flat, ordered))
     return columns
 
 
 def _pct_change(value: FloatArray, base: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``value - base`` and its percentage of ``base`` (NaN where ``base`` is 0)."""
     change = value - base
+    # in place, so that a 20-million-row column needs no temporaries of its size
+    zero = base == 0
+    pct = change * 100.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(base != 0, 100.0 * change / np.where(base != 0, base, 1.0), np.nan)
+        pct /= base
+    pct[zero] = np.nan
     return change, pct
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -298,14 +298,16 @@ def solve_markets(
             )
             guess = x
             segments.append(
-                Segment(weight, state, evaluate(x, baseline, state, elasticities), report, span)
+                Segment(
+                    weight, state, _kept(evaluate(x, baseline, state, elasticities)), report, span
+                )
             )
         scenario.append(PeriodSolution(quarter, elasticities, tuple(segments)))
         whole = (quarter.first_day, quarter.end_day)
         # The no-policy path uses the same elasticities, so the gap is the policies' alone.
         state = policy_state(baseline, (), quarter, growth)
         x, report = _solve(baseline, state, elasticities, None, sector_names, quarter)
-        equilibrium = evaluate(x, baseline, state, elasticities)
+        equilibrium = _kept(evaluate(x, baseline, state, elasticities))
         reference.append(
             PeriodSolution(
                 quarter, elasticities, (Segment(1.0, state, equilibrium, report, whole),)
@@ -344,3 +346,14 @@ def _solve(
         sector_names=sector_names,
         period=str(quarter),
     )
+
+
+def _kept(equilibrium: Equilibrium) -> Equilibrium:
+    """What a path keeps of a solved equilibrium: all but the spending shares.
+
+    The shares (one value per flow) serve only the solver's Jacobian; a GTAP-sized path
+    would hold 10 MB of them per quarter part. They are replaced by a read-only NaN view
+    that takes no memory; :func:`sim.model.evaluate` recomputes them if ever needed.
+    """
+    shares = equilibrium.spending_shares
+    return replace(equilibrium, spending_shares=np.broadcast_to(np.float64(np.nan), shares.shape))
