@@ -126,7 +126,7 @@ def run(
     """
     from sim.errors import InputError
     from sim.results import check_destination, write_results
-    from sim.run import run_scenario
+    from sim.run import run_any
     from sim.tables import headline_rows
 
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
@@ -151,10 +151,10 @@ def run(
     results = []
     for scenario in resolved:
         if options is None:
-            results.append(run_scenario(scenario))
+            results.append(run_any(scenario))
             continue
         with _progress(draws or 0, scenario.name) as progress:
-            results.append(run_scenario(scenario, options.with_progress(progress)))
+            results.append(run_any(scenario, options.with_progress(progress)))
     for result in results:
         destination = out / result.scenario.name
         write_results(destination, result.tables, result.run, force=force)
@@ -216,12 +216,12 @@ def _count(n: int, noun: str) -> str:
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
     """Resolve every scenario, reporting the problems of all files together."""
     from sim.errors import InputError, InputErrors
-    from sim.scenario import load_scenario
+    from sim.scenario import load_any_scenario
 
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_scenario(path))
+            loaded.append(load_any_scenario(path))
         except InputErrors as error:
             problems.extend(error.errors)
         except InputError as error:
@@ -331,6 +331,9 @@ def init(name: str, out: Path | None) -> None:
 
 
 def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    if result.run.get("model") == "structural-gravity":
+        _print_gravity_summary(result, destination, headlines)
+        return
     scenario = result.scenario
     unit = scenario.dataset.unit
     quarters = result.run["periods"]
@@ -381,6 +384,32 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
                 f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "
                 "against the no-policy path"
             )
+    click.echo(f"  wrote {destination}/")
+
+
+def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    scenario = result.scenario
+    solver = result.run["solver"][0]
+    click.echo(
+        f"{scenario.name}: structural gravity GE, {solver['closure']} closure, "
+        f"dataset {scenario.dataset.name} ({scenario.dataset.year}), values in "
+        f"{scenario.dataset.unit}"
+    )
+    rows = [
+        dict(zip(result.tables["indicators.csv"].columns, r, strict=True))
+        for r in result.tables["indicators.csv"].rows
+    ]
+    welfare = [r for r in rows if r["indicator"] == "welfare"]
+    welfare.sort(key=lambda r: (-abs(float(r["change_pct"])), str(r["region"])))
+    click.echo(
+        "  largest welfare changes (real expenditure, %): "
+        + ", ".join(f"{r['region']} {float(r['change_pct']):+.4f}" for r in welfare[:5])
+    )
+    if headlines:
+        moved = ", ".join(
+            f"{r['region']}->{r['partner']} {float(r['change_pct']):+.2f}%" for r in headlines
+        )
+        click.echo(f"  largest changes in exports: {moved}")
     click.echo(f"  wrote {destination}/")
 
 

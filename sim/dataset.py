@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.errors import DatasetError
 
-PACKAGED = ("japan-china-2022",)
+PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
 MAX_DATASET_BYTES = 200_000_000
 SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
 ELASTICITIES = ("sigma", "eps", "eta")
@@ -222,6 +222,11 @@ def load_dataset(name_or_path: str | Path, *, relative_to: Path | None = None) -
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _DATASET_CACHE:
         document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
+        if isinstance(document.data, dict) and document.data.get("model") == "gravity":
+            raise DatasetError(
+                f"dataset '{name_or_path}' is a structural-gravity dataset; "
+                "a scenario using it needs 'model: gravity' (see docs/gravity.md)"
+            )
         _DATASET_CACHE[key] = _Parser(document).parse()
     return _DATASET_CACHE[key]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.errors import InputError
@@ -24,6 +24,10 @@ from sim.tables import (
     with_bands,
 )
 from sim.timepath import PathSolution, solve_path
+
+if TYPE_CHECKING:
+    from sim.gravity.run import GravityRunResult
+    from sim.gravity.scenario import GravityScenario
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,38 @@ def run_scenario(
             "statistics": "mean and 5th, 50th, 95th percentiles of each row's change",
         }
     return RunResult(scenario, path, tables, record)
+
+
+def run_any(
+    scenario: Scenario | GravityScenario | str | Path,
+    monte_carlo: MonteCarloOptions | None = None,
+) -> RunResult | GravityRunResult:
+    """Run a scenario of either model (``model: gravity`` or the partial-equilibrium one).
+
+    Parameters
+    ----------
+    scenario : Scenario, GravityScenario or path
+    monte_carlo : MonteCarloOptions, optional
+        Partial-equilibrium scenarios only.
+
+    Raises
+    ------
+    InputError
+        When draws are asked for a gravity scenario.
+    """
+    from sim.gravity.run import run_gravity
+    from sim.gravity.scenario import GravityScenario
+    from sim.scenario import load_any_scenario
+
+    if isinstance(scenario, str | Path):
+        scenario = load_any_scenario(scenario)
+    if isinstance(scenario, GravityScenario):
+        if monte_carlo is not None:
+            raise InputError(
+                "--draws is not available for gravity scenarios yet", path=scenario.path
+            )
+        return run_gravity(scenario)
+    return run_scenario(scenario, monte_carlo)
 
 
 def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
