@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -61,29 +62,29 @@ class PeriodSolution:
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
 
-    @property
+    @cached_property
     def value(self) -> FloatArray:
         """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
         return self._mean(
             [s.equilibrium.producer_price[:, :, None] * s.equilibrium.demand for s in self.segments]
         )
 
-    @property
+    @cached_property
     def volume(self) -> FloatArray:
         """Bilateral quantities (annual rate, baseline prices), shape (sector, origin, dest)."""
         return self._mean([s.equilibrium.demand for s in self.segments])
 
-    @property
+    @cached_property
     def supply(self) -> FloatArray:
         """Quantities supplied (annual rate), shape (sector, origin)."""
         return self._mean([s.equilibrium.supply for s in self.segments])
 
-    @property
+    @cached_property
     def producer_price(self) -> FloatArray:
         """Day-weighted producer price index, shape (sector, origin)."""
         return self._mean([s.equilibrium.producer_price for s in self.segments])
 
-    @property
+    @cached_property
     def price_index(self) -> FloatArray:
         """Day-weighted consumer price index, shape (sector, destination)."""
         return self._mean([s.equilibrium.price_index for s in self.segments])
@@ -163,11 +164,16 @@ def adjustment_weight(
     changes : sequence, one per sector, of dates of policy changes in that sector
     half_life : ndarray, shape (sector,)
     """
+    end, middle = quarter.end_day, midpoint(quarter)
+    ages: dict[tuple[dt.date, ...], float | None] = {}
     weight = np.zeros(len(changes))
     for s, dates in enumerate(changes):
-        past = [d for d in dates if d < quarter.end_day]
-        if past:
-            age = max((midpoint(quarter) - max(past)).days, 0) / DAYS_PER_QUARTER
+        key = tuple(dates)
+        if key not in ages:  # stacked Monte Carlo draws repeat the same dates
+            past = [d for d in dates if d < end]
+            ages[key] = max((middle - max(past)).days, 0) / DAYS_PER_QUARTER if past else None
+        age = ages[key]
+        if age is not None:
             weight[s] = 0.5 ** (age / half_life[s])
     return weight
 
