@@ -603,7 +603,11 @@ def compare(
     if len(folders) < 2:
         raise click.UsageError("give at least two result folders")
     loaded = _result_folders(folders)
-    table = headline(loaded, indicators or HEADLINE_INDICATORS)
+    if not indicators:
+        # the defaults a result folder has (gravity results have no satellites)
+        present = {row["indicator"] for f in loaded for row in f.tables["summary.csv"]}
+        indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)
+    table = headline(loaded, indicators)
     names = [f.name for f in loaded]
     if fmt == "csv":
         click.echo(table_csv(table), nl=False)

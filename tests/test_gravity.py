@@ -291,3 +291,19 @@ def test_a_partial_equilibrium_scenario_cannot_use_a_gravity_dataset(tmp_path: P
     result = CliRunner().invoke(main, ["validate", str(scenario)])
     assert result.exit_code == 2
     assert "needs 'model: gravity'" in result.output
+
+
+def test_compare_works_on_gravity_results(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for path in (EXACT, COMPATIBLE):
+        assert runner.invoke(main, ["run", str(path), "--out", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            str(tmp_path / "gravity-can-jpn-pta"),
+            str(tmp_path / "gravity-can-jpn-pta-gegravity"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "welfare" in result.output and "CAN" in result.output
