@@ -17,7 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
@@ -871,6 +871,14 @@ _ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, Tru
 _ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
 
 
+class _Scope(Protocol):
+    """What an ``uncertainty`` key may refer to: its allowed range, or why it names none."""
+
+    def range_of(self, key: str) -> tuple[float, float, bool] | str:
+        """Allowed (low, high, low excluded), or an error message."""
+        ...
+
+
 @dataclass(frozen=True)
 class _ParameterScope:
     """What the keys of an ``uncertainty`` block may refer to."""
@@ -917,7 +925,7 @@ class _ParameterScope:
         return f"unknown parameter '{key}'; expected {PARAMETER_KEY_FORMS}"
 
 
-def _distribution(key: str, located: _Located, scope: _ParameterScope) -> Distribution:
+def _distribution(key: str, located: _Located, scope: _Scope) -> Distribution:
     """Validate one entry of the ``uncertainty`` block."""
     allowed = scope.range_of(key)
     if isinstance(allowed, str):

@@ -307,3 +307,41 @@ def test_compare_works_on_gravity_results(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "welfare" in result.output and "CAN" in result.output
+
+
+def test_monte_carlo_draws_of_a_gravity_scenario_give_bands_independent_of_the_executor(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "mc.yaml"
+    scenario.write_text(
+        f"name: mc\nextends: {EXACT}\nuncertainty:\n"
+        "  sigma: {dist: uniform, low: 4, high: 6}\n"
+        "  cost_coefficients.pta: {dist: normal, mean: 0.4711383, sd: 0.1076578}\n"
+        "  policies.can-jpn-pta.value: {dist: uniform, low: 0.5, high: 1}\n"
+    )
+    runner = CliRunner()
+    outputs = []
+    for extra in ([], ["--workers", "2"]):
+        out = tmp_path / f"out{len(extra)}"
+        args = ["run", str(scenario), "--out", str(out), "--draws", "60", "--seed", "3"]
+        result = runner.invoke(main, args + extra)
+        assert result.exit_code == 0, result.output
+        assert "5-95% range over 60 draws" in result.output
+        outputs.append((out / "mc" / "indicators.csv").read_text())
+    assert outputs[0] == outputs[1]
+    rows = list(csv.DictReader(outputs[0].splitlines()))
+    welfare = next(r for r in rows if r["region"] == "CAN" and r["indicator"] == "welfare")
+    assert float(welfare["change_p05"]) < float(welfare["change"]) < float(welfare["change_p95"])
+
+
+def test_a_gravity_uncertainty_key_must_name_a_parameter(tmp_path: Path) -> None:
+    scenario = tmp_path / "mc.yaml"
+    scenario.write_text(
+        f"name: mc\nextends: {EXACT}\nuncertainty:\n"
+        "  cost_coefficients.tariff: {dist: uniform, low: 4, high: 6}\n"
+    )
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 2
+    assert "mc.yaml:4:3: uncertainty.cost_coefficients.tariff: unknown cost coefficient" in (
+        result.output
+    )

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError, InputErrors
 from sim.gravity.dataset import GravityDataset, load_gravity_dataset
 from sim.gravity.solve import CLOSURES
+from sim.uncertainty import Distribution
 
 if TYPE_CHECKING:
     from sim._yaml import Document
@@ -37,9 +39,16 @@ NOT_FOR_GRAVITY = {
     "end": "a gravity scenario is static (the data year); remove 'end'",
     "parameters": "a gravity scenario sets sigma in its 'gravity' block, not in 'parameters'",
     "demand_growth": "a gravity scenario has no demand growth; remove 'demand_growth'",
-    "uncertainty": "Monte Carlo draws are not available for gravity scenarios yet; "
-    "remove 'uncertainty'",
 }
+# Drawable numbers: (low, high, low excluded).
+_POLICY_RANGES: dict[str, tuple[float, float, bool]] = {
+    "value": (-math.inf, math.inf, False),
+    "cost": (-0.9, 10.0, False),
+    "rate": (0.0, 10.0, False),
+    "increase": (-0.9, 10.0, False),
+    "coverage": (0.0, 1.0, False),
+}
+UNCERTAINTY_FORMS = "sigma, cost_coefficients.NAME or policies.ID.FIELD"
 
 
 @dataclass(frozen=True)
@@ -118,8 +127,33 @@ class GravityScenario:
     policies: tuple[GravityPolicy, ...]
     closure: str
     sigma: float
-    uncertainty: dict[str, Any] = field(default_factory=dict)
+    uncertainty: dict[str, Distribution] = field(default_factory=dict)
     model: str = "gravity"
+
+    def with_values(self, values: dict[str, float]) -> GravityScenario:
+        """The scenario with some parameters set (keys as in ``uncertainty``).
+
+        Parameters
+        ----------
+        values : dict
+            ``sigma``, ``cost_coefficients.NAME`` or ``policies.ID.FIELD`` -> value.
+        """
+        sigma = self.sigma
+        coefficients = dict(self.dataset.coefficients)
+        changed: dict[str, dict[str, Any]] = {}
+        for key, value in values.items():
+            if key == "sigma":
+                sigma = value
+            elif key.startswith("cost_coefficients."):
+                coefficients[key.split(".", 1)[1]] = value
+            else:
+                policy_id, name = key[len("policies.") :].rsplit(".", 1)
+                changed.setdefault(policy_id, {})[name] = value
+        policies = tuple(
+            replace(p, **changed[p.id]) if p.id in changed else p for p in self.policies
+        )
+        dataset = replace(self.dataset, coefficients=coefficients)
+        return replace(self, sigma=sigma, dataset=dataset, policies=policies)
 
     @property
     def start(self) -> str:
@@ -133,7 +167,7 @@ class GravityScenario:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain data (what ``run.json`` records)."""
-        return {
+        out = {
             "name": self.name,
             "description": self.description,
             "model": "gravity",
@@ -141,6 +175,11 @@ class GravityScenario:
             "gravity": {"closure": self.closure, "sigma": self.sigma},
             "policies": [policy.to_dict() for policy in self.policies],
         }
+        if self.uncertainty:
+            out["uncertainty"] = {
+                key: {"dist": d.dist, **dict(d.params)} for key, d in self.uncertainty.items()
+            }
+        return out
 
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scenario and its dataset files."""
@@ -186,6 +225,7 @@ def gravity_scenario(
             errors.extend(problems.errors)
         except InputError as problem:
             errors.append(problem)
+    uncertainty = {} if errors else _uncertainty(merged, dataset, policies, errors)
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -199,7 +239,66 @@ def gravity_scenario(
         policies=tuple(policies),
         closure=closure,
         sigma=sigma,
+        uncertainty=uncertainty,
     )
+
+
+def _uncertainty(
+    merged: dict[str, Any],
+    dataset: GravityDataset,
+    policies: list[GravityPolicy],
+    errors: list[InputError],
+) -> dict[str, Distribution]:
+    """The checked ``uncertainty`` block; problems are added to ``errors``."""
+    from sim.scenario import _distribution
+
+    scope = _Scope(dataset, {p.id: p for p in policies})
+    out = {}
+    for key in sorted(merged["uncertainty"]):
+        try:
+            out[key] = _distribution(key, merged["uncertainty"][key], scope)
+        except InputError as problem:
+            errors.append(problem)
+    return out
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What the keys of a gravity scenario's ``uncertainty`` block may refer to."""
+
+    dataset: GravityDataset
+    policies: dict[str, GravityPolicy]
+
+    def range_of(self, key: str) -> tuple[float, float, bool] | str:
+        """The allowed range of a parameter, or why the key names none."""
+        if key == "sigma":
+            return (1.0, 100.0, True)
+        if key.startswith("cost_coefficients."):
+            name = key.split(".", 1)[1]
+            if name not in self.dataset.coefficients:
+                known = ", ".join(self.dataset.coefficients)
+                return f"unknown cost coefficient '{name}'; known: {known}"
+            return (-math.inf, math.inf, False)
+        if key.startswith("policies.") and key.count(".") >= 2:
+            policy_id, name = key[len("policies.") :].rsplit(".", 1)
+            if policy_id not in self.policies:
+                known = ", ".join(self.policies) or "none"
+                return f"unknown policy id '{policy_id}'; policies: {known}"
+            policy = self.policies[policy_id]
+            drawable = [
+                k
+                for k in GRAVITY_POLICY_KEYS[policy.type]
+                if k in _POLICY_RANGES and (k not in ("rate", "increase") or getattr(policy, k))
+            ]
+            if policy.type == "tariff":
+                drawable = ["rate" if policy.rate is not None else "increase"]
+            if name not in drawable:
+                return (
+                    f"policy '{policy_id}' ({policy.type}) has no drawable field '{name}'; "
+                    f"drawable: {', '.join(drawable)}"
+                )
+            return _POLICY_RANGES[name]
+        return f"unknown parameter '{key}'; expected {UNCERTAINTY_FORMS}"
 
 
 def _gravity_block(block: dict[str, Any], dataset: GravityDataset) -> tuple[str, float]:
