@@ -10,25 +10,34 @@ that is stopped after --gegravity-cap seconds. Prints a Markdown table.
 
     python -m venv .venv-bench && .venv-bench/bin/pip install -e . -r bench/requirements-gravity.txt
     .venv-bench/bin/python bench/gravity.py
+
+BLAS runs on one thread unless OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say otherwise: on a
+2-core machine shared with any other process, multi-threaded BLAS made the same solve vary
+from 2 ms to 200 ms. Both programs get the same setting (gegravity's child inherits it).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import multiprocessing as mp
-import statistics
-import sys
-import time
-import warnings
-from pathlib import Path
-from typing import Any
+import os
 
-import numpy as np
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from sim.gravity.dataset import load_gravity_dataset
-from sim.gravity.solve import balanced_expenditure, modelled_baseline, solve_exact
-from sim.gravity.synthetic import COEFFICIENTS, synthetic_sample
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from sim.gravity.dataset import load_gravity_dataset  # noqa: E402
+from sim.gravity.solve import balanced_expenditure, modelled_baseline, solve_exact  # noqa: E402
+from sim.gravity.synthetic import COEFFICIENTS, synthetic_sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,6 +169,16 @@ def gegravity_solve(n: int, cap: float) -> dict[str, Any]:
         return {"seconds": None, "converged": False, "error": str(exc)}
 
 
+def gegravity_version() -> str:
+    """The installed gegravity version, or ``not installed``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gegravity")
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -202,6 +221,13 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2))
         return
+    threads = os.environ["OPENBLAS_NUM_THREADS"]
+    print(
+        f"tradesim: median of {args.repeat} runs; gegravity {gegravity_version()}: median of "
+        f"{args.gegravity_repeat} runs at 30 countries, 1 run above, stopped after "
+        f"{args.gegravity_cap:g} s; BLAS threads {threads}; {os.cpu_count()} cores"
+    )
+    print()
     print(
         "| countries | tradesim (s) | max clearing error | Newton steps | gegravity (s) "
         "| gegravity converged | ratio |"

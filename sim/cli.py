@@ -510,9 +510,9 @@ def sources(dataset: str, fmt: str) -> None:
     """
     import csv
 
-    from sim.dataset import load_dataset
+    from sim.gravity.dataset import load_any_dataset
 
-    data = load_dataset(dataset, relative_to=Path.cwd())
+    data = load_any_dataset(dataset, relative_to=Path.cwd())
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])

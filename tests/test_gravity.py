@@ -345,3 +345,14 @@ def test_a_gravity_uncertainty_key_must_name_a_parameter(tmp_path: Path) -> None
     assert "mc.yaml:4:3: uncertainty.cost_coefficients.tariff: unknown cost coefficient" in (
         result.output
     )
+
+
+def test_sources_lists_the_gravity_dataset_figures_with_their_sources() -> None:
+    result = CliRunner().invoke(main, ["sources", "gegravity-sample-2006", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.output.splitlines()))
+    items = {row["item"]: row for row in rows}
+    assert items["beta.pta"]["value"] == "0.4711383"
+    assert items["beta.pta"]["source"] == "gegravity-ppml"
+    assert items["bilateral.rows"]["value"] == "900"
+    assert all(row["citation"] for row in rows)

@@ -21,7 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim._yaml import load_yaml, read_text
-from sim.dataset import MAX_DATASET_BYTES, Figure, Source, _Parser, dataset_path
+from sim.dataset import (
+    MAX_DATASET_BYTES,
+    Dataset,
+    Figure,
+    Source,
+    _Parser,
+    dataset_path,
+    load_dataset,
+)
 from sim.errors import DatasetError
 
 FloatArray = NDArray[np.float64]
@@ -144,6 +152,24 @@ def load_gravity_dataset(
         document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
         _CACHE[key] = _GravityParser(document).parse_gravity()
     return _CACHE[key]
+
+
+def load_any_dataset(
+    name_or_path: str | Path, *, relative_to: Path | None = None
+) -> Dataset | GravityDataset:
+    """Load a dataset of either model (``model: gravity`` in its header selects this one).
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+    relative_to : Path, optional
+    """
+    path = dataset_path(name_or_path, relative_to=relative_to)
+    if path.is_file():
+        document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
+        if is_gravity_document(document.data):
+            return load_gravity_dataset(name_or_path, relative_to=relative_to)
+    return load_dataset(name_or_path, relative_to=relative_to)
 
 
 class _GravityParser(_Parser):
