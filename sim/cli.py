@@ -174,10 +174,12 @@ def _monte_carlo_options(
     from sim.run import MonteCarloOptions
     from sim.uncertainty import new_seed
 
+    executor = Executor(workers, scheduler)
+    executor.check()
     if seed is None:
         seed = new_seed()
         click.echo(f"seed {seed} (repeat these draws with --seed {seed})")
-    return MonteCarloOptions(draws, seed, Executor(workers, scheduler), keep_draws)
+    return MonteCarloOptions(draws, seed, executor, keep_draws)
 
 
 class _progress:
@@ -773,9 +775,11 @@ def sensitivity(
     from sim.sensitivity import Figure, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
+    executor = Executor(workers, scheduler)
+    executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
-    result = run_sensitivity(resolved, method, figure, size, seed, Executor(workers, scheduler))
+    result = run_sensitivity(resolved, method, figure, size, seed, executor)
     unit = resolved.dataset.unit
     click.echo(
         f"{resolved.name}: {method} sensitivity of {figure.label()} "

@@ -48,6 +48,16 @@ class Executor:
             return f"{self.workers} local processes"
         return "in-process"
 
+    def check(self) -> None:
+        """Fail early, before any solving, when the scheduler's extra is not installed.
+
+        Raises
+        ------
+        ExecutorError
+        """
+        if self.scheduler:
+            _dask()
+
     def map(
         self,
         function: Callable[[Chunk], Result],
@@ -104,12 +114,7 @@ def _map_dask(
     address: str,
     progress: Progress | None,
 ) -> list[Result]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise ExecutorError(
-            "--scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])"
-        ) from None
+    Client, as_completed = _dask()
     try:
         client = Client(address, timeout="5s")
     except OSError as error:
@@ -121,3 +126,14 @@ def _map_dask(
             if progress is not None:
                 progress(index[future.key])
         return list(client.gather(futures))
+
+
+def _dask() -> tuple[Any, Any]:
+    """Dask's ``Client`` and ``as_completed``, or a one-line error naming the extra."""
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise ExecutorError(
+            "--scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])"
+        ) from None
+    return Client, as_completed

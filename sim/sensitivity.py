@@ -237,6 +237,7 @@ def run_sensitivity(
             "(see docs/uncertainty.md)",
             path=scenario.path,
         )
+    _salib(method)  # a missing extra is reported before anything is solved
     summary = draw_tables(scenario)["summary.csv"]
     row = find_row(summary, figure)
     central = float(summary.rows[row][SUMMARY_COLUMNS.index("change")])

@@ -42,6 +42,12 @@ policies:
 
 # Optional: annual trend growth of demand per region.
 # demand_growth: {{CHN: 0.03}}
+
+# Optional: how uncertain some numbers are, for tradesim run --draws N and tradesim
+# sensitivity (docs/uncertainty.md).
+# uncertainty:
+#   seafood.sigma.long_run: {{dist: triangular, low: 1.8, mode: 2.5, high: 4.0}}
+#   policies.seafood-ban.coverage: {{dist: uniform, low: 0.85, high: 0.95}}
 """
 
 

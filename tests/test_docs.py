@@ -78,3 +78,26 @@ def test_every_shipped_scenario_is_listed_in_the_docs() -> None:
     for path in SCENARIOS.glob("*.yaml"):
         assert f"`{path.stem}`" in scenarios_doc
         assert f"`{path.stem}`" in README or path.stem.startswith("history-")
+
+
+def test_readme_ranges_are_the_real_output(tmp_path: Path) -> None:
+    run = "$ tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --out my-ranges"
+    assert run in README
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "seafood-ban-lifted.yaml"),
+            "--draws",
+            "1000",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    grep = next(line[2:] for line in README.splitlines() if "my-ranges/seafood" in line)
+    pattern = re.compile(grep.split("'")[1])
+    summary = (tmp_path / "seafood-ban-lifted" / "summary.csv").read_text().splitlines()
+    assert console_block(grep) == [line for line in summary if pattern.search(line)]

@@ -224,3 +224,77 @@ def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert b"seafood-ban-lifted: draws" in shown and b"100%" in shown
     assert b"100%" not in done.stdout  # the bar stays off stdout
+
+
+@pytest.mark.parametrize(
+    ("hidden", "arguments", "message"),
+    [
+        (
+            "dask",
+            ["run", str(LIFTED), "--draws", "2", "--scheduler", "tcp://127.0.0.1:8786"],
+            "Error: --scheduler needs Dask: pip install 'tradesim[dask]' (dask[distributed])",
+        ),
+        (
+            "SALib",
+            ["sensitivity", str(LIFTED), "--indicator", "welfare", "--region", "JPN"],
+            "Error: tradesim sensitivity needs SALib: pip install 'tradesim[sensitivity]'",
+        ),
+    ],
+)
+def test_a_missing_extra_is_named_before_anything_is_solved(
+    hidden: str, arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    # The extra is made unimportable in a real interpreter, as on a core-only install.
+    code = (
+        f"import sys; sys.modules[{hidden!r}] = None; from sim.cli import main; "
+        "main(prog_name='tradesim')"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            *arguments,
+            *(["--out", str(tmp_path / "out")] if arguments[0] == "run" else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [message]
+    assert done.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_kind_of_key_is_drawn_and_stacked_exactly(tmp_path: Path) -> None:
+    text = (SCENARIOS / "escalation.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "every-key.yaml"
+    path.write_text(
+        text.replace("extends: baseline.yaml", f"extends: {SCENARIOS / 'baseline.yaml'}")
+        + """
+demand_growth: {CHN: 0.02}
+uncertainty:
+  chip_tools.regions.CHN.sigma.long_run: {dist: uniform, low: 3.0, high: 5.0}
+  critical_minerals.eta.short_run: {dist: lognormal, median: 0.2, sigma: 0.3}
+  other_goods.half_life_quarters: {dist: triangular, low: 2, mode: 4, high: 6}
+  demand_growth.CHN: {dist: normal, mean: 0.02, sd: 0.01, low: 0.0, high: 0.05}
+  policies.chip-tool-controls.tax_equivalent: {dist: uniform, low: 0.0, high: 0.05}
+""",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    keys = tuple(scenario.uncertainty)
+    values = draw_values(list(scenario.uncertainty.values()), seed=5, draws=range(4))
+    one = scenario.with_values(dict(zip(keys, values[1], strict=True)))
+    assert one.parameters["chip_tools"]["regions"]["CHN"]["sigma"]["long_run"] == values[1][0]
+    assert one.demand_growth["CHN"] == values[1][2]
+    control = next(p for p in one.policies if p.id == "chip-tool-controls")
+    assert control.tax_equivalent == values[1][4]
+    stacked = solve_chunk(Chunk(scenario, 0, values))
+    for d in range(4):
+        tables = draw_tables(scenario.with_values(dict(zip(keys, values[d], strict=True))))
+        for name in ("summary.csv", "indicators.csv"):
+            change = tables[name].columns.index("change")
+            single = np.array([float(row[change]) for row in tables[name].rows])
+            np.testing.assert_array_equal(stacked[name][d], single)
