@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.gravity.dataset import load_gravity_dataset
@@ -356,3 +358,75 @@ def test_sources_lists_the_gravity_dataset_figures_with_their_sources() -> None:
     assert items["beta.pta"]["source"] == "gegravity-ppml"
     assert items["bilateral.rows"]["value"] == "900"
     assert all(row["citation"] for row in rows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=2, max_value=12),
+    seed=st.integers(min_value=0, max_value=10_000),
+    spread=st.floats(min_value=0.0, max_value=1.5),
+    sigma=st.floats(min_value=1.5, max_value=12.0),
+    deficits=st.booleans(),
+)
+def test_every_counterfactual_clears_all_markets_whatever_the_shock(
+    n: int, seed: int, spread: float, sigma: float, deficits: bool
+) -> None:
+    sample = synthetic_sample(n, seed=seed)
+    costs = sample.costs()
+    expenditure = sample.expenditure * sample.output.sum() / sample.expenditure.sum()
+    baseline = modelled_baseline(costs, sample.output, expenditure, sigma, n - 1)
+    rng = np.random.default_rng(seed)
+    change = np.exp(rng.normal(0.0, spread, size=costs.shape))
+    np.fill_diagonal(change, 1.0)
+    result = solve_exact(baseline, change, sigma, n - 1, fixed_deficits=deficits)
+    np.testing.assert_allclose(result.flows.sum(axis=1), result.output, rtol=1e-10)
+    np.testing.assert_allclose(result.flows.sum(axis=0), result.expenditure, rtol=1e-10)
+    assert result.inward[n - 1] == pytest.approx(1.0, rel=1e-10)
+    if not deficits:
+        # homogeneity: scaling every cost (home ones too) by 2 scales all prices, values
+        # and flows by one common factor and leaves every share as it was
+        scaled = solve_exact(baseline, change * 2.0, sigma, n - 1)
+        factor = scaled.price / result.price
+        np.testing.assert_allclose(factor, factor[0], rtol=1e-9)
+        np.testing.assert_allclose(scaled.flows, result.flows * factor[0], rtol=1e-9)
+
+
+def test_setting_a_covariate_to_its_baseline_value_changes_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "same.yaml"
+    scenario.write_text(
+        "name: same\nmodel: gravity\ndataset: gegravity-sample-2006\npolicies:\n"
+        "  - {id: p, type: covariate, variable: pta, value: 1, exporters: USA, importers: CAN}\n"
+    )
+    s = run_any(scenario).path
+    np.testing.assert_allclose(s.flows, s.baseline_flows, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: x\nmodel: gravity\ndataset: gegravity-sample-2006\nstart: 2024Q1\n",
+            "x.yaml:4:1: start: a gravity scenario is static",
+        ),
+        (
+            "name: x\ndataset: japan-china-2022\nstart: 2024Q1\nend: 2024Q4\n"
+            "gravity: {closure: exact}\n",
+            "x.yaml:5:1: gravity: the gravity block needs 'model: gravity'",
+        ),
+        (
+            "name: x\nmodel: gravity\ndataset: gegravity-sample-2006\ngravity: {closure: lax}\n",
+            "x.yaml:4:20: gravity.closure: unknown value 'lax'",
+        ),
+        (
+            "name: x\nmodel: gravity\ndataset: japan-china-2022\n",
+            "japan-china-2022.yaml:5:1: not a gravity dataset (its header has no 'model: gravity')",
+        ),
+    ],
+)
+def test_gravity_scenario_level_errors(text: str, message: str, tmp_path: Path) -> None:
+    scenario = tmp_path / "x.yaml"
+    scenario.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 2
+    assert message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -178,7 +178,11 @@ class _GravityParser(_Parser):
     def parse_gravity(self) -> GravityDataset:
         data = self.doc.data
         if not is_gravity_document(data):
-            raise self.fail((), "a gravity dataset is a mapping with 'model: gravity'")
+            raise self.fail(
+                (),
+                "not a gravity dataset (its header has no 'model: gravity'); "
+                "a partial-equilibrium dataset needs a scenario without 'model: gravity'",
+            )
         for key in data:
             if key not in HEADER_KEYS:
                 raise self.doc.error(
