@@ -430,3 +430,12 @@ def test_gravity_scenario_level_errors(text: str, message: str, tmp_path: Path) 
     assert result.exit_code == 2
     assert message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_exact_closure_keeps_expenditure_a_common_multiple_of_output() -> None:
+    result = run(EXACT)
+    s = result.path
+    kappa = (s.expenditure / s.output) / (s.baseline_expenditure / s.baseline_output)
+    np.testing.assert_allclose(kappa, kappa[0], rtol=1e-12)
+    assert result.run["solver"][0]["expenditure_scale_change"] == pytest.approx(kappa[0])
+    assert s.expenditure.sum() == pytest.approx(s.output.sum(), rel=1e-12)

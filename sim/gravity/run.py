@@ -61,7 +61,7 @@ def solve_gravity(scenario: GravityScenario) -> tuple[GravitySolution, dict[str,
             g.expenditure,
             dataset.expenditure,
         )
-        solver = {
+        solver: dict[str, Any] = {
             "closure": scenario.closure,
             "iterations": g.iterations,
             "max_residual": g.residual,
@@ -98,6 +98,10 @@ def solve_gravity(scenario: GravityScenario) -> tuple[GravitySolution, dict[str,
         "iterations": baseline.iterations + result.iterations,
         "max_residual": max(result.residual, baseline.residual),
     }
+    if scenario.closure == "exact":
+        # E'_j / Y'_j = kappa phi_j: the change of the common scale kappa
+        kappa = (result.expenditure / result.output) / (baseline.expenditure / baseline.output)
+        solver["expenditure_scale_change"] = float(f"{kappa[reference]:.9g}")
     return solution, solver
 
 
