@@ -127,7 +127,7 @@ def run(
     """
     from sim.errors import InputError
     from sim.results import check_destination, write_results
-    from sim.run import run_scenario
+    from sim.run import run_any
     from sim.tables import headline_rows
 
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
@@ -152,10 +152,10 @@ def run(
     results = []
     for scenario in resolved:
         if options is None:
-            results.append(run_scenario(scenario))
+            results.append(run_any(scenario))
             continue
         with _progress(draws or 0, scenario.name) as progress:
-            results.append(run_scenario(scenario, options.with_progress(progress)))
+            results.append(run_any(scenario, options.with_progress(progress)))
     for result in results:
         destination = out / result.scenario.name
         write_results(destination, result.tables, result.run, force=force)
@@ -219,12 +219,12 @@ def _count(n: int, noun: str) -> str:
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
     """Resolve every scenario, reporting the problems of all files together."""
     from sim.errors import InputError, InputErrors
-    from sim.scenario import load_scenario
+    from sim.scenario import load_any_scenario
 
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_scenario(path))
+            loaded.append(load_any_scenario(path))
         except InputErrors as error:
             problems.extend(error.errors)
         except InputError as error:
@@ -369,6 +369,9 @@ def synth(regions: int, sectors: int, seed: int, output: Path, force: bool) -> N
 
 
 def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    if result.run.get("model") == "structural-gravity":
+        _print_gravity_summary(result, destination, headlines)
+        return
     scenario = result.scenario
     unit = scenario.dataset.unit
     quarters = result.run["periods"]
@@ -429,6 +432,46 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
                 f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "
                 "against the no-policy path"
             )
+    click.echo(f"  wrote {destination}/")
+
+
+def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    scenario = result.scenario
+    solver = result.run["solver"][0]
+    click.echo(
+        f"{scenario.name}: structural gravity GE, {solver['closure']} closure, "
+        f"dataset {scenario.dataset.name} ({scenario.dataset.year}), values in "
+        f"{scenario.dataset.unit}"
+    )
+    rows = [
+        dict(zip(result.tables["indicators.csv"].columns, r, strict=True))
+        for r in result.tables["indicators.csv"].rows
+    ]
+    welfare = [r for r in rows if r["indicator"] == "welfare"]
+    welfare.sort(key=lambda r: (-abs(float(r["change_pct"])), str(r["region"])))
+    click.echo(
+        "  largest welfare changes (real expenditure, %): "
+        + ", ".join(f"{r['region']} {float(r['change_pct']):+.4f}" for r in welfare[:5])
+    )
+    if headlines:
+        moved = ", ".join(
+            f"{r['region']}->{r['partner']} {float(r['change_pct']):+.2f}%" for r in headlines
+        )
+        click.echo(f"  largest changes in exports: {moved}")
+    monte_carlo = result.run.get("monte_carlo")
+    if monte_carlo:
+        summary = result.tables["summary.csv"]
+        records = [dict(zip(summary.columns, r, strict=True)) for r in summary.rows]
+        shares = {r["region"]: r for r in records if r["indicator"] == "welfare_pct_gdp"}
+        ranges = [
+            f"{code} {float(shares[code]['change_p05']):+.4f} to "
+            f"{float(shares[code]['change_p95']):+.4f}"
+            for code in [str(r["region"]) for r in welfare[:5]]
+        ]
+        click.echo(
+            f"  welfare (% of GDP), 5-95% range over {monte_carlo['draws']} draws (seed "
+            f"{result.run['seed']}): " + ", ".join(ranges)
+        )
     click.echo(f"  wrote {destination}/")
 
 
@@ -515,9 +558,9 @@ def sources(dataset: str, fmt: str) -> None:
     """
     import csv
 
-    from sim.dataset import load_dataset
+    from sim.gravity.dataset import load_any_dataset
 
-    data = load_dataset(dataset, relative_to=Path.cwd())
+    data = load_any_dataset(dataset, relative_to=Path.cwd())
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])
@@ -622,7 +665,11 @@ def compare(
     if len(folders) < 2:
         raise click.UsageError("give at least two result folders")
     loaded = _result_folders(folders)
-    table = headline(loaded, indicators or HEADLINE_INDICATORS)
+    if not indicators:
+        # the defaults a result folder has (gravity results have no satellites)
+        present = {row["indicator"] for f in loaded for row in f.tables["summary.csv"]}
+        indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)
+    table = headline(loaded, indicators)
     names = [f.name for f in loaded]
     if fmt == "csv":
         click.echo(table_csv(table), nl=False)

@@ -26,7 +26,7 @@ from sim._yaml import Document, FieldPath, load_yaml
 from sim.errors import DatasetError
 from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
 
-PACKAGED = ("japan-china-2022",)
+PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
 MAX_DATASET_BYTES = 200_000_000
 SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
 ELASTICITIES = ("sigma", "eps", "eta")
@@ -225,6 +225,11 @@ def load_dataset(name_or_path: str | Path, *, relative_to: Path | None = None) -
     if cached is not None and all(_stamp(Path(p)) == stamp for p, stamp in cached[1]):
         return cached[0]
     document = load_yaml(path, max_bytes=MAX_DATASET_BYTES, what="dataset")
+    if isinstance(document.data, dict) and document.data.get("model") == "gravity":
+        raise DatasetError(
+            f"dataset '{name_or_path}' is a structural-gravity dataset; "
+            "a scenario using it needs 'model: gravity' (see docs/gravity.md)"
+        )
     parser = _Parser(document)
     dataset = parser.parse()
     _DATASET_CACHE[key] = (dataset, tuple((str(p), _stamp(p)) for p in parser.extra_files))

@@ -93,6 +93,12 @@ class SolverError(TradesimError):
         )
 
 
+class GravitySolverError(TradesimError):
+    """The structural-gravity equilibrium could not be found to the required tolerance."""
+
+    exit_code = 1
+
+
 class DrawError(TradesimError):
     """One parameter draw of a Monte Carlo run could not be solved (names the draw)."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.errors import InputError
 from sim.executors import Executor
-from sim.montecarlo import BANDED_TABLES, run_draws
+from sim.montecarlo import BANDED_TABLES, Draws, run_draws
 from sim.policy import target
 from sim.scenario import Scenario, load_scenario
 from sim.tables import (
@@ -24,6 +24,10 @@ from sim.tables import (
     with_bands,
 )
 from sim.timepath import PathSolution, solve_path
+
+if TYPE_CHECKING:
+    from sim.gravity.run import GravityRunResult
+    from sim.gravity.scenario import GravityScenario
 
 
 @dataclass(frozen=True)
@@ -129,19 +133,72 @@ def run_scenario(
             monte_carlo.executor,
             monte_carlo.progress,
         )
-        for name in BANDED_TABLES:
-            tables[name] = with_bands(tables[name], draws.changes[name])
-        if monte_carlo.keep_draws:
-            tables |= draws_tables(
-                tables["summary.csv"], draws.keys, draws.values, draws.changes["summary.csv"]
-            )
-        record["seed"] = monte_carlo.seed
-        record["monte_carlo"] = {
-            "draws": monte_carlo.draws,
-            "parameters": list(draws.keys),
-            "statistics": "mean and 5th, 50th, 95th percentiles of each row's change",
-        }
+        _add_draws(tables, record, draws, monte_carlo)
     return RunResult(scenario, path, tables, record)
+
+
+def _add_draws(
+    tables: dict[str, Table], record: dict[str, Any], draws: Draws, options: MonteCarloOptions
+) -> None:
+    """Add the bands of a Monte Carlo run to the tables and its record to ``run.json``."""
+    for name in BANDED_TABLES:
+        tables[name] = with_bands(tables[name], draws.changes[name])
+    if options.keep_draws:
+        tables |= draws_tables(
+            tables["summary.csv"], draws.keys, draws.values, draws.changes["summary.csv"]
+        )
+    record["seed"] = options.seed
+    record["monte_carlo"] = {
+        "draws": options.draws,
+        "parameters": list(draws.keys),
+        "statistics": "mean and 5th, 50th, 95th percentiles of each row's change",
+    }
+
+
+def run_any(
+    scenario: Scenario | GravityScenario | str | Path,
+    monte_carlo: MonteCarloOptions | None = None,
+) -> RunResult | GravityRunResult:
+    """Run a scenario of either model (``model: gravity`` or the partial-equilibrium one).
+
+    Parameters
+    ----------
+    scenario : Scenario, GravityScenario or path
+    monte_carlo : MonteCarloOptions, optional
+        Also solve the draws of the scenario's ``uncertainty`` block.
+
+    Raises
+    ------
+    InputError
+        When draws are asked for and the scenario has no ``uncertainty`` block.
+    """
+    from sim.gravity.run import run_gravity
+    from sim.gravity.scenario import GravityScenario
+    from sim.scenario import load_any_scenario
+
+    if isinstance(scenario, str | Path):
+        scenario = load_any_scenario(scenario)
+    if isinstance(scenario, GravityScenario):
+        result = run_gravity(scenario)
+        if monte_carlo is not None:
+            from sim.gravity.montecarlo import run_gravity_draws
+
+            if not scenario.uncertainty:
+                raise InputError(
+                    "--draws needs an 'uncertainty' block giving the distributions to draw "
+                    "from (see docs/gravity.md)",
+                    path=scenario.path,
+                )
+            draws = run_gravity_draws(
+                scenario,
+                monte_carlo.draws,
+                monte_carlo.seed,
+                monte_carlo.executor,
+                monte_carlo.progress,
+            )
+            _add_draws(result.tables, result.run, draws, monte_carlo)
+        return result
+    return run_scenario(scenario, monte_carlo)
 
 
 def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:

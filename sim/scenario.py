@@ -17,7 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
@@ -25,6 +25,9 @@ from sim.errors import InputError, InputErrors
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.scenario_schema import schema_errors
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
+
+if TYPE_CHECKING:
+    from sim.gravity.scenario import GravityScenario
 
 MAX_QUARTERS = 400
 MAX_EXTENDS_DEPTH = 20
@@ -40,7 +43,10 @@ TOP_LEVEL_KEYS = (
     "parameters",
     "demand_growth",
     "uncertainty",
+    "model",
+    "gravity",
 )
+MODELS = ("armington-pe", "gravity")
 COMMON_POLICY_KEYS = (
     "id",
     "type",
@@ -304,13 +310,14 @@ def _merge(chain: list[Document]) -> dict[str, Any]:
         "parameters": {},
         "demand_growth": {},
         "uncertainty": {},
+        "gravity": {},
     }
     merged["inherited_ids"] = set()
     for doc in chain:
         if doc is chain[-1]:
             merged["inherited_ids"] = set(merged["policies"])
         data = doc.data
-        for key in ("dataset", "start", "end"):
+        for key in ("dataset", "start", "end", "model"):
             if key in data:
                 merged[key] = _Located(data[key], doc, (key,))
         for key in ("name", "description"):
@@ -322,6 +329,7 @@ def _merge(chain: list[Document]) -> dict[str, Any]:
             if not isinstance(raw_section, dict):
                 raise doc.error((section,), f"{section} must be a mapping")
             _merge_mapping(merged[section], raw_section, doc, (section,))
+        _merge_mapping(merged["gravity"], data.get("gravity") or {}, doc, ("gravity",))
         uncertainty = data.get("uncertainty", {}) or {}
         if not isinstance(uncertainty, dict):
             raise doc.error(("uncertainty",), "uncertainty must be a mapping")
@@ -372,7 +380,35 @@ def _merge_mapping(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, resolve and validate a scenario file.
+    """Read, resolve and validate a partial-equilibrium scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario YAML file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        With file, line, column and field of the first problem found, or when the file is
+        a ``model: gravity`` scenario (see :func:`load_any_scenario`).
+    """
+    scenario = load_any_scenario(path)
+    if not isinstance(scenario, Scenario):
+        raise InputError(
+            "this is a structural-gravity scenario (model: gravity); this command "
+            "works on partial-equilibrium scenarios only",
+            path=path,
+        )
+    return scenario
+
+
+def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
+    """Read, resolve and validate a scenario file of either model.
 
     Parameters
     ----------
@@ -392,6 +428,9 @@ def load_scenario(path: str | Path) -> Scenario:
     chain = _read_chain(path)
     merged = _merge(chain)
     leaf = chain[-1]
+    gravity = _gravity_scenario(path, chain, merged)
+    if gravity is not None:
+        return gravity
     dataset_spec = merged.get("dataset")
     if dataset_spec is None:
         dataset = load_dataset("japan-china-2022")
@@ -449,6 +488,26 @@ def load_scenario(path: str | Path) -> Scenario:
         demand_growth=growth,
         uncertainty=uncertainty,
     )
+
+
+def _gravity_scenario(
+    path: Path, chain: list[Document], merged: dict[str, Any]
+) -> GravityScenario | None:
+    """The scenario resolved by :mod:`sim.gravity.scenario` if it says ``model: gravity``."""
+    model = merged.get("model")
+    if model is None or model.value != "gravity":
+        for doc in chain:
+            if doc.data.get("gravity"):
+                raise doc.error(
+                    ("gravity",), "the gravity block needs 'model: gravity'", at_key=True
+                )
+        return None
+    from sim.gravity.scenario import gravity_scenario
+
+    name = _text(merged.get("name"), default=path.stem)
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise chain[-1].error(("name",), "name must be a non-empty file-name-safe string")
+    return gravity_scenario(path, chain, merged, name)
 
 
 def _horizon(merged: dict[str, Any], leaf: Document) -> tuple[Quarter, Quarter]:
@@ -812,6 +871,14 @@ _ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, Tru
 _ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
 
 
+class _Scope(Protocol):
+    """What an ``uncertainty`` key may refer to: its allowed range, or why it names none."""
+
+    def range_of(self, key: str) -> tuple[float, float, bool] | str:
+        """Allowed (low, high, low excluded), or an error message."""
+        ...
+
+
 @dataclass(frozen=True)
 class _ParameterScope:
     """What the keys of an ``uncertainty`` block may refer to."""
@@ -858,7 +925,7 @@ class _ParameterScope:
         return f"unknown parameter '{key}'; expected {PARAMETER_KEY_FORMS}"
 
 
-def _distribution(key: str, located: _Located, scope: _ParameterScope) -> Distribution:
+def _distribution(key: str, located: _Located, scope: _Scope) -> Distribution:
     """Validate one entry of the ``uncertainty`` block."""
     allowed = scope.range_of(key)
     if isinstance(allowed, str):

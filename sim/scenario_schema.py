@@ -25,6 +25,7 @@ POLICY_TYPES = (
     "demand_shock",
     "supply_shock",
     "quota",
+    "covariate",
 )
 
 _TEXT = {"type": "string"}
@@ -85,6 +86,8 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "share": {"type": "number", "minimum": 0},
     "volume": {"type": "number", "minimum": 0},
     "rent": {"enum": ["importer", "exporter", "lost"]},
+    "variable": _TEXT,
+    "value": _NUMBER,
 }
 _DISTRIBUTION = {
     "type": "object",
@@ -118,6 +121,15 @@ SCHEMA: dict[str, Any] = {
         "parameters": {"type": ["object", "null"], "additionalProperties": _SECTOR_PARAMETERS},
         "demand_growth": {"type": ["object", "null"], "additionalProperties": _NUMBER},
         "uncertainty": {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION},
+        "model": {"enum": ["armington-pe", "gravity"]},
+        "gravity": {
+            "type": ["object", "null"],
+            "properties": {
+                "closure": {"enum": ["exact", "fixed-deficits", "gegravity-compatible"]},
+                "sigma": {"type": "number", "exclusiveMinimum": 1},
+            },
+            "additionalProperties": False,
+        },
     },
     "additionalProperties": False,
 }

@@ -125,7 +125,7 @@ def test_every_error_of_a_file_is_reported_one_line_each(tmp_path: Path) -> None
         f"Error: {path}:19:15: policies[1].phase_in: -2 is below the allowed minimum 0",
         f"Error: {path}:21:1: demand_grwth: unknown field 'demand_grwth'; did you mean "
         "'demand_growth'? allowed: name, description, extends, dataset, start, end, policies, "
-        "parameters, demand_growth, uncertainty",
+        "parameters, demand_growth, uncertainty, model, gravity",
     ]
     debug = CliRunner().invoke(main, ["--debug", "validate", str(path)])
     assert debug.exit_code != 0 and debug.exception is not None  # --debug keeps the exception
@@ -274,12 +274,13 @@ def test_random_bytes_never_raise_a_traceback(blob: bytes, tmp_path: Path) -> No
 
 
 def test_the_schema_knows_every_policy_field_and_type() -> None:
+    from sim.gravity.scenario import GRAVITY_POLICY_KEYS
     from sim.scenario import COMMON_POLICY_KEYS, POLICY_KEYS, TOP_LEVEL_KEYS
     from sim.scenario_schema import POLICY_PROPERTIES, POLICY_TYPES, SCHEMA
 
-    fields = set(COMMON_POLICY_KEYS).union(*POLICY_KEYS.values())
+    fields = set(COMMON_POLICY_KEYS).union(*POLICY_KEYS.values(), *GRAVITY_POLICY_KEYS.values())
     assert set(POLICY_PROPERTIES) == fields
-    assert POLICY_TYPES == tuple(POLICY_KEYS)
+    assert set(POLICY_TYPES) == set(POLICY_KEYS) | set(GRAVITY_POLICY_KEYS)
     assert tuple(SCHEMA["properties"]) == TOP_LEVEL_KEYS
 
 

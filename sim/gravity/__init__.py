@@ -1,0 +1,1 @@
+"""Structural-gravity general equilibrium (``model: gravity``): datasets, solver, tables."""
