@@ -44,10 +44,19 @@ def table_csv(table: Table) -> str:
 
 def write_table(destination: Path, table: Table) -> None:
     """Write a table as CSV (the bytes of :func:`table_csv`), a chunk of rows at a time."""
-    with destination.open("wb") as stream:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with destination.open("wb") as stream, ThreadPoolExecutor(1) as writer:
         stream.write(header_text(table.columns).encode("utf-8"))
+        # The file write of one chunk (which releases the GIL) overlaps the formatting
+        # of the next; chunks are written in order, at most one waiting.
+        pending: Future[int] | None = None
         for chunk in csv_chunks(table.data, len(table)):
-            stream.write(chunk)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(stream.write, chunk)
+        if pending is not None:
+            pending.result()
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
