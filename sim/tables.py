@@ -202,8 +202,10 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
 
     def stacked(values: list[FloatArray]) -> FloatArray:
         out = np.empty((len(t), len(s), len(r), len(r)))
+        identity = all((np.diff(axis) == 1).all() for axis in (s, r))
         for k, p in enumerate(t):
-            out[k] = values[p][grid] / QUARTERS_PER_YEAR
+            # a gather only where the labels are not already in sorted order
+            out[k] = (values[p] if identity else values[p][grid]) / QUARTERS_PER_YEAR
         return out.ravel()
 
     value = stacked([_values(p) for p in path.scenario])
@@ -277,14 +279,18 @@ def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
 
 def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
     periods = path.scenario if which == "scenario" else path.reference
-    return trade_values(np.array([_values(p) for p in periods]) / QUARTERS_PER_YEAR)
+    # quarter by quarter, so that no (period, sector, origin, destination) copy is made
+    each = [trade_values(_values(p) / QUARTERS_PER_YEAR) for p in periods]
+    return {name: np.array([values[name] for values in each]) for name in each[0]}
 
 
 def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
     """Trade aggregates, shares of GDP and satellite figures per quarter."""
     keys, values = indicator_frame(dataset, path, satellite_rows(dataset, path))
     order = sort_order(keys)
-    return Table(INDICATOR_COLUMNS, [(*keys[k], *map(float, values[k])) for k in order])
+    key_columns = [as_column([keys[k][c] for k in order]) for c in range(len(keys[0]))]
+    value_columns = list(values[order].T.copy())
+    return Table(INDICATOR_COLUMNS, data=[*key_columns, *value_columns])
 
 
 def sort_order(keys: list[Row]) -> list[int]:
