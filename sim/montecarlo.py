@@ -29,6 +29,7 @@ from sim.tables import (
     indicators_table,
     satellite_rows,
     sort_order,
+    summary_exports,
     summary_frame,
     summary_table,
     welfare_arrays,
@@ -140,6 +141,8 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
             # Every draw has the same rows: the tables' sort order is found once.
             order = orders.setdefault(name, sort_order(row_keys))
             columns[name].append(numbers[order, 2])
+        exports_change = summary_exports(dataset, path)[-2]
+        columns["summary.csv"][-1] = np.concatenate([exports_change, columns["summary.csv"][-1]])
     return {name: np.array(rows).reshape(len(drawn), -1) for name, rows in columns.items()}
 
 

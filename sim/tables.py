@@ -397,11 +397,10 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     """
     labels = {f"{sat.region}.{sat.name}" for sat in dataset.satellites}
     satellites = [row for row in indicators.rows if row[1] in labels]
-    keys, values = summary_frame(dataset, path, satellites, exports=False)
+    keys, values = summary_frame(dataset, path, satellites)
     rest = Table(SUMMARY_COLUMNS, [(*keys[k], *map(float, values[k])) for k in sort_order(keys)])
     # "exports" sorts before every other indicator, so its block (as columns) comes first.
-    unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
-    return Table(SUMMARY_COLUMNS, data=_stack([_summary_exports(dataset, path, unit), rest.data]))
+    return Table(SUMMARY_COLUMNS, data=_stack([summary_exports(dataset, path), rest.data]))
 
 
 def summary_frame(
@@ -409,10 +408,11 @@ def summary_frame(
     path: PathSolution,
     satellites: list[Row],
     welfare_total: FloatArray | None = None,
-    *,
-    exports: bool = True,
 ) -> tuple[list[Row], FloatArray]:
-    """The rows of ``summary.csv`` before sorting: key columns and value columns.
+    """The rows of ``summary.csv`` but its exports, before sorting: keys and values.
+
+    The ``exports`` rows, one per sector and pair, are built as columns by
+    :func:`summary_exports`; they sort before all of these.
 
     Parameters
     ----------
@@ -422,8 +422,6 @@ def summary_frame(
         The satellite rows of ``indicators.csv``.
     welfare_total : ndarray, shape (period, sector, region), optional
         Total welfare change per quarter (:func:`welfare_arrays`), if already known.
-    exports : bool
-        Include the rows of every cross-border flow (one per sector and pair).
 
     Returns
     -------
@@ -436,19 +434,6 @@ def summary_frame(
     index = "index, baseline year = 1"
     keys: list[Row] = []
     blocks: list[FloatArray] = []
-    if exports:
-        value = np.array([_values(p) for p in path.scenario]).sum(axis=0) / QUARTERS_PER_YEAR
-        base = np.array([_values(p) for p in path.reference]).sum(axis=0) / QUARTERS_PER_YEAR
-        cross = ~np.eye(len(dataset.regions), dtype=bool)
-        v, b = value[:, cross], base[:, cross]
-        blocks.append(np.stack([v, b, v - b, _pct(v - b, b)], axis=-1).reshape(-1, 4))
-        keys.extend(
-            ("exports", sector, exporter, importer, unit)
-            for sector in dataset.sectors
-            for exporter in dataset.regions
-            for importer in dataset.regions
-            if exporter != importer
-        )
     v = path.scenario[-1].producer_price.reshape(-1)
     b = path.reference[-1].producer_price.reshape(-1)
     blocks.append(np.stack([v, b, v - b, _pct(v - b, b)], axis=-1))
@@ -480,8 +465,13 @@ def summary_frame(
     return keys, np.concatenate(blocks)
 
 
-def _summary_exports(dataset: Dataset, path: PathSolution, unit: str) -> list[Column]:
-    """Columns of the summary's ``exports`` rows: every cross-border flow over the horizon."""
+def summary_exports(dataset: Dataset, path: PathSolution) -> list[Column]:
+    """Columns of the summary's ``exports`` rows, in sorted order.
+
+    One row per cross-border flow, summed over the horizon: the key columns, ``unit``,
+    then ``value``, ``baseline_value``, ``change`` and ``change_pct``.
+    """
+    unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
     value = _horizon([_values(p) for p in path.scenario])
     base = _horizon([_values(p) for p in path.reference])
     s, r = _order(dataset.sectors), _order(dataset.regions)
