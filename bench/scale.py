@@ -170,7 +170,11 @@ def main() -> None:
         folder = Path(temporary)
         out = folder / "results"
         reference, reference_peak = measure([REFERENCE], out, args.repeat)
-        cases: list[Case] = [("shipped baseline (reference)", 0, reference, reference_peak, 0.0)]
+        with open(out / "baseline" / "flows.csv", "rb") as handle:
+            reference_rows = sum(1 for _ in handle) - 1
+        cases: list[Case] = [
+            ("shipped baseline (reference)", reference_rows, reference, reference_peak, 0.0)
+        ]
         if not args.no_shipped:
             shipped = sorted(SHIPPED.glob("*.yaml"))
             seconds, peak = measure(shipped, out, args.repeat)
@@ -184,7 +188,8 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|")
         for label, rows, seconds, peak, size in cases:
             print(
-                f"| {label} | {rows:,} | {seconds:.2f} | {seconds / reference:.1f} "
+                f"| {label} | {f'{rows:,}' if rows else ''} | {seconds:.2f} "
+                f"| {seconds / reference:.1f} "
                 f"| {peak:.0f} | {size:.0f} |"
             )
         largest = synthetic_scenario(folder, args.sizes[-1])
