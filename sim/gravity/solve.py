@@ -111,6 +111,7 @@ def scale_matrix(
         log_v = np.log(cols) - _logsumexp(log_t + log_u[:, None], positive, axis=0)
         log_u = np.log(rows) - _logsumexp(log_t + log_v[None, :], positive, axis=1)
     residual = np.inf
+    best = Scaling(np.exp(log_u), np.exp(log_v), 0, np.inf)
     for iteration in range(1, MAX_ITERATIONS + 1):
         log_v = np.log(cols) - _logsumexp(log_t + log_u[:, None], positive, axis=0)
         flows = np.where(positive, np.exp(log_t + log_u[:, None] + log_v[None, :]), 0.0)
@@ -119,11 +120,17 @@ def scale_matrix(
         residual = float(np.max(np.abs(row_sums / rows - 1.0)))
         if residual <= tolerance:
             return Scaling(np.exp(log_u), np.exp(log_v), iteration, residual)
+        if residual < best.residual:
+            best = Scaling(np.exp(log_u), np.exp(log_v), iteration, residual)
+        elif best.residual <= ACCEPTED:  # no more progress near a solution: rounding
+            break
         # d log(row_i) / d log(u_k) = delta_ik - sum_j (F_ij / r_i) (F_kj / c_j)
         jacobian = np.eye(n) - (flows / row_sums[:, None]) @ (flows / cols[None, :]).T
         step = np.zeros(n)
         step[:-1] = np.linalg.solve(jacobian[:-1, :-1], -gap[:-1])
         log_u = log_u + step
+    if best.residual <= ACCEPTED:
+        return best
     raise GravitySolverError(
         f"multilateral resistances: no convergence after {MAX_ITERATIONS} Newton steps "
         f"(largest relative error {residual:.3g})"
@@ -295,8 +302,8 @@ def solve_exact(
         return sold, new_shares, spend, index
 
     def equations(x: FloatArray, *, in_logs: bool) -> FloatArray:
-        sold, _, _, index = system(x)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a trial step may overflow; it is then refused
+            sold, _, _, index = system(x)
             gaps = np.log(sold / output) - x if in_logs else sold / output - np.exp(x)
             gaps[reference] = np.log(index[reference])
         return gaps
@@ -322,10 +329,11 @@ def solve_exact(
         return matrix
 
     def clearing_error(x: FloatArray) -> tuple[float, float]:
-        sold, _, _, index = system(x)
         with np.errstate(all="ignore"):
+            sold, _, _, index = system(x)
             error = float(np.max(np.abs(sold / (np.exp(x) * output) - 1.0)))
-        return error if np.isfinite(error) else np.inf, abs(float(np.log(index[reference])))
+            numeraire = abs(float(np.log(index[reference])))
+        return error if np.isfinite(error) else np.inf, numeraire
 
     # Clearing in logs, log(sales / output) = log w, is the better conditioned form when
     # costs move by large factors; in levels it copes better with fixed deficits, where
