@@ -460,17 +460,15 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
         click.echo(f"  largest changes in exports: {moved}")
     monte_carlo = result.run.get("monte_carlo")
     if monte_carlo:
-        summary = result.tables["summary.csv"]
-        records = [dict(zip(summary.columns, r, strict=True)) for r in summary.rows]
-        shares = {r["region"]: r for r in records if r["indicator"] == "welfare_pct_gdp"}
+        # the same measure as the line above: the change of real expenditure, in percent
         ranges = [
-            f"{code} {float(shares[code]['change_p05']):+.4f} to "
-            f"{float(shares[code]['change_p95']):+.4f}"
-            for code in [str(r["region"]) for r in welfare[:5]]
+            f"{r['region']} {100 * float(r['change_p05']) / float(r['baseline_value']):+.4f} to "
+            f"{100 * float(r['change_p95']) / float(r['baseline_value']):+.4f}"
+            for r in welfare[:5]
         ]
         click.echo(
-            f"  welfare (% of GDP), 5-95% range over {monte_carlo['draws']} draws (seed "
-            f"{result.run['seed']}): " + ", ".join(ranges)
+            f"  welfare (real expenditure, %), 5-95% range over {monte_carlo['draws']} draws "
+            f"(seed {result.run['seed']}): " + ", ".join(ranges)
         )
     click.echo(f"  wrote {destination}/")
 
