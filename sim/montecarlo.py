@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.dataset import ELASTICITIES
-from sim.errors import DrawError, SolverError
+from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
 from sim.policy import Target, target
@@ -60,11 +60,18 @@ POLICY_NUMBERS = (
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive draws of one run: their first index and parameter values."""
+    """Consecutive draws of one run: their first index and parameter values.
 
-    scenario: Scenario
+    ``scenario`` is a :class:`~sim.scenario.Scenario` or a gravity scenario; the chunk
+    solver passed to :func:`solve_in_chunks` knows which.
+    """
+
+    scenario: Any
     first: int
     values: FloatArray
+
+
+ChunkSolver = Callable[[Chunk], dict[str, FloatArray]]
 
 
 @dataclass(frozen=True)
@@ -219,37 +226,35 @@ def _draw_path(path: PathSolution, part: slice) -> PathSolution:
     )
 
 
-def run_draws(
-    scenario: Scenario,
-    draws: int,
-    seed: int,
+def solve_in_chunks(
+    solver: ChunkSolver,
+    scenario: Any,
+    values: FloatArray,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Draws:
-    """Solve ``draws`` parameter draws of a scenario.
+) -> dict[str, FloatArray]:
+    """Solve parameter points in chunks of :data:`CHUNK_DRAWS` on an executor.
 
     Parameters
     ----------
-    scenario : Scenario
-        With a non-empty ``uncertainty`` block.
-    draws : int
-        Number of draws.
-    seed : int
-        Root of the seed sequence; draw ``d`` uses its ``d``-th child.
+    solver : callable
+        A module-level chunk solver (:func:`solve_chunk`, or the gravity model's).
+    scenario : Scenario or GravityScenario
+    values : ndarray, shape (point, parameter)
+        In the order of the scenario's ``uncertainty`` keys.
     executor : Executor, optional
         In-process by default.
     progress : callable, optional
-        Called with the number of draws solved so far as chunks complete.
+        Called with the number of points solved so far as chunks complete.
 
     Returns
     -------
-    Draws
+    dict
+        Table name -> ndarray, shape (point, row): each row's ``change`` at each point.
     """
-    keys = tuple(scenario.uncertainty)
-    values = draw_values(list(scenario.uncertainty.values()), seed, range(draws))
     chunks = [
         Chunk(scenario, first, values[first : first + CHUNK_DRAWS])
-        for first in range(0, draws, CHUNK_DRAWS)
+        for first in range(0, len(values), CHUNK_DRAWS)
     ]
     done = 0
 
@@ -259,6 +264,51 @@ def run_draws(
         if progress is not None:
             progress(done)
 
-    results = (executor or Executor()).map(solve_chunk, chunks, advance)
-    changes = {name: np.concatenate([result[name] for result in results]) for name in BANDED_TABLES}
+    results = (executor or Executor()).map(solver, chunks, advance)
+    return {name: np.concatenate([result[name] for result in results]) for name in BANDED_TABLES}
+
+
+def run_draws(
+    scenario: Any,
+    draws: int,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    solver: ChunkSolver = solve_chunk,
+) -> Draws:
+    """Solve ``draws`` parameter draws of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or GravityScenario
+        With a non-empty ``uncertainty`` block.
+    draws : int
+        Number of draws.
+    seed : int
+        Root of the seed sequence; draw ``d`` uses its ``d``-th child.
+    executor : Executor, optional
+        In-process by default.
+    progress : callable, optional
+        Called with the number of draws solved so far as chunks complete.
+    solver : callable
+        The chunk solver of the scenario's model.
+
+    Returns
+    -------
+    Draws
+
+    Raises
+    ------
+    InputError
+        When the scenario has no ``uncertainty`` block.
+    """
+    if not scenario.uncertainty:
+        raise InputError(
+            "--draws needs an 'uncertainty' block giving the distributions to draw from "
+            "(see docs/uncertainty.md)",
+            path=scenario.path,
+        )
+    keys = tuple(scenario.uncertainty)
+    values = draw_values(list(scenario.uncertainty.values()), seed, range(draws))
+    changes = solve_in_chunks(solver, scenario, values, executor, progress)
     return Draws(seed, keys, values, changes)

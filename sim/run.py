@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import __version__
-from sim.errors import InputError
 from sim.executors import Executor
 from sim.montecarlo import BANDED_TABLES, Draws, run_draws
 from sim.policy import target
@@ -120,12 +119,6 @@ def run_scenario(
     }
     record = _run_record(scenario, path)
     if monte_carlo is not None:
-        if not scenario.uncertainty:
-            raise InputError(
-                "--draws needs an 'uncertainty' block giving the distributions to draw from "
-                "(see docs/uncertainty.md)",
-                path=scenario.path,
-            )
         draws = run_draws(
             scenario,
             monte_carlo.draws,
@@ -181,20 +174,15 @@ def run_any(
     if isinstance(scenario, GravityScenario):
         result = run_gravity(scenario)
         if monte_carlo is not None:
-            from sim.gravity.montecarlo import run_gravity_draws
+            from sim.gravity.montecarlo import solve_gravity_chunk
 
-            if not scenario.uncertainty:
-                raise InputError(
-                    "--draws needs an 'uncertainty' block giving the distributions to draw "
-                    "from (see docs/gravity.md)",
-                    path=scenario.path,
-                )
-            draws = run_gravity_draws(
+            draws = run_draws(
                 scenario,
                 monte_carlo.draws,
                 monte_carlo.seed,
                 monte_carlo.executor,
                 monte_carlo.progress,
+                solver=solve_gravity_chunk,
             )
             _add_draws(result.tables, result.run, draws, monte_carlo)
         return result
@@ -215,9 +203,27 @@ def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
         for label, periods in (("scenario", path.scenario), ("no_policy", path.reference))
         for period in periods
     ]
+    return run_header("armington-pe", scenario, dataset) | {
+        "periods": [str(q) for q in path.quarters],
+        "seed": None,
+        "solver": solver,
+        "sources": run_sources(dataset),
+    }
+
+
+def run_header(model: str, scenario: Any, dataset: Any) -> dict[str, Any]:
+    """The part of ``run.json`` every model writes: version, scenario and dataset.
+
+    Parameters
+    ----------
+    model : str
+        ``armington-pe`` or ``structural-gravity``.
+    scenario : Scenario or GravityScenario
+    dataset : Dataset or GravityDataset
+    """
     return {
         "tradesim_version": __version__,
-        "model": "armington-pe",
+        "model": model,
         "scenario": scenario.name,
         "description": scenario.description,
         "scenario_fingerprint": scenario.fingerprint(),
@@ -230,11 +236,12 @@ def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
             "year": dataset.year,
             "fingerprint": dataset.fingerprint,
         },
-        "periods": [str(q) for q in path.quarters],
-        "seed": None,
-        "solver": solver,
-        "sources": {
-            key: {"kind": source.kind, "citation": source.citation, "quote": source.quote}
-            for key, source in sorted(dataset.sources.items())
-        },
+    }
+
+
+def run_sources(dataset: Any) -> dict[str, dict[str, str]]:
+    """Every source of a dataset, for ``run.json``."""
+    return {
+        key: {"kind": source.kind, "citation": source.citation, "quote": source.quote}
+        for key, source in sorted(dataset.sources.items())
     }

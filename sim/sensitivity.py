@@ -26,7 +26,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.executors import Executor
 from sim.model import FloatArray
-from sim.montecarlo import CHUNK_DRAWS, Chunk, draw_tables, solve_chunk
+from sim.montecarlo import draw_tables, solve_chunk, solve_in_chunks
 from sim.scenario import Scenario
 from sim.tables import SUMMARY_COLUMNS, Table
 
@@ -143,20 +143,8 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> FloatArray:
     """The change of summary row ``row`` at each parameter point, shape (point,)."""
-    chunks = [
-        Chunk(scenario, first, values[first : first + CHUNK_DRAWS])
-        for first in range(0, len(values), CHUNK_DRAWS)
-    ]
-    done = 0
-
-    def advance(k: int) -> None:
-        nonlocal done
-        done += len(chunks[k].values)
-        if progress is not None:
-            progress(done)
-
-    results = (executor or Executor()).map(solve_chunk, chunks, advance)
-    return np.concatenate([result["summary.csv"][:, row] for result in results])
+    changes = solve_in_chunks(solve_chunk, scenario, values, executor, progress)
+    return changes["summary.csv"][:, row]
 
 
 def analyse(

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from sim import __version__
 from sim.gravity.policy import counterfactual_costs
 from sim.gravity.scenario import GravityScenario
 from sim.gravity.solve import (
@@ -17,6 +16,7 @@ from sim.gravity.solve import (
     solve_gegravity,
 )
 from sim.gravity.tables import GravitySolution, gravity_tables
+from sim.run import run_header, run_sources
 from sim.tables import Table
 
 
@@ -110,27 +110,10 @@ def run_gravity(scenario: GravityScenario) -> GravityRunResult:
     solution, solver = solve_gravity(scenario)
     dataset = scenario.dataset
     tables = gravity_tables(solution, str(dataset.year), dataset.unit)
-    record = {
-        "tradesim_version": __version__,
-        "model": "structural-gravity",
-        "scenario": scenario.name,
-        "description": scenario.description,
-        "scenario_fingerprint": scenario.fingerprint(),
-        "scenario_files": [p.name for p in scenario.files],
-        "resolved_scenario": scenario.to_dict(),
-        "dataset": {
-            "name": dataset.name,
-            "title": dataset.title,
-            "unit": dataset.unit,
-            "year": dataset.year,
-            "fingerprint": dataset.fingerprint,
-        },
+    record = run_header("structural-gravity", scenario, dataset) | {
         "periods": [str(dataset.year)],
         "seed": None,
         "solver": [solver],
-        "sources": {
-            key: {"kind": source.kind, "citation": source.citation, "quote": source.quote}
-            for key, source in sorted(dataset.sources.items())
-        },
+        "sources": run_sources(dataset),
     }
     return GravityRunResult(scenario, solution, tables, record)
