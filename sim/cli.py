@@ -76,6 +76,12 @@ def main(debug: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace existing result folders.")
 @click.option(
+    "--against",
+    metavar="SCENARIO.yaml|no-policy",
+    help="Measure the results against this scenario (solved with the same parameters) or "
+    "the no-policy path. Default: the scenario it extends, or no-policy if it extends none.",
+)
+@click.option(
     "--draws",
     type=click.IntRange(min=1),
     help="Also solve this many parameter draws from the scenario's uncertainty block and "
@@ -106,6 +112,7 @@ def run(
     scenarios: tuple[Path, ...],
     out: Path,
     force: bool,
+    against: str | None,
     draws: int | None,
     seed: int | None,
     keep_draws: bool,
@@ -115,7 +122,9 @@ def run(
     """Solve one or more scenarios and write their result folders.
 
     Each scenario is written to OUT/<scenario name>/ with flows.csv, prices.csv,
-    welfare.csv, indicators.csv, summary.csv and run.json. All scenarios are
+    welfare.csv, indicators.csv, summary.csv and run.json. Every number is a difference
+    against the comparison run: the scenario it extends (or the no-policy path if it
+    extends none), or the one --against names. All scenarios are
     validated before any is solved. With --draws, the parameters of the scenario's
     uncertainty block are drawn N times (the same seed gives the same numbers with any
     executor) and the spread of every change is added to the summary and indicators.
@@ -135,6 +144,8 @@ def run(
     if draws is None and used:
         raise click.UsageError(f"{used[0]} needs --draws N")
     resolved = _load_all(scenarios)
+    if against is not None:
+        resolved = _set_comparison(resolved, against)
     names = [s.name for s in resolved]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -214,6 +225,22 @@ def _count(n: int, noun: str) -> str:
     return (
         f"{n} {noun}" if n == 1 else f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
     )
+
+
+def _set_comparison(scenarios: list[Any], against: str) -> list[Any]:
+    """The scenarios measured against ``against`` (a scenario file or ``no-policy``)."""
+    from sim.errors import InputError
+    from sim.scenario import NO_POLICY, Scenario, load_scenario
+
+    other = None if against == NO_POLICY else load_scenario(Path(against))
+    for scenario in scenarios:
+        if not isinstance(scenario, Scenario):
+            raise InputError(
+                "--against applies to partial-equilibrium scenarios; a gravity scenario is "
+                "measured against its baseline trade costs",
+                path=scenario.path,
+            )
+    return [s.against_run(other) for s in scenarios]
 
 
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
@@ -375,14 +402,18 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
     scenario = result.scenario
     unit = scenario.dataset.unit
     quarters = result.run["periods"]
+    reference = _against_text(scenario.against["name"])
     click.echo(
         f"{scenario.name}: {quarters[0]}-{quarters[-1]} ({len(quarters)} quarters), "
-        f"dataset {scenario.dataset.name}, values in {unit}"
+        f"dataset {scenario.dataset.name}, values in {unit}; changes against {reference}"
     )
+    column = _column_label(scenario.against["name"])
     if headlines:
-        click.echo(f"  largest changes in exports, summed over the horizon ({unit}):")
         click.echo(
-            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{'no policy':>12}"
+            f"  largest changes in exports against {reference}, summed over the horizon ({unit}):"
+        )
+        click.echo(
+            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{column:>12}"
             f"{'change':>12}{'change %':>10}"
         )
         for row in headlines:
@@ -394,7 +425,7 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
                 f"{float(row['change']):>+12.1f}{pct_text:>10}"
             )
     else:
-        click.echo("  no change against the no-policy path")
+        click.echo(f"  no change against {reference}")
     from sim.tables import select_rows
 
     records = select_rows(
@@ -415,7 +446,9 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
         for r in welfare
     ]
     more = f", and {hidden} more regions in summary.csv" if hidden else ""
-    click.echo(f"  welfare over the horizon ({unit}): " + ", ".join(parts) + more)
+    click.echo(
+        f"  welfare against {reference}, over the horizon ({unit}): " + ", ".join(parts) + more
+    )
     monte_carlo = result.run.get("monte_carlo")
     if monte_carlo:
         ranges = [
@@ -430,9 +463,22 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
         if r["indicator"] == "satellite_sales":
             click.echo(
                 f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "
-                "against the no-policy path"
+                f"against {reference}"
             )
     click.echo(f"  wrote {destination}/")
+
+
+def _against_text(name: str) -> str:
+    from sim.scenario import NO_POLICY
+
+    return "the no-policy path" if name == NO_POLICY else f"'{name}'"
+
+
+def _column_label(name: str) -> str:
+    from sim.scenario import NO_POLICY
+
+    label = "no policy" if name == NO_POLICY else name
+    return label if len(label) <= 11 else label[:10] + "~"
 
 
 def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:

@@ -135,14 +135,60 @@ class Policy:
 
 @dataclass(frozen=True)
 class Elasticities:
-    """Elasticities of one period, each shape (sector, region).
+    r"""Long-run elasticities, each shape (sector, region), and the adjustment still under way.
 
-    ``sigma`` and ``eps`` are indexed by destination, ``eta`` by origin.
+    ``sigma`` and ``eps`` are indexed by destination, ``eta`` by origin. Buyers and
+    sellers respond to *response prices*: the actual log price minus the share of its
+    recent changes not yet adjusted to (see :mod:`sim.adjustment`). In this period each
+    response price is an affine function of the actual one,
+
+    .. math:: \tilde d_{ij} = K_{ij} + r_j d_{ij}, \qquad
+              \ln \tilde Q_j = K^Q_j + r^Q_j \ln \tilde P_j, \qquad
+              \tilde x_i = G_i + q_i x_i,
+
+    for the delivered price ``d`` (substitution among origins, ``sigma``), the composite
+    price index (aggregate demand, ``eps``) and the producer price (supply, ``eta``).
+    Without adjustment (``None``) the weights are 1 and the offsets 0: the static model.
+
+    Attributes
+    ----------
+    sigma, eps, eta : ndarray, shape (sector, region)
+    delivered_weight : ndarray, shape (sector, destination), optional
+        ``r``.
+    delivered_offset : ndarray, shape (sector, origin, destination), optional
+        ``K``.
+    index_weight, index_offset : ndarray, shape (sector, destination), optional
+        ``r^Q`` and ``K^Q``.
+    supply_weight, supply_offset : ndarray, shape (sector, origin), optional
+        ``q`` and ``G``.
     """
 
     sigma: FloatArray
     eps: FloatArray
     eta: FloatArray
+    delivered_weight: FloatArray | None = None
+    delivered_offset: FloatArray | None = None
+    index_weight: FloatArray | None = None
+    index_offset: FloatArray | None = None
+    supply_weight: FloatArray | None = None
+    supply_offset: FloatArray | None = None
+
+    @property
+    def static(self) -> Elasticities:
+        """The same elasticities with no adjustment under way."""
+        return Elasticities(self.sigma, self.eps, self.eta)
+
+    def response_weights(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``r``, ``r^Q`` and ``q``: how much of a change in this period is responded to."""
+        return (
+            _or_ones(self.delivered_weight, self.sigma),
+            _or_ones(self.index_weight, self.sigma),
+            _or_ones(self.supply_weight, self.eta),
+        )
+
+
+def _or_ones(value: FloatArray | None, like: FloatArray) -> FloatArray:
+    return np.ones_like(like) if value is None else value
 
 
 @dataclass(frozen=True)
@@ -158,9 +204,13 @@ class Equilibrium:
     price_index : ndarray, shape (sector, destination)
         Consumer price index ratio ``P-hat``.
     spending_shares : ndarray, shape (sector, origin, destination)
-        New spending shares ``pi`` at internal prices.
+        Spending shares ``pi`` at response prices (at internal prices when no adjustment
+        is under way).
     supply : ndarray, shape (sector, origin)
         Quantity supplied ``y'``.
+    log_response_index : ndarray, shape (sector, destination), optional
+        ``ln P-tilde``, the price index buyers' substitution responds to (``ln P-hat``
+        when no adjustment is under way).
     """
 
     log_price: FloatArray
@@ -168,6 +218,7 @@ class Equilibrium:
     price_index: FloatArray
     spending_shares: FloatArray
     supply: FloatArray
+    log_response_index: FloatArray | None = None
 
     @property
     def producer_price(self) -> FloatArray:
@@ -195,43 +246,77 @@ def evaluate(
     Equilibrium
     """
     sigma = elasticities.sigma[:, None, :]
-    eps = elasticities.eps[:, None, :]
     theta = baseline.shares
     available = (policy.availability > 0) & (theta > 0) & np.isfinite(log_price)[:, :, None]
     log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
-    # Terms of the CES price index; zero where a variety is unavailable.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        terms = np.where(
-            available,
-            policy.availability
-            * theta
-            * np.exp((1.0 - sigma) * np.where(available, log_delivered, 0.0)),
-            0.0,
+    log_response = log_delivered
+    if elasticities.delivered_weight is not None:
+        assert elasticities.delivered_offset is not None
+        log_response = (
+            elasticities.delivered_offset
+            + elasticities.delivered_weight[:, None, :] * log_delivered
         )
-    index_power = terms.sum(axis=1)
-    safe_power = np.where(index_power > 0, index_power, 1.0)
+    terms = _index_terms(policy.availability * theta, log_response, available, sigma)
+    power = terms.sum(axis=1)
+    safe_power = np.where(power > 0, power, 1.0)
     log_index = np.log(safe_power) / (1.0 - elasticities.sigma)
     shares = terms / safe_power[:, None, :]
+    log_aggregate = log_index
+    if elasticities.index_weight is not None:
+        assert elasticities.index_offset is not None
+        log_aggregate = elasticities.index_offset + elasticities.index_weight * log_index
     log_demand = (
         np.log(np.where(available, policy.availability * baseline.flows, 1.0))
-        - sigma * np.where(available, log_delivered, 0.0)
-        + (sigma - eps) * log_index[:, None, :]
+        - sigma * np.where(available, log_response, 0.0)
+        + sigma * log_index[:, None, :]
+        - elasticities.eps[:, None, :] * log_aggregate[:, None, :]
         + np.log(policy.demand)[:, None, :]
     )
     demand = np.where(available, np.exp(log_demand), 0.0)
+    actual_index = log_index
+    if log_response is not log_delivered:
+        actual_index = _log_price_index(
+            policy.availability * theta, log_delivered, available, sigma
+        )
     eta = elasticities.eta
+    log_supply_price = np.nan_to_num(log_price, neginf=0.0)
+    if elasticities.supply_weight is not None:
+        assert elasticities.supply_offset is not None
+        log_supply_price = (
+            elasticities.supply_offset + elasticities.supply_weight * log_supply_price
+        )
     with np.errstate(invalid="ignore", over="ignore"):
         supply = (
             baseline.output
             * policy.supply
             * np.where(
                 np.isfinite(eta),
-                np.exp(np.where(np.isfinite(eta), eta, 0.0) * np.nan_to_num(log_price, neginf=0.0)),
+                np.exp(np.where(np.isfinite(eta), eta, 0.0) * log_supply_price),
                 1.0,
             )
         )
     supply = np.where(np.isfinite(log_price), supply, 0.0)
-    return Equilibrium(log_price, demand, np.exp(log_index), shares, supply)
+    return Equilibrium(log_price, demand, np.exp(actual_index), shares, supply, log_index)
+
+
+def _index_terms(
+    weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
+) -> FloatArray:
+    """Terms ``a theta P^(1 - sigma)`` of a CES price index; zero where unavailable."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return np.where(
+            available,
+            weights * np.exp((1.0 - sigma) * np.where(available, log_price, 0.0)),
+            0.0,
+        )
+
+
+def _log_price_index(
+    weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
+) -> FloatArray:
+    """Log CES price index over origins, shape (sector, destination)."""
+    power = _index_terms(weights, log_price, available, sigma).sum(axis=1)
+    return np.log(np.where(power > 0, power, 1.0)) / (1.0 - sigma[:, 0, :])
 
 
 def excess_demand(
@@ -263,13 +348,15 @@ def excess_demand(
     eq = evaluate(log_price, baseline, policy, elasticities)
     residual, sold = _log_gap(eq, baseline)
     sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
-    sigma = elasticities.sigma
-    eps = elasticities.eps
+    delivered_weight, index_weight, supply_weight = elasticities.response_weights()
+    # Only the part of a price change responded to this period moves quantities.
+    sigma = elasticities.sigma * delivered_weight
+    cross_elasticity = (elasticities.sigma - elasticities.eps * index_weight) * delivered_weight
     # sum_j s_ij (sigma_j - eps_j) pi_kj, as one matrix product per sector
-    weighted = sales_shares * (sigma - eps)[:, None, :]
+    weighted = sales_shares * cross_elasticity[:, None, :]
     cross = np.matmul(weighted, eq.spending_shares.transpose(0, 2, 1))
     output = baseline.output
-    eta = np.where(np.isfinite(elasticities.eta), elasticities.eta, 0.0)
+    eta = np.where(np.isfinite(elasticities.eta), elasticities.eta * supply_weight, 0.0)
     own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
     jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
     return residual, jacobian

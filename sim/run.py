@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sim import __version__
 from sim.executors import Executor
 from sim.montecarlo import BANDED_TABLES, Draws, run_draws
-from sim.policy import target
-from sim.scenario import Scenario, load_scenario
+from sim.policy import Target, target
+from sim.scenario import PolicySpec, Scenario, load_scenario
 from sim.tables import (
     Table,
     draws_tables,
@@ -40,20 +40,26 @@ class RunResult:
 
 
 def solve_scenario(scenario: Scenario) -> PathSolution:
-    """Solve a resolved scenario's quarterly path and its no-policy counterpart."""
+    """Solve a resolved scenario's quarterly path and its comparison run's."""
     dataset = scenario.dataset
-    targets = [
-        target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
-        for p in scenario.policies
-    ]
+    comparison = () if scenario.comparison is None else scenario.comparison.policies
+
+    def targets(policies: tuple[PolicySpec, ...]) -> list[Target]:
+        return [
+            target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
+            for p in policies
+        ]
+
     return solve_path(
         dataset,
         scenario.policies,
-        targets,
+        targets(scenario.policies),
         scenario.start,
         scenario.end,
         scenario.parameters,
         scenario.demand_growth,
+        comparison,
+        targets(comparison),
     )
 
 
@@ -200,10 +206,11 @@ def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
             "max_residual": period.residual,
             "fallback_sectors": [dataset.sectors[s] for s in period.fallback_sectors],
         }
-        for label, periods in (("scenario", path.scenario), ("no_policy", path.reference))
+        for label, periods in (("scenario", path.scenario), ("comparison", path.reference))
         for period in periods
     ]
     return run_header("armington-pe", scenario, dataset) | {
+        "against": scenario.against,
         "periods": [str(q) for q in path.quarters],
         "seed": None,
         "solver": solver,

@@ -152,6 +152,34 @@ class PolicySpec:
         return out
 
 
+NO_POLICY = "no-policy"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The run a scenario's results are measured against.
+
+    Its policies are solved on the scenario's dataset and horizon with the scenario's
+    parameters and trend demand, so that a difference is the policies' alone.
+
+    Attributes
+    ----------
+    name : str
+        The comparison scenario's name.
+    fingerprint : str
+        Its :meth:`Scenario.fingerprint`.
+    policies : tuple of PolicySpec
+    """
+
+    name: str
+    fingerprint: str
+    policies: tuple[PolicySpec, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``name`` and ``fingerprint``, as ``run.json`` records them."""
+        return {"name": self.name, "fingerprint": self.fingerprint}
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A fully resolved scenario.
@@ -175,6 +203,9 @@ class Scenario:
     uncertainty : dict
         ``parameter key -> Distribution`` for Monte Carlo runs, in key order (see
         :mod:`sim.uncertainty`).
+    comparison : Comparison or None
+        What the results are measured against: by default the scenario it ``extends``;
+        ``None`` is the no-policy path.
     """
 
     name: str
@@ -188,6 +219,33 @@ class Scenario:
     parameters: dict[str, Any] = field(default_factory=dict)
     demand_growth: dict[str, float] = field(default_factory=dict)
     uncertainty: dict[str, Distribution] = field(default_factory=dict)
+    comparison: Comparison | None = None
+
+    @property
+    def against(self) -> dict[str, Any]:
+        """Name and fingerprint of the comparison run (``no-policy`` and ``None`` if none)."""
+        if self.comparison is None:
+            return {"name": NO_POLICY, "fingerprint": None}
+        return self.comparison.to_dict()
+
+    def against_run(self, other: Scenario | None) -> Scenario:
+        """The scenario measured against ``other`` (``None``: the no-policy path).
+
+        Raises
+        ------
+        InputError
+            When ``other`` is built on another dataset.
+        """
+        if other is None:
+            return replace(self, comparison=None)
+        if other.dataset.fingerprint != self.dataset.fingerprint:
+            raise InputError(
+                f"cannot compare with '{other.name}': it uses dataset '{other.dataset.name}', "
+                f"this scenario '{self.dataset.name}'",
+                path=other.path,
+            )
+        comparison = Comparison(other.name, other.fingerprint(), other.policies)
+        return replace(self, comparison=comparison)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain data (what ``run.json`` records)."""
@@ -200,6 +258,7 @@ class Scenario:
             "policies": [policy.to_dict() for policy in self.policies],
             "parameters": self.parameters,
             "demand_growth": self.demand_growth,
+            "against": self.against,
         } | (
             {
                 "uncertainty": {
@@ -234,11 +293,25 @@ class Scenario:
                 for part in parts[1:-1]:
                     block = block.setdefault(part, {})
                 block[parts[-1]] = value
-        policies = tuple(
-            replace(policy, **changed[policy.id]) if policy.id in changed else policy
-            for policy in self.policies
+
+        def drawn(policies: tuple[PolicySpec, ...]) -> tuple[PolicySpec, ...]:
+            return tuple(
+                replace(policy, **changed[policy.id]) if policy.id in changed else policy
+                for policy in policies
+            )
+
+        # The comparison run takes the same draws (common random numbers): a policy it
+        # shares with the scenario takes the same value.
+        comparison = self.comparison
+        if comparison is not None:
+            comparison = replace(comparison, policies=drawn(comparison.policies))
+        return replace(
+            self,
+            parameters=parameters,
+            demand_growth=growth,
+            policies=drawn(self.policies),
+            comparison=comparison,
         )
-        return replace(self, parameters=parameters, demand_growth=growth, policies=policies)
 
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scenario and its dataset file."""
@@ -475,7 +548,7 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
     if errors:
         raise InputErrors(errors)
     assert start is not None and end is not None  # every failure above was collected
-    return Scenario(
+    scenario = Scenario(
         name=name,
         description=_text(merged.get("description"), default=""),
         path=path,
@@ -488,6 +561,17 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
         demand_growth=growth,
         uncertainty=uncertainty,
     )
+    if len(chain) == 1:
+        return scenario
+    parent = load_scenario(chain[-2].path)
+    if parent.dataset.fingerprint != dataset.fingerprint:
+        raise leaf.error(
+            ("extends",),
+            f"'{parent.name}' uses dataset '{parent.dataset.name}' and this scenario "
+            f"'{dataset.name}': results are measured against the scenario extended, so both "
+            "need the same dataset",
+        )
+    return scenario.against_run(parent)
 
 
 def _gravity_scenario(

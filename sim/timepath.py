@@ -1,34 +1,34 @@
-r"""The quarterly path: policy timing, short- to long-run elasticities, trend demand.
+r"""The quarterly path: policy timing, partial adjustment, trend demand.
 
-Each quarter is a static equilibrium (:mod:`sim.solve`) under that quarter's policy state
-and elasticities. Elasticities move from their short-run to their long-run values with a
-per-sector half-life counted from the latest policy change in the sector:
+Each quarter is a static equilibrium (:mod:`sim.solve`) under that quarter's policy state.
+A quarter is cut where a policy starts or ends, and its parts are solved in order of time.
+Buyers and sellers adjust to every change of a price from its short-run to its long-run
+elasticity, on that change's own clock (:mod:`sim.adjustment`): what a part remembers is
+the recent price changes of the parts before it, so no part depends on a later one, and a
+market whose prices do not change keeps adjusting on its old clock.
 
-.. math:: e(a) = e_{LR} + (e_{SR} - e_{LR})\, 2^{-a / h},
-
-where ``a`` is the age in quarters of the change at the middle of the quarter (0 in the
-quarter of the change) and ``h`` the half-life. A sector no policy ever touches keeps its
-long-run values. Every quarter is solved twice: with the scenario's policies and with none
-(the no-policy path, which carries the same trend demand growth and elasticities).
+A path is solved twice: with the scenario's policies and with those of its comparison run
+(by default none: the no-policy path). Both carry the same trend demand growth and
+elasticities, and each has its own adjustment memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 import numpy as np
 
+from sim import adjustment
+from sim.adjustment import AdjustmentSpeeds, AdjustmentState
 from sim.dataset import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
-from sim.policy import PolicyLike, Target, change_dates, policy_state, spans
-from sim.quarters import Quarter, midpoint, quarter_range
+from sim.policy import PolicyLike, Span, Target, policy_state, spans
+from sim.quarters import Quarter, quarter_range
 from sim.quota import Solver, solve_with_quotas
 from sim.solve import SolveReport, solve_period
-
-DAYS_PER_QUARTER = 365.25 / 4
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class PeriodSolution:
 
 @dataclass(frozen=True)
 class PathSolution:
-    """A scenario's quarterly path and its no-policy counterpart."""
+    """A scenario's quarterly path and its comparison run's (``reference``)."""
 
     baseline: Baseline
     quarters: tuple[Quarter, ...]
@@ -153,48 +153,6 @@ def elasticity_paths(dataset: Dataset, parameters: dict[str, dict]) -> Elasticit
     return ElasticityPaths(short, long, half_life)
 
 
-def adjustment_weight(
-    quarter: Quarter, changes: Sequence[Sequence[dt.date]], half_life: FloatArray
-) -> FloatArray:
-    """Weight of the short-run value per sector: ``2 ** (-age / half_life)``, 0 if no change.
-
-    Parameters
-    ----------
-    quarter : Quarter
-    changes : sequence, one per sector, of dates of policy changes in that sector
-    half_life : ndarray, shape (sector,)
-    """
-    end, middle = quarter.end_day, midpoint(quarter)
-    ages: dict[tuple[dt.date, ...], float | None] = {}
-    weight = np.zeros(len(changes))
-    for s, dates in enumerate(changes):
-        key = tuple(dates)
-        if key not in ages:  # stacked Monte Carlo draws repeat the same dates
-            past = [d for d in dates if d < end]
-            ages[key] = max((middle - max(past)).days, 0) / DAYS_PER_QUARTER if past else None
-        age = ages[key]
-        if age is not None:
-            weight[s] = 0.5 ** (age / half_life[s])
-    return weight
-
-
-def blend(paths: ElasticityPaths, weight: FloatArray) -> Elasticities:
-    """Elasticities of one quarter given the short-run weight of each sector."""
-    w = weight[:, None]
-    values = {}
-    for name in ELASTICITIES:
-        short, long = paths.short_run[name], paths.long_run[name]
-        finite = np.isfinite(short) & np.isfinite(long)
-        # An infinite elasticity cannot be averaged: the dominant run's value is used.
-        mixed = np.where(
-            finite,
-            np.nan_to_num(long) + (np.nan_to_num(short) - np.nan_to_num(long)) * w,
-            np.where(w >= 0.5, short, long),
-        )
-        values[name] = np.where(w == 0, long, np.where(w == 1, short, mixed))
-    return Elasticities(values["sigma"], values["eps"], values["eta"])
-
-
 def growth_rates(dataset: Dataset, demand_growth: dict[str, float]) -> FloatArray:
     """Annual trend growth of demand per sector and region, shape (sector, region)."""
     rates = np.zeros(len(dataset.regions))
@@ -216,8 +174,10 @@ def solve_path(
     last: Quarter,
     parameters: dict[str, dict] | None = None,
     demand_growth: dict[str, float] | None = None,
+    comparison: Sequence[PolicyLike] = (),
+    comparison_targets: Sequence[Target] = (),
 ) -> PathSolution:
-    """Solve every quarter from ``first`` to ``last``, with the policies and without.
+    """Solve every quarter from ``first`` to ``last``: the scenario and its comparison run.
 
     Parameters
     ----------
@@ -230,6 +190,8 @@ def solve_path(
         Elasticity overrides (see :func:`elasticity_paths`).
     demand_growth : dict, optional
         ``region -> annual trend growth of demand``.
+    comparison, comparison_targets : sequences, optional
+        Policies of the comparison run and their masks; none by default.
 
     Returns
     -------
@@ -243,6 +205,8 @@ def solve_path(
         policy_targets,
         tuple(quarter_range(first, last)),
         dataset.sectors,
+        comparison,
+        comparison_targets,
     )
 
 
@@ -254,8 +218,10 @@ def solve_markets(
     policy_targets: Sequence[Target],
     quarters: tuple[Quarter, ...],
     sector_names: tuple[str, ...],
+    comparison: Sequence[PolicyLike] = (),
+    comparison_targets: Sequence[Target] = (),
 ) -> PathSolution:
-    """Solve the path of any stack of independent sector markets.
+    """Solve the path of any stack of independent sector markets, and its comparison run.
 
     The arrays need not come from one dataset: a Monte Carlo chunk stacks the sectors of
     many parameter draws along the sector axis and solves them at once. Policy fields may
@@ -272,21 +238,47 @@ def solve_markets(
     quarters : tuple of Quarter
     sector_names : tuple of str
         Names of the stacked sectors, for solver errors.
+    comparison, comparison_targets : sequences, optional
+        The policies of the comparison run and their masks; none (the no-policy path) by
+        default.
     """
-    changes: list[list[dt.date]] = [[] for _ in sector_names]
-    for policy, where in zip(policies, policy_targets, strict=True):
-        for s in np.flatnonzero(where.rows.any(axis=1) | where.cells.any(axis=(1, 2))):
-            changes[s].extend(change_dates(policy))
+    speeds = adjustment_speeds(paths)
+    return PathSolution(
+        baseline,
+        quarters,
+        _solve_one_path(baseline, speeds, rates, policies, policy_targets, quarters, sector_names),
+        _solve_one_path(
+            baseline, speeds, rates, comparison, comparison_targets, quarters, sector_names
+        ),
+    )
+
+
+def adjustment_speeds(paths: ElasticityPaths) -> AdjustmentSpeeds:
+    """The partial-adjustment parameters of :mod:`sim.adjustment` from elasticity paths."""
+    short = Elasticities(*(paths.short_run[name] for name in ELASTICITIES))
+    long = Elasticities(*(paths.long_run[name] for name in ELASTICITIES))
+    return adjustment.speeds(short, long, paths.half_life)
+
+
+def _solve_one_path(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+) -> tuple[PeriodSolution, ...]:
+    """One path, part after part: each part's adjustment depends on the parts before only."""
     pairs = list(zip(policies, policy_targets, strict=True))
-    scenario: list[PeriodSolution] = []
-    reference: list[PeriodSolution] = []
+    memory = AdjustmentState.at_rest(baseline.flows.shape)
+    periods: list[PeriodSolution] = []
     guess: FloatArray | None = None
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
-        elasticities = blend(paths, adjustment_weight(quarter, changes, paths.half_life))
         segments = []
-        for span, weight in spans(quarter, policies):
-            state = policy_state(baseline, pairs, quarter, growth, span)
+        for span, weight, state in policy_parts(baseline, pairs, policies, quarter, growth):
+            elasticities = adjustment.period_elasticities(speeds, memory, *span)
             x, report, state = solve_with_quotas(
                 baseline,
                 state,
@@ -297,23 +289,47 @@ def solve_markets(
                 period=str(quarter),
             )
             guess = x
-            segments.append(
-                Segment(
-                    weight, state, _kept(evaluate(x, baseline, state, elasticities)), report, span
-                )
-            )
-        scenario.append(PeriodSolution(quarter, elasticities, tuple(segments)))
-        whole = (quarter.first_day, quarter.end_day)
-        # The no-policy path uses the same elasticities, so the gap is the policies' alone.
-        state = policy_state(baseline, (), quarter, growth)
-        x, report = _solve(baseline, state, elasticities, None, sector_names, quarter)
-        equilibrium = _kept(evaluate(x, baseline, state, elasticities))
-        reference.append(
-            PeriodSolution(
-                quarter, elasticities, (Segment(1.0, state, equilibrium, report, whole),)
-            )
-        )
-    return PathSolution(baseline, quarters, tuple(scenario), tuple(reference))
+            equilibrium = evaluate(x, baseline, state, elasticities)
+            with np.errstate(divide="ignore"):
+                log_wedge = np.log(state.wedge(baseline))
+            memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+            segments.append(Segment(weight, state, _kept(equilibrium), report, span))
+        periods.append(PeriodSolution(quarter, speeds.long_run, tuple(segments)))
+    return tuple(periods)
+
+
+def policy_parts(
+    baseline: Baseline,
+    pairs: Sequence[tuple[PolicyLike, Target]],
+    policies: Sequence[PolicyLike],
+    quarter: Quarter,
+    growth: FloatArray,
+) -> list[tuple[Span, float, Policy]]:
+    """The parts of a quarter with different policy states, and each part's state.
+
+    A quarter is cut where a policy starts or ends (:func:`sim.policy.spans`); neighbouring
+    parts whose states are equal are one part, so that a policy restated as two
+    back-to-back halves with the same terms is solved exactly as the whole.
+    """
+    parts: list[tuple[Span, float, Policy]] = []
+    for span, weight in spans(quarter, policies):
+        state = policy_state(baseline, pairs, quarter, growth, span)
+        if parts and _same_state(parts[-1][2], state):
+            (first, _), before, _ = parts[-1]
+            parts[-1] = ((first, span[1]), before + weight, parts[-1][2])
+        else:
+            parts.append((span, weight, state))
+    return parts
+
+
+def _same_state(a: Policy, b: Policy) -> bool:
+    for f in fields(Policy):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if (x is None) != (y is None):
+            return False
+        if x is not None and not np.array_equal(x, y):
+            return False
+    return True
 
 
 def _solver(

@@ -11,7 +11,10 @@ from sim.dataset import load_dataset
 from sim.policy import intensity, spans, target
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec
-from sim.timepath import ElasticityPaths, adjustment_weight, blend, solve_path
+from sim import adjustment
+from sim.adjustment import AdjustmentState
+from sim.model import Elasticities, Equilibrium
+from sim.timepath import solve_path
 from tests.conftest import DATA
 
 
@@ -63,28 +66,33 @@ def test_a_full_halt_for_part_of_a_quarter_removes_that_part_of_its_trade() -> N
     assert period.volume[s, i, j] == pytest.approx(31 / 92 * dataset.flows[s, i, j], rel=1e-12)
 
 
-def test_short_run_weight_halves_every_half_life() -> None:
-    changes = [[dt.date(2023, 7, 1)], []]
-    half_life = np.array([2.0, 2.0])
-    first = adjustment_weight(Quarter(2023, 3), changes, half_life)
-    assert first[1] == 0.0  # an untouched sector is at its long-run values
-    later = adjustment_weight(Quarter(2024, 1), changes, half_life)
-    assert later[0] == pytest.approx(first[0] / 2, rel=0.02)
-    paths = ElasticityPaths(
-        short_run={
-            "sigma": np.array([[1.5], [1.5]]),
-            "eps": np.ones((2, 1)),
-            "eta": np.array([[0.2], [0.2]]),
-        },
-        long_run={
-            "sigma": np.array([[4.0], [4.0]]),
-            "eps": np.ones((2, 1)),
-            "eta": np.array([[1.0], [1.0]]),
-        },
-        half_life=half_life,
+def test_a_change_is_responded_to_with_the_elasticity_of_its_age() -> None:
+    """A price change of age a meets e_LR + (e_SR - e_LR) 2^(-a/h); one untouched, e_LR."""
+    half_life_quarters = 2.0
+    short = Elasticities(np.full((2, 1), 1.5), np.ones((2, 1)), np.full((2, 1), 0.2))
+    long = Elasticities(np.full((2, 1), 4.0), np.ones((2, 1)), np.full((2, 1), 1.0))
+    speeds = adjustment.speeds(short, long, np.full(2, half_life_quarters))
+    memory = AdjustmentState.at_rest((2, 1, 1))
+    change = np.array([[0.1], [0.0]])  # sector 0's producer price rises by 10% on day 0
+    moved = Equilibrium(
+        change,
+        np.ones((2, 1, 1)),
+        np.ones((2, 1)),
+        np.ones((2, 1, 1)),
+        np.ones((2, 1)),
+        np.zeros((2, 1)),
     )
-    mixed = blend(paths, np.array([0.5, 0.0]))
-    np.testing.assert_allclose(mixed.sigma[:, 0], [2.75, 4.0])
+    day0 = dt.date(2023, 7, 1)
+    memory = adjustment.advance(speeds, memory, day0, np.zeros((2, 1, 1)), moved)
+    for days in (0, 91, 365, 730):
+        first = day0 + dt.timedelta(days=days)
+        lag = adjustment.period_elasticities(speeds, memory, first, first)  # an instant
+        response = lag.supply_offset + lag.supply_weight * change  # unchanged price this period
+        age = days / adjustment.DAYS_PER_QUARTER
+        expected = 1.0 + (0.2 - 1.0) * 0.5 ** (age / half_life_quarters)
+        assert response[0, 0] * long.eta[0, 0] == pytest.approx(expected * 0.1, rel=1e-6)
+        assert response[1, 0] == 0.0  # nothing changed: at rest, long-run response
+        assert lag.supply_weight[1, 0] == pytest.approx(1.0 - 0.8 * 0.5 ** (0 / half_life_quarters))
 
 
 def run(policies: list[PolicySpec], first: Quarter, last: Quarter):  # type: ignore[no-untyped-def]
@@ -96,26 +104,39 @@ def run(policies: list[PolicySpec], first: Quarter, last: Quarter):  # type: ign
     return dataset, solve_path(dataset, policies, targets, first, last)
 
 
-def test_lifting_a_ban_restores_the_baseline_exactly() -> None:
+def test_lifting_a_ban_returns_the_market_to_its_baseline() -> None:
+    """Trade is the baseline's before, nothing during, and converges back after the lift."""
     policy = spec(start=dt.date(2023, 7, 1), end=dt.date(2024, 1, 1), coverage=1.0)
-    dataset, path = run([policy], Quarter(2023, 2), Quarter(2024, 3))
+    dataset, path = run([policy], Quarter(2023, 2), Quarter(2028, 4))
     s, i, j = 0, dataset.region_index("JPN"), dataset.region_index("CHN")
     flows = [p.volume[s, i, j] for p in path.scenario]
     assert flows[0] == pytest.approx(dataset.flows[s, i, j], rel=1e-12)  # before
     assert flows[1] == 0.0 and flows[2] == 0.0  # banned
-    for period in path.scenario[3:]:  # lifted
-        np.testing.assert_allclose(period.volume, dataset.flows, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(period.producer_price, 1.0, atol=1e-9)
+    gaps = [np.abs(p.volume / dataset.flows - 1.0).max() for p in path.scenario[3:]]
+    assert gaps[0] > 1e-3  # the producers' supply is still adjusting back ...
+    assert gaps[-1] < 1e-4  # ... and after 20 quarters (ten half-lives) it has
+    assert all(b < a for a, b in zip(gaps[4:], gaps[5:], strict=False))
 
 
-def test_diversion_builds_up_as_elasticities_reach_their_long_run_values() -> None:
-    policy = spec(start=dt.date(2023, 7, 1), coverage=1.0)
-    dataset, path = run([policy], Quarter(2023, 3), Quarter(2025, 4))
+def test_the_path_converges_to_the_long_run_equilibrium() -> None:
+    """Partial adjustment changes the path to the long-run equilibrium, not where it ends."""
+    policy = spec(start=dt.date(2023, 7, 1), coverage=0.7)
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    targets = [
+        target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
+        for p in [policy]
+    ]
+    first, last = Quarter(2023, 3), Quarter(2030, 4)
+    lagged = solve_path(dataset, [policy], targets, first, last)
+    instant = {sector: {"half_life_quarters": 1e-9} for sector in dataset.sectors}
+    static = solve_path(dataset, [policy], targets, first, last, instant)
     s, i, usa = 0, dataset.region_index("JPN"), dataset.region_index("USA")
-    to_usa = [p.volume[s, i, usa] for p in path.scenario]
-    assert to_usa[0] > dataset.flows[s, i, usa]  # diversion starts at once
-    assert all(b >= a for a, b in zip(to_usa, to_usa[1:], strict=False))  # and grows
-    assert to_usa[-1] > to_usa[0]
+    early = lagged.scenario[0].volume[s, i, usa] / static.scenario[0].volume[s, i, usa] - 1.0
+    assert abs(early) > 1e-2  # the first quarter is far from the long run
+    np.testing.assert_allclose(lagged.scenario[-1].volume, static.scenario[-1].volume, rtol=1e-4)
+    np.testing.assert_allclose(
+        lagged.scenario[-1].producer_price, static.scenario[-1].producer_price, rtol=1e-5
+    )
 
 
 def test_no_policy_path_is_the_baseline_without_trend_growth() -> None:
