@@ -166,7 +166,8 @@ def satellite_change(
     for path in (treated, untreated):
         t = _quarters_in(path, obs.days)
         values = np.array([path.scenario[i].value[s, r] for i in t])
-        eta = np.array([path.scenario[i].elasticities.eta[s, r] for i in t])
+        output = path.baseline.output
+        eta = np.array([path.scenario[i].supply_response(output)[s, r] for i in t])
         figures = satellite_figures(satellite, r, importers, dataset.flows[s, r], values, eta)
         revenue.append(figures.sales.sum())
         volume.append(figures.volume.sum())  # an index with a constant base: sums add up

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.dataset import ELASTICITIES
+from sim.dataset import ELASTICITIES, Dataset
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
 from sim.policy import Target, target
 from sim.quarters import quarter_range
-from sim.scenario import Scenario
+from sim.scenario import PolicySpec, Scenario
 from sim.tables import (
     Table,
     indicator_frame,
@@ -164,25 +164,11 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         np.concatenate([p.half_life for p in paths]),
     )
     rates = np.concatenate([growth_rates(dataset, draw.demand_growth) for draw in drawn])
-    policies = []
-    for k, policy in enumerate(scenario.policies):
-        varying: dict[str, Any] = {}
-        for name in POLICY_NUMBERS:
-            column = [getattr(draw.policies[k], name) for draw in drawn]
-            if any(v != getattr(policy, name) for v in column):
-                varying[name] = np.repeat(np.array(column, dtype=float), len(dataset.sectors))
-        policies.append(replace(policy, **varying) if varying else policy)
-    targets = []
-    for policy in scenario.policies:
-        where = target(
-            policy.type,
-            policy.sectors,
-            policy.exporters,
-            policy.importers,
-            dataset.sectors,
-            dataset.regions,
-        )
-        targets.append(Target(np.tile(where.cells, (n, 1, 1)), np.tile(where.rows, (n, 1))))
+    policies, targets = _stacked_policies(dataset, [draw.policies for draw in drawn])
+    # The comparison run takes the same draws, so the bands are bands of the difference.
+    comparison, comparison_targets = _stacked_policies(
+        dataset, [() if d.comparison is None else d.comparison.policies for d in drawn]
+    )
     names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
     return solve_markets(
         Baseline(np.tile(dataset.flows, (n, 1, 1)), np.tile(dataset.tariffs, (n, 1, 1))),
@@ -192,7 +178,36 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         targets,
         tuple(quarter_range(scenario.start, scenario.end)),
         names,
+        comparison,
+        comparison_targets,
     )
+
+
+def _stacked_policies(
+    dataset: Dataset, drawn: list[tuple[PolicySpec, ...]]
+) -> tuple[list[PolicySpec], list[Target]]:
+    """Each policy once, its drawn numbers as one value per stacked sector, and its masks."""
+    n = len(drawn)
+    policies = []
+    for k, policy in enumerate(drawn[0]):
+        varying: dict[str, Any] = {}
+        for name in POLICY_NUMBERS:
+            column = [getattr(draw[k], name) for draw in drawn]
+            if any(v != getattr(policy, name) for v in column):
+                varying[name] = np.repeat(np.array(column, dtype=float), len(dataset.sectors))
+        policies.append(replace(policy, **varying) if varying else policy)
+    targets = []
+    for policy in drawn[0]:
+        where = target(
+            policy.type,
+            policy.sectors,
+            policy.exporters,
+            policy.importers,
+            dataset.sectors,
+            dataset.regions,
+        )
+        targets.append(Target(np.tile(where.cells, (n, 1, 1)), np.tile(where.rows, (n, 1))))
+    return policies, targets
 
 
 def _cut(record: Any, part: slice) -> Any:

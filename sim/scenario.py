@@ -258,7 +258,6 @@ class Scenario:
             "policies": [policy.to_dict() for policy in self.policies],
             "parameters": self.parameters,
             "demand_growth": self.demand_growth,
-            "against": self.against,
         } | (
             {
                 "uncertainty": {
@@ -314,8 +313,9 @@ class Scenario:
         )
 
     def fingerprint(self) -> str:
-        """SHA-256 of the resolved scenario and its dataset file."""
-        text = json.dumps(self.to_dict(), sort_keys=True) + self.dataset.fingerprint
+        """SHA-256 of the resolved scenario, its comparison run and its dataset file."""
+        record = self.to_dict() | {"against": self.against}
+        text = json.dumps(record, sort_keys=True) + self.dataset.fingerprint
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -561,15 +561,18 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
         demand_growth=growth,
         uncertainty=uncertainty,
     )
-    if len(chain) == 1:
-        return scenario
+    return scenario if len(chain) == 1 else _against_parent(scenario, chain)
+
+
+def _against_parent(scenario: Scenario, chain: list[Document]) -> Scenario:
+    """The scenario measured against the one it extends, resolved on its own."""
     parent = load_scenario(chain[-2].path)
-    if parent.dataset.fingerprint != dataset.fingerprint:
-        raise leaf.error(
+    if parent.dataset.fingerprint != scenario.dataset.fingerprint:
+        raise chain[-1].error(
             ("extends",),
             f"'{parent.name}' uses dataset '{parent.dataset.name}' and this scenario "
-            f"'{dataset.name}': results are measured against the scenario extended, so both "
-            "need the same dataset",
+            f"'{scenario.dataset.name}': results are measured against the scenario extended, "
+            "so both need the same dataset",
         )
     return scenario.against_run(parent)
 

@@ -363,7 +363,7 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
         figures = []
         for periods in (path.scenario, path.reference):
             values = np.array([_values(p)[s, r] for p in periods])
-            eta = np.array([p.elasticities.eta[s, r] for p in periods])
+            eta = np.array([p.supply_response(path.baseline.output)[s, r] for p in periods])
             figures.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
         scn, ref = figures
         label = f"{satellite.region}.{satellite.name}"

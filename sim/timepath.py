@@ -89,6 +89,27 @@ class PeriodSolution:
         """Day-weighted consumer price index, shape (sector, destination)."""
         return self._mean([s.equilibrium.price_index for s in self.segments])
 
+    def supply_response(self, output: FloatArray) -> FloatArray:
+        """The supply elasticity in effect: log change of supply per log change of price.
+
+        With adjustment under way it lies between the short- and the long-run value; where
+        the price has not moved, the long-run value. Shape (sector, origin).
+
+        Parameters
+        ----------
+        output : ndarray, shape (sector, origin)
+            Baseline output ``Y``.
+        """
+        long_run = self.elasticities.eta
+        parts = []
+        for seg in self.segments:
+            eq = seg.equilibrium
+            with np.errstate(divide="ignore", invalid="ignore"):
+                response = np.log(eq.supply / (output * seg.policy.supply)) / eq.log_price
+            moved = np.isfinite(response) & (np.abs(eq.log_price) > 1e-9)
+            parts.append(np.where(moved, response, long_run))
+        return self._mean(parts)
+
     @property
     def iterations(self) -> int:
         """Newton iterations, summed over the parts."""

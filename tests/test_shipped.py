@@ -29,6 +29,13 @@ REQUIRED = {
 
 @cache
 def result(name: str) -> RunResult:
+    """A shipped scenario against the no-policy path: the stories below are told from it."""
+    return run_scenario(load_scenario(SCENARIOS / f"{name}.yaml").against_run(None))
+
+
+@cache
+def against_parent(name: str) -> RunResult:
+    """A shipped scenario against the scenario it extends, as ``tradesim run`` reports it."""
     return run_scenario(SCENARIOS / f"{name}.yaml")
 
 
@@ -99,6 +106,32 @@ def test_lifting_the_ban_restores_japan_seafood_exports_to_china() -> None:
             assert value > 5 * banned[period][0]
         else:
             assert value == pytest.approx(banned[period][0], rel=1e-12)
+
+
+def test_against_baseline_lifting_the_ban_raises_japan_seafood_exports_and_welfare() -> None:
+    run = against_parent("seafood-ban-lifted")
+    assert run.run["against"]["name"] == "baseline"
+    assert (
+        run.run["against"]["fingerprint"]
+        == load_scenario(SCENARIOS / "baseline.yaml").fingerprint()
+    )
+    rows = {(r["indicator"], r["sector"], r["region"], r["partner"]): r for r in _records(run)}
+    assert float(rows[("exports", "seafood", "JPN", "CHN")]["change"]) > 100.0  # JPY bn
+    assert float(rows[("welfare", "all", "JPN", "")]["value"]) > 0.0
+    assert float(rows[("welfare", "all", "CHN", "")]["value"]) > 0.0
+    # Before the lift, the scenario and the one it extends are the same path.
+    for period, value, base in (
+        (row[0], row[4], row[5])
+        for row in run.tables["flows.csv"].rows
+        if row[1] == "seafood" and row[2] == "JPN" and row[3] == "CHN"
+    ):
+        if period < "2024Q3":
+            assert value == base
+
+
+def _records(run: RunResult) -> list[dict[str, str]]:
+    table = run.tables["summary.csv"]
+    return [dict(zip(table.columns, map(str, row), strict=True)) for row in table.rows]
 
 
 def test_the_ban_diverts_japan_seafood_to_other_markets() -> None:

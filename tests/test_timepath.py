@@ -7,13 +7,13 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from sim import adjustment
+from sim.adjustment import AdjustmentState
 from sim.dataset import load_dataset
+from sim.model import Elasticities, Equilibrium
 from sim.policy import intensity, spans, target
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec
-from sim import adjustment
-from sim.adjustment import AdjustmentState
-from sim.model import Elasticities, Equilibrium
 from sim.timepath import solve_path
 from tests.conftest import DATA
 
