@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim.cli import main
+from sim.resultdiff import compare_csv_text
 from sim.tables import (
     FLOW_COLUMNS,
     INDICATOR_COLUMNS,
@@ -25,6 +26,13 @@ def console_block(command: str) -> list[str]:
     """The lines a README console block shows after ``$ command``."""
     start = README.index(f"$ {command}\n") + len(f"$ {command}\n")
     return README[start : README.index("```", start)].rstrip("\n").splitlines()
+
+
+def agrees(shown: list[str], written: list[str], name: str) -> None:
+    """README lines agree with a result file's lines within the results' tolerance."""
+    text = "\n".join(shown) + "\n"
+    differences = compare_csv_text(text, "\n".join(written) + "\n", name=f"README.md {name}")
+    assert not differences, "\n".join(differences)
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
@@ -49,7 +57,7 @@ def test_readme_transcript_is_the_real_output(tmp_path: Path) -> None:
     expression = "^period|^(2023Q[234]|2024Q[23]|2026Q4),seafood,JPN,CHN"
     pattern = re.compile(expression)
     grep = f"grep -E '{expression}' my-results/seafood-ban-lifted/flows.csv"
-    assert console_block(grep) == [line for line in flows if pattern.search(line)]
+    agrees(console_block(grep), [line for line in flows if pattern.search(line)], "flows.csv")
 
 
 def test_every_result_column_is_documented() -> None:
@@ -100,4 +108,4 @@ def test_readme_ranges_are_the_real_output(tmp_path: Path) -> None:
     grep = next(line[2:] for line in README.splitlines() if "my-ranges/seafood" in line)
     pattern = re.compile(grep.split("'")[1])
     summary = (tmp_path / "seafood-ban-lifted" / "summary.csv").read_text().splitlines()
-    assert console_block(grep) == [line for line in summary if pattern.search(line)]
+    agrees(console_block(grep), [line for line in summary if pattern.search(line)], "summary.csv")
