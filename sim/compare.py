@@ -42,6 +42,7 @@ LAYOUT: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
             "export_rents",
             "total",
             "total_pct_gdp",
+            "variety_effect",
         ),
     ),
     "indicators.csv": (

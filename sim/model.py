@@ -275,9 +275,7 @@ def evaluate(
     demand = np.where(available, np.exp(log_demand), 0.0)
     actual_index = log_index
     if log_response is not log_delivered:
-        actual_index = _log_price_index(
-            policy.availability * theta, log_delivered, available, sigma
-        )
+        actual_index = log_price_index(policy.availability * theta, log_delivered, available, sigma)
     eta = elasticities.eta
     log_supply_price = np.nan_to_num(log_price, neginf=0.0)
     if elasticities.supply_weight is not None:
@@ -311,10 +309,21 @@ def _index_terms(
         )
 
 
-def _log_price_index(
+def log_price_index(
     weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
 ) -> FloatArray:
-    """Log CES price index over origins, shape (sector, destination)."""
+    """Log CES price index over origins, shape (sector, destination).
+
+    Parameters
+    ----------
+    weights : ndarray, shape (sector, origin, destination)
+        Baseline spending shares times availability.
+    log_price : ndarray, same shape
+        Log delivered price ratios.
+    available : ndarray of bool, same shape
+        Flows that trade.
+    sigma : ndarray, shape (sector, 1, destination)
+    """
     power = _index_terms(weights, log_price, available, sigma).sum(axis=1)
     return np.log(np.where(power > 0, power, 1.0)) / (1.0 - sigma[:, 0, :])
 

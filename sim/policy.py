@@ -37,7 +37,16 @@ class _State:
     base_flows: FloatArray | None = None
 
 
-QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "lost": 2}
+QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "none": 2}
+# Who earns a licence cost or a quota rent when a policy does not say: a compliance cost is
+# a resource cost nobody earns; quota licences are most often allocated by the importer.
+DEFAULT_RENT = {"export_control": "none", "quota": "importer"}
+
+
+def rent_holder(policy: PolicyLike) -> str:
+    """``importer``, ``exporter`` or ``none``: who earns the policy's rent."""
+    holder = policy.rent or DEFAULT_RENT.get(policy.type, "none")
+    return "none" if holder == "lost" else holder
 
 
 class PolicyLike(Protocol):
@@ -144,9 +153,12 @@ def _export_control(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
     state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
-    state.export_tax[cells] = (1.0 + state.export_tax[cells]) * (
-        1.0 + _at(policy.tax_equivalent, cells) * phi
-    ) - 1.0
+    # The licence cost is booked where its rent goes: a compliance cost nobody earns is a
+    # trade cost, a licence fee the exporting state collects an export tax, one the
+    # importing state collects a tariff.
+    holder = {"none": state.trade_cost, "exporter": state.export_tax, "importer": state.tariff}
+    rates = holder[rent_holder(policy)]
+    rates[cells] = (1.0 + rates[cells]) * (1.0 + _at(policy.tax_equivalent, cells) * phi) - 1.0
 
 
 def _tariff(
@@ -204,7 +216,7 @@ def _quota(
     state.availability[closed] = 0.0
     state.quota[cells] = np.minimum(state.quota[cells], np.maximum(ceiling, 0.0))
     state.quota[closed] = np.inf
-    state.quota_rent[cells] = QUOTA_RENT_CODES[policy.rent]
+    state.quota_rent[cells] = QUOTA_RENT_CODES[rent_holder(policy)]
 
 
 INSTRUMENTS: dict[str, Instrument] = {

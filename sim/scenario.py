@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
 from sim.errors import InputError, InputErrors
+from sim.policy import rent_holder
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.scenario_schema import schema_errors
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
@@ -62,13 +63,15 @@ COMMON_POLICY_KEYS = (
 POLICY_KEYS: dict[str, tuple[str, ...]] = {
     "ban": ("coverage",),
     "tariff": ("rate", "increase"),
-    "export_control": ("coverage", "tax_equivalent"),
+    "export_control": ("coverage", "tax_equivalent", "rent"),
     "trade_cost": ("cost",),
     "demand_shock": ("change",),
     "supply_shock": ("change",),
     "quota": ("share", "volume", "rent"),
 }
-QUOTA_RENT_HOLDERS = ("importer", "exporter", "lost")
+# Who earns the rent of a licence or a binding quota; ``lost`` is the older spelling of
+# ``none`` for quotas.
+RENT_HOLDERS = ("importer", "exporter", "none", "lost")
 POLICY_TYPES = tuple(POLICY_KEYS)
 PARAMETER_KEYS = (*ELASTICITIES, "half_life_quarters", "regions")
 
@@ -95,7 +98,7 @@ class PolicySpec:
     rate, increase : float or None
         A tariff's new ad valorem rate, or the points it adds to the baseline rate.
     tax_equivalent : float
-        Licence cost of an export control as an ad valorem export tax (a rent to the exporter).
+        Licence cost of an export control, ad valorem on the delivered price.
     cost : float
         Ad valorem trade cost added by a ``trade_cost`` policy.
     change : float
@@ -106,9 +109,12 @@ class PolicySpec:
         A quota's ceiling on each covered flow as an annual quantity (baseline-price units,
         e.g. JPY bn at 2022 prices), instead of ``share``.
     rent : str
-        Who holds a quota's rent: ``importer`` (licences auctioned or kept by the
-        importing state, like a tariff), ``exporter`` (a voluntary export restraint, like
-        an export tax) or ``lost`` (wasted in queues and paperwork, like a trade cost).
+        Who earns an export control's licence cost or a binding quota's rent: ``importer``
+        (licences auctioned or kept by the importing state, booked like a tariff),
+        ``exporter`` (licences sold by the exporting state, or a voluntary export
+        restraint, booked like an export tax) or ``none`` (a resource cost spent on
+        compliance, queues and paperwork, like a trade cost; ``lost`` is the same). Empty:
+        the type's default, :data:`sim.policy.DEFAULT_RENT`.
     """
 
     id: str
@@ -127,7 +133,7 @@ class PolicySpec:
     change: float = 0.0
     share: float = 1.0
     volume: float | None = None
-    rent: str = "importer"
+    rent: str = ""
     description: str = ""
     source: str = ""
 
@@ -145,6 +151,8 @@ class PolicySpec:
         }
         for key in POLICY_KEYS[self.type]:
             out[key] = getattr(self, key)
+        if "rent" in out:
+            out["rent"] = rent_holder(self)
         if self.description:
             out["description"] = self.description
         if self.source:
@@ -847,13 +855,14 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
         values[ceilings[0]] = _number(
             fields[ceilings[0]], low=0.0, high=100.0 if ceilings[0] == "share" else 1e12
         )
+    if "rent" in POLICY_KEYS[kind]:
         if "rent" in fields:
             holder = fields["rent"].value
-            if holder not in QUOTA_RENT_HOLDERS:
+            if holder not in RENT_HOLDERS:
                 raise fields["rent"].error(
-                    f"unknown rent holder {holder!r}; allowed: {', '.join(QUOTA_RENT_HOLDERS)}"
+                    f"unknown rent holder {holder!r}; allowed: {', '.join(RENT_HOLDERS[:3])}"
                 )
-            values["rent"] = holder
+            values["rent"] = "none" if holder == "lost" else holder
     if kind == "trade_cost" and "cost" not in fields:
         raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
     return values

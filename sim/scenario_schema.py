@@ -85,7 +85,7 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "change": {"type": "number", "minimum": -1},
     "share": {"type": "number", "minimum": 0},
     "volume": {"type": "number", "minimum": 0},
-    "rent": {"enum": ["importer", "exporter", "lost"]},
+    "rent": {"enum": ["importer", "exporter", "none", "lost"]},
     "variable": _TEXT,
     "value": _NUMBER,
 }

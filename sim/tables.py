@@ -46,7 +46,15 @@ PRICE_COLUMNS = (
     "output_value",
     "baseline_output_value",
 )
-WELFARE_COLUMNS = ("period", "region", "sector", *WELFARE_PARTS, "total", "total_pct_gdp")
+WELFARE_COLUMNS = (
+    "period",
+    "region",
+    "sector",
+    *WELFARE_PARTS,
+    "total",
+    "total_pct_gdp",
+    "variety_effect",
+)
 INDICATOR_COLUMNS = (
     "period",
     "region",
@@ -274,7 +282,14 @@ def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
         columns.append(np.concatenate([by_region, total[:, :, None]], axis=2))
     quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
     share = 100.0 * columns[-1] / quarterly_gdp[None, :, None]
-    return Table(WELFARE_COLUMNS, data=[*keys, *(c[grid].ravel() for c in [*columns, share])])
+    by_region = np.moveaxis(parts["variety_effect"], 1, 2)
+    variety = np.concatenate(
+        [by_region, np.ascontiguousarray(by_region).sum(axis=2)[:, :, None]], axis=2
+    )
+    return Table(
+        WELFARE_COLUMNS,
+        data=[*keys, *(c[grid].ravel() for c in [*columns, share, variety])],
+    )
 
 
 def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:

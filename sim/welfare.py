@@ -10,15 +10,20 @@ the dataset's unit, relative to the dataset's baseline year):
     \Delta PS_i = Y_i S_i \frac{\hat p_i^{1+\eta_i} - 1}{1+\eta_i},
 
 the areas left of the constant-elasticity demand curve of the composite good and of the
-supply curve. Tariff revenue goes to the importer, export-tax and licence rents to the
-exporter; trade costs are a resource cost and go to no one.
+supply curve. Tariff revenue goes to the importer, export-tax rents to the exporter; trade
+costs, and licence costs no one earns, are a resource cost and go to no one.
+
+A ban or an export control removes varieties; the CES price index rises even at unchanged
+prices (love of variety). :func:`variety_effect` is that part of the consumer surplus:
+the surplus at the actual price index less the surplus at the index the same prices would
+give with every baseline variety available.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy
+from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, log_price_index
 
 WELFARE_PARTS = ("consumer_surplus", "producer_surplus", "tariff_revenue", "export_rents")
 
@@ -89,6 +94,27 @@ def export_rents(policy: Policy, equilibrium: Equilibrium) -> FloatArray:
     )
 
 
+def variety_effect(
+    baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
+) -> FloatArray:
+    """The part of the consumer surplus change due to varieties removed, shape (sector, region).
+
+    Zero when every baseline variety is available; negative when a ban or an export
+    control removes some.
+    """
+    theta = baseline.shares
+    log_price = equilibrium.log_price
+    reachable = (theta > 0) & np.isfinite(log_price)[:, :, None]
+    with np.errstate(divide="ignore"):
+        log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
+    sigma = elasticities.sigma[:, None, :]
+    every = np.exp(log_price_index(theta, log_delivered, reachable, sigma))
+    surplus = consumer_surplus(
+        baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
+    )
+    return surplus - consumer_surplus(baseline.spending, policy.demand, every, elasticities.eps)
+
+
 def welfare(
     baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
 ) -> dict[str, FloatArray]:
@@ -97,8 +123,9 @@ def welfare(
     Returns
     -------
     dict
-        ``consumer_surplus``, ``producer_surplus``, ``tariff_revenue``, ``export_rents``
-        and ``total``.
+        ``consumer_surplus``, ``producer_surplus``, ``tariff_revenue``, ``export_rents``,
+        their ``total`` and ``variety_effect``, the part of ``consumer_surplus`` due to
+        varieties removed (not added to the total a second time).
     """
     with np.errstate(divide="ignore"):
         parts = {
@@ -112,4 +139,6 @@ def welfare(
             "export_rents": export_rents(policy, equilibrium),
         }
     parts["total"] = sum(parts.values())  # type: ignore[assignment]
+    with np.errstate(divide="ignore"):
+        parts["variety_effect"] = variety_effect(baseline, policy, elasticities, equilibrium)
     return parts
