@@ -482,6 +482,8 @@ def _column_label(name: str) -> str:
 
 
 def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    from sim.percent import percent_change_of
+
     scenario = result.scenario
     solver = result.run["solver"][0]
     click.echo(
@@ -507,9 +509,12 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
     monte_carlo = result.run.get("monte_carlo")
     if monte_carlo:
         # the same measure as the line above: the change of real expenditure, in percent
+        def pct(change: str, base: str) -> float:
+            return percent_change_of(float(base) + float(change), float(base))
+
         ranges = [
-            f"{r['region']} {100 * float(r['change_p05']) / float(r['baseline_value']):+.4f} to "
-            f"{100 * float(r['change_p95']) / float(r['baseline_value']):+.4f}"
+            f"{r['region']} {pct(r['change_p05'], r['baseline_value']):+.4f} to "
+            f"{pct(r['change_p95'], r['baseline_value']):+.4f}"
             for r in welfare[:5]
         ]
         click.echo(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.percent import percent_change_of
 from sim.results import read_csv
 from sim.tables import Table
 
@@ -117,9 +118,7 @@ def _number(text: str) -> float:
 
 
 def _pct(value: float, base: float) -> float:
-    if base == 0 or not math.isfinite(base) or not math.isfinite(value):
-        return math.nan
-    return 100.0 * (value - base) / abs(base)
+    return percent_change_of(value, base)
 
 
 def comparison_columns(names: list[str]) -> tuple[str, ...]:

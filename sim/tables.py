@@ -19,6 +19,7 @@ from sim.csvtext import Column, Labels, as_column
 from sim.dataset import Dataset
 from sim.indicators import satellite_figures, trade_values
 from sim.model import FloatArray
+from sim.percent import percent_change, percent_change_of
 from sim.timepath import PathSolution, PeriodSolution
 from sim.uncertainty import BAND_COLUMNS, bands
 from sim.welfare import WELFARE_PARTS, welfare
@@ -159,9 +160,7 @@ class Table:
 
 
 def _change(value: float, base: float) -> tuple[float, float]:
-    change = value - base
-    pct = 100.0 * change / base if base != 0 else math.nan
-    return change, pct
+    return value - base, percent_change_of(value, base)
 
 
 def _values(period: PeriodSolution) -> FloatArray:
@@ -190,15 +189,8 @@ def _grid_labels(axes: Sequence[Sequence[str]]) -> list[Labels]:
 
 
 def _pct_change(value: FloatArray, base: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``value - base`` and its percentage of ``base`` (NaN where ``base`` is 0)."""
-    change = value - base
-    # in place, so that a 20-million-row column needs no temporaries of its size
-    zero = base == 0
-    pct = change * 100.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct /= base
-    pct[zero] = np.nan
-    return change, pct
+    """``value - base`` and its percent change (:mod:`sim.percent`)."""
+    return value - base, percent_change(value, base)
 
 
 def flows_table(dataset: Dataset, path: PathSolution) -> Table:
@@ -318,11 +310,6 @@ def _with_all(values: FloatArray) -> FloatArray:
     return np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
 
 
-def _pct(change: FloatArray, base: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(base != 0, 100.0 * change / np.where(base != 0, base, 1.0), math.nan)
-
-
 def indicator_frame(
     dataset: Dataset, path: PathSolution, satellites: list[Row], *, with_keys: bool = True
 ) -> tuple[list[Row], FloatArray]:
@@ -347,7 +334,7 @@ def indicator_frame(
     blocks: list[FloatArray] = []
     for name in ("exports", "imports", "net_exports", "output"):
         v, b = _with_all(scn[name]), _with_all(ref[name])
-        series = [(name, unit, v, b, v - b, _pct(v - b, b))]
+        series = [(name, unit, v, b, v - b, percent_change(v, b))]
         if name in ("exports", "net_exports"):
             v, b = 100.0 * v / quarterly_gdp, 100.0 * b / quarterly_gdp
             series.append((f"{name}_pct_gdp", "% of GDP", v, b, v - b, np.full(v.shape, math.nan)))
@@ -451,7 +438,7 @@ def summary_frame(
     blocks: list[FloatArray] = []
     v = path.scenario[-1].producer_price.reshape(-1)
     b = path.reference[-1].producer_price.reshape(-1)
-    blocks.append(np.stack([v, b, v - b, _pct(v - b, b)], axis=-1))
+    blocks.append(np.stack([v, b, v - b, percent_change(v, b)], axis=-1))
     keys.extend(
         ("producer_price_last_quarter", sector, region, "", index)
         for sector in dataset.sectors

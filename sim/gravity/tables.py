@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.percent import percent_change_of
 from sim.tables import (
     FLOW_COLUMNS,
     INDICATOR_COLUMNS,
@@ -63,7 +64,7 @@ class GravitySolution:
 
 
 def _pct(value: float, base: float) -> float:
-    return 100.0 * (value / base - 1.0) if base != 0 else float("nan")
+    return percent_change_of(value, base)
 
 
 def _change(value: float, base: float) -> tuple[float, float, float, float]:
