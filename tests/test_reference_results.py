@@ -146,20 +146,29 @@ def test_a_stored_number_moved_beyond_the_tolerance_fails(tmp_path: Path) -> Non
     moved = copy_of("gravity-can-jpn-pta-gegravity", tmp_path)
     indicators = moved / "indicators.csv"
     text = indicators.read_text()
-    # allowed: 1.5e-6 + 1e-9 * 135687.12 = 1.37e-4; the last digit moved is 1e-6
-    row = "2006,ZAF,all,real_gdp,USD million,135687.123005,135696.427035,-9.304030,-0.006857"
-    indicators.write_text(text.replace(row, row.replace("135687.123005", "135687.123205")))
+    # allowed: 1.5e-6 + 1e-9 * 135687.12 = 1.37e-4; the number is moved by 2e-4
+    [row] = [line for line in text.splitlines() if line.startswith("2006,ZAF,all,real_gdp,")]
+    cells = row.split(",")
+    value, change, pct = (float(c) for c in (cells[5], cells[7], cells[8]))
+
+    def moved_cell(k: int, by: float) -> str:
+        edited = list(cells)
+        edited[k] = f"{float(cells[k]) + by:.6f}"
+        indicators.write_text(text.replace(row, ",".join(edited)))
+        return edited[k]
+
+    new = moved_cell(5, 2e-4)
     assert compare_folders(moved, reference(moved.name), CSV_FILES) == [
         "gravity-can-jpn-pta-gegravity/indicators.csv line 329 (2006, ZAF, all, real_gdp): "
-        "value: '135687.123205' vs '135687.123005'"
+        f"value: '{new}' vs '{value:.6f}'"
     ]
     # a change is allowed the error of the values it is the difference of: 1.37e-4 here
-    indicators.write_text(text.replace(row, row.replace("-9.304030", "-9.304330")))
+    new = moved_cell(7, -3e-4)
     [difference] = compare_folders(moved, reference(moved.name), CSV_FILES)
-    assert difference.endswith("change: '-9.304330' vs '-9.304030'")
-    indicators.write_text(text.replace(row, row.replace("-0.006857", "-0.006859")))
+    assert difference.endswith(f"change: '{new}' vs '{change:.6f}'")
+    new = moved_cell(8, -2e-6)
     [difference] = compare_folders(moved, reference(moved.name), CSV_FILES)
-    assert difference.endswith("change_pct: '-0.006859' vs '-0.006857'")
+    assert difference.endswith(f"change_pct: '{new}' vs '{pct:.6f}'")
 
 
 def test_a_changed_key_fails(tmp_path: Path) -> None:
