@@ -6,9 +6,10 @@ reads as a datetime time domain. Variables use ``|`` for their hierarchy:
 
 - ``Trade|Exports|<Sector>|<Partner>``: the region's exports to a partner, value;
 - ``Trade|Exports Volume|<Sector>|<Partner>``: the same at baseline prices;
-- ``Price|Producer|<Sector>`` and ``Price|Consumer|<Sector>``: indices, no-policy year = 1;
+- ``Price|Producer|<Sector>`` and ``Price|Consumer|<Sector>``: indices, baseline year = 1;
 - ``Output|<Sector>``: the value of the region's output;
-- ``Welfare|<Part>``: money-metric welfare against the no-policy path, all sectors.
+- ``Welfare|<Part>``: money-metric welfare against the run's comparison run (``against`` in
+  its run.json), all sectors.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 The draws are split into chunks of :data:`CHUNK_DRAWS` consecutive draw indices; each
 chunk is solved by :func:`solve_chunk`, a pure function of the scenario and the chunk's
 parameter values, so the numbers are the same whichever executor runs the chunks. Every
-draw solves the scenario's whole quarterly path (and its no-policy counterpart) with the
-drawn parameters and keeps the ``change`` column of ``summary.csv`` and
-``indicators.csv``; those columns, stacked over draws, give the bands.
+draw solves the scenario's whole quarterly path and its comparison run's with the drawn
+parameters (common random numbers) and keeps the ``change`` column of ``summary.csv`` and
+``indicators.csv``; those columns, stacked over draws, give the bands of the difference.
 """
 
 from __future__ import annotations

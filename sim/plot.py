@@ -117,8 +117,8 @@ def paths_figure(
     axes[0].set_title(f"{region}'s {sector} exports by destination")
     axes[0].set_ylabel(f"{unit} per quarter")
     axes[1].set_title(f"{region}'s producer prices")
-    axes[1].set_ylabel("index, no-policy baseline = 1")
-    axes[2].set_title("Welfare against the no-policy path, all sectors")
+    axes[1].set_ylabel("index, baseline year = 1")
+    axes[2].set_title("Welfare against each run's comparison run (run.json: against), all sectors")
     axes[2].set_ylabel(f"{unit} per quarter")
     axes[2].axhline(0, color="grey", linewidth=0.8)
     for ax in axes:

@@ -3,7 +3,9 @@
 Column names are defined once here and used by the writer, the documentation tests and
 the comparison of result folders. Values are per quarter in the dataset's unit (a
 quarter's flow is a quarter of the annual rate; the baseline has no seasonality). Every
-``baseline_*`` column is the same quantity on the no-policy path in the same period.
+``baseline_*`` column is the same quantity in the same period of the comparison run: the
+scenario it extends, or the no-policy path (:mod:`sim.timepath`). Percent changes follow
+:mod:`sim.percent`.
 """
 
 from __future__ import annotations
@@ -194,7 +196,7 @@ def _pct_change(value: FloatArray, base: FloatArray) -> tuple[FloatArray, FloatA
 
 
 def flows_table(dataset: Dataset, path: PathSolution) -> Table:
-    """Bilateral flows per quarter, with the no-policy path's value beside each."""
+    """Bilateral flows per quarter, with the comparison run's value beside each."""
     periods = [str(q) for q in path.quarters]
     keys = _grid_labels([periods, dataset.sectors, dataset.regions, dataset.regions])
     t, s, r = _order(periods), _order(dataset.sectors), _order(dataset.regions)
@@ -241,7 +243,7 @@ def prices_table(dataset: Dataset, path: PathSolution) -> Table:
 
 
 def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
-    """Welfare parts, scenario minus no-policy path, per quarter: shape (period, sector, region)."""
+    """Welfare parts, scenario minus comparison run, per quarter: (period, sector, region)."""
     out: dict[str, list[FloatArray]] = {}
     for scn, ref in zip(path.scenario, path.reference, strict=True):
         a, b = _period_welfare(path, scn), _period_welfare(path, ref)
@@ -260,7 +262,7 @@ def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, Flo
 
 
 def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
-    """Welfare change against the no-policy path, per quarter, region and sector (and all)."""
+    """Welfare change against the comparison run, per quarter, region and sector (and all)."""
     parts = welfare_arrays(path)
     periods = [str(q) for q in path.quarters]
     sectors = [*dataset.sectors, ALL]
