@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -73,6 +74,21 @@ def test_every_result_column_is_documented() -> None:
     ):
         for column in columns:
             assert f"`{column}`" in text, column
+
+
+def test_every_run_json_key_and_the_comparison_rules_are_documented() -> None:
+    text = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
+    start = text.index("## run.json")
+    section = text[start : text.index("\n## ", start + 1)]
+    keys: set[str] = set()
+    for record in (ROOT / "results").glob("*/run.json"):
+        keys |= set(json.loads(record.read_text(encoding="utf-8")))
+    assert "against" in keys
+    for key in keys:
+        assert f"`{key}`" in section, key
+    # what the numbers are against, and the one percent-change rule
+    assert "comparison run" in text
+    assert "100 * (value - reference) / |reference|" in text
 
 
 def test_every_command_is_documented_with_help() -> None:
