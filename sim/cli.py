@@ -408,12 +408,13 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
         f"dataset {scenario.dataset.name}, values in {unit}; changes against {reference}"
     )
     column = _column_label(scenario.against["name"])
+    width = max(12, len(column) + 2)  # the comparison run's name is the column's title
     if headlines:
         click.echo(
             f"  largest changes in exports against {reference}, summed over the horizon ({unit}):"
         )
         click.echo(
-            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{column:>12}"
+            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{column:>{width}}"
             f"{'change':>12}{'change %':>10}"
         )
         for row in headlines:
@@ -421,7 +422,7 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
             pct_text = "" if pct != pct else f"{pct:+.1f}"
             click.echo(
                 f"    {row['sector']!s:<18}{row['region']!s:<6}{row['partner']!s:<6}"
-                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>12.1f}"
+                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>{width}.1f}"
                 f"{float(row['change']):>+12.1f}{pct_text:>10}"
             )
     else:
@@ -477,8 +478,7 @@ def _against_text(name: str) -> str:
 def _column_label(name: str) -> str:
     from sim.scenario import NO_POLICY
 
-    label = "no policy" if name == NO_POLICY else name
-    return label if len(label) <= 11 else label[:10] + "~"
+    return "no policy" if name == NO_POLICY else name
 
 
 def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
@@ -698,12 +698,13 @@ def compare(
     """Set result folders side by side; the first is the reference.
 
     Shows the horizon totals of the headline indicators for each scenario and their
-    differences from the first folder.
+    differences from the first folder. The folders must be measured against the same
+    comparison run (run.json: against), since their welfare is a change against it.
 
     \b
     Example:
-        tradesim compare results/baseline results/seafood-ban-lifted
-        tradesim compare results/baseline results/detente --out comparison.csv
+        tradesim compare results/seafood-ban-lifted results/detente
+        tradesim compare results/detente results/escalation --out comparison.csv
     """
     import json
 

@@ -86,6 +86,13 @@ def load_results(path: Path) -> ResultFolder:
     return ResultFolder(path, run, tables)
 
 
+def _against_name(against: Any) -> str:
+    if not isinstance(against, dict):
+        return "its modelled baseline"
+    name = against.get("name")
+    return "the no-policy path" if name == "no-policy" else f"'{name}'"
+
+
 def check_compatible(folders: list[ResultFolder]) -> None:
     """Refuse folders from different datasets, models or versions, or with equal names."""
     reference = folders[0]
@@ -106,6 +113,16 @@ def check_compatible(folders: list[ResultFolder]) -> None:
                 f"'{folder.path}' was produced from dataset {b[0]} ({b[1]}) by {b[2]} "
                 f"tradesim {b[3]}, but '{reference.path}' from dataset {a[0]} ({a[1]}) by "
                 f"{a[2]} tradesim {a[3]}; only runs of the same dataset and version compare"
+            )
+    # Welfare and every change are differences against a run's comparison run: folders
+    # measured against different runs would set unlike numbers side by side.
+    measured = [folder.run.get("against") for folder in folders]
+    for folder, against in zip(folders[1:], measured[1:], strict=True):
+        if against != measured[0]:
+            raise InputError(
+                f"'{folder.path}' is measured against {_against_name(against)} and "
+                f"'{reference.path}' against {_against_name(measured[0])}; compare runs "
+                "measured against the same run (tradesim run ... --against no-policy)"
             )
     names = [f.name for f in folders]
     twice = sorted({n for n in names if names.count(n) > 1})

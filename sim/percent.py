@@ -28,7 +28,7 @@ def percent_change(value: FloatArray, reference: FloatArray) -> FloatArray:
     change = np.asarray(value, dtype=float) - reference
     # in place, so that a 20-million-row column needs no temporaries of its size
     pct = change * 100.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pct /= np.abs(reference)
     pct[(reference == 0) | ~np.isfinite(reference) | ~np.isfinite(value)] = np.nan
     return pct

@@ -16,7 +16,8 @@ start: 2023Q1
 end: 2026Q4
 
 # To build on another scenario instead, uncomment and give its path; policies with the
-# same id then change the inherited ones (e.g. end: 2024-07-01 lifts a ban).
+# same id then change the inherited ones (e.g. end: 2024-07-01 lifts a ban), and results
+# are measured against that scenario (tradesim run --against no-policy to change that).
 # extends: scenarios/baseline.yaml
 
 policies:

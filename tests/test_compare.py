@@ -23,7 +23,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("results")
     names = ("baseline", "seafood-ban-lifted", "history-no-ban")
     paths = [str(SCENARIOS / f"{n}.yaml") for n in names]
-    result = CliRunner().invoke(main, ["run", *paths, "--out", str(out)])
+    # One comparison run for all, so that their welfare figures compare.
+    result = CliRunner().invoke(main, ["run", *paths, "--out", str(out), "--against", "no-policy"])
     assert result.exit_code == 0, result.output
     return {n: out / n for n in names}
 
@@ -191,3 +192,17 @@ def test_plot_options_pick_the_series_and_refuse_unknown_names(folders, tmp_path
     assert result.exit_code == 2
     assert result.output.startswith("Error: unknown sector 'fish'; the results have: chip_tools")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_folders_measured_against_different_runs_are_refused(tmp_path: Path) -> None:
+    """Welfare is a change against each folder's comparison run: unlike ones do not compare."""
+    paths = [str(SCENARIOS / f"{n}.yaml") for n in ("baseline", "seafood-ban-lifted")]
+    ran = CliRunner().invoke(main, ["run", *paths, "--out", str(tmp_path)])
+    assert ran.exit_code == 0, ran.output
+    result = CliRunner().invoke(
+        main, ["compare", str(tmp_path / "baseline"), str(tmp_path / "seafood-ban-lifted")]
+    )
+    assert result.exit_code == 2
+    assert "measured against 'baseline'" in result.output
+    assert "against the no-policy path" in result.output
+    assert len(result.output.strip().splitlines()) == 1
