@@ -41,6 +41,7 @@ LAYOUT: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
             "producer_surplus",
             "tariff_revenue",
             "export_rents",
+            "purchase_cost",
             "total",
             "total_pct_gdp",
             "variety_effect",

@@ -23,6 +23,7 @@ WELFARE_PARTS = {
     "producer_surplus": "Producer Surplus",
     "tariff_revenue": "Tariff Revenue",
     "export_rents": "Export Rents",
+    "purchase_cost": "Purchase Cost",
     "total": "Total",
 }
 

@@ -29,7 +29,10 @@ Equations:
     \hat P_j^{1-\sigma_j} = \sum_i a_{ij}\theta_{ij}\hat P_{ij}^{1-\sigma_j}, \qquad
     m'_{ij} = a_{ij} m_{ij} \hat P_{ij}^{-\sigma_j}\hat P_j^{\sigma_j-\varepsilon_j} D_j,
 
-    y'_i = Y_i \hat p_i^{\eta_i} S_i, \qquad \sum_j m'_{ij} = y'_i .
+    y'_i = Y_i \hat p_i^{\eta_i} S_i, \qquad \sum_j m'_{ij} + G_i = y'_i ,
+
+with ``G_i = Q_i + V_i / p_i`` the output a government buys (a quantity and a sum of money;
+0 without a ``purchase`` policy).
 
 References
 ----------
@@ -96,6 +99,10 @@ class Policy:
         where there is none). The solver adds the wedge that makes it bind.
     quota_rent : ndarray of int, same shape, optional
         Who holds each quota's rent: 0 the importer, 1 the exporter, 2 nobody.
+    purchase_volume, purchase_spending : ndarray, shape (sector, region), optional
+        A government's purchases of each producer's output at an annual rate: a quantity
+        (baseline-price units) and a sum of money (the producer's price buys ``V / p``).
+        Bought output leaves the market, so it is added to the demand the producer meets.
     """
 
     tariff: FloatArray
@@ -106,6 +113,8 @@ class Policy:
     supply: FloatArray
     quota: FloatArray | None = None
     quota_rent: NDArray[np.int8] | None = None
+    purchase_volume: FloatArray | None = None
+    purchase_spending: FloatArray | None = None
 
     @classmethod
     def none(cls, baseline: Baseline) -> Policy:
@@ -211,6 +220,8 @@ class Equilibrium:
     log_response_index : ndarray, shape (sector, destination), optional
         ``ln P-tilde``, the price index buyers' substitution responds to (``ln P-hat``
         when no adjustment is under way).
+    purchased : ndarray, shape (sector, origin), optional
+        Quantity a government buys of each producer's output (none when ``None``).
     """
 
     log_price: FloatArray
@@ -219,6 +230,7 @@ class Equilibrium:
     spending_shares: FloatArray
     supply: FloatArray
     log_response_index: FloatArray | None = None
+    purchased: FloatArray | None = None
 
     @property
     def producer_price(self) -> FloatArray:
@@ -294,7 +306,28 @@ def evaluate(
             )
         )
     supply = np.where(np.isfinite(log_price), supply, 0.0)
-    return Equilibrium(log_price, demand, np.exp(actual_index), shares, supply, log_index)
+    return Equilibrium(
+        log_price,
+        demand,
+        np.exp(actual_index),
+        shares,
+        supply,
+        log_index,
+        _purchased(log_price, policy),
+    )
+
+
+def _purchased(log_price: FloatArray, policy: Policy) -> FloatArray | None:
+    """Quantity bought by governments: a volume, plus what a sum of money buys at ``p``."""
+    if policy.purchase_volume is None and policy.purchase_spending is None:
+        return None
+    bought = np.zeros_like(log_price)
+    if policy.purchase_volume is not None:
+        bought = bought + policy.purchase_volume
+    if policy.purchase_spending is not None:
+        with np.errstate(over="ignore"):
+            bought = bought + policy.purchase_spending * np.exp(-log_price)
+    return np.where(np.isfinite(log_price), bought, 0.0)
 
 
 def _index_terms(
@@ -348,7 +381,8 @@ def excess_demand(
     Returns
     -------
     residual : ndarray, shape (sector, origin)
-        :math:`F_i = \ln \sum_j m'_{ij} - \ln (Y_i S_i \hat p_i^{\eta_i})` (0 where ``Y_i = 0``).
+        :math:`F_i = \ln (\sum_j m'_{ij} + G_i) - \ln (Y_i S_i \hat p_i^{\eta_i})` (0 where
+        ``Y_i = 0``).
     jacobian : ndarray, shape (sector, origin, origin)
         :math:`\partial F_i / \partial x_k = \sum_j s_{ij} (\sigma_j - \varepsilon_j) \pi_{kj}
         - \delta_{ik} (\sum_j s_{ij} \sigma_j + \eta_i)`, with :math:`s_{ij}` the share of
@@ -367,6 +401,10 @@ def excess_demand(
     output = baseline.output
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta * supply_weight, 0.0)
     own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
+    if policy.purchase_spending is not None:
+        # A fixed sum buys less when the price rises: d ln(V/p) / dx = -1.
+        spent = policy.purchase_spending * np.exp(-np.nan_to_num(log_price, neginf=0.0))
+        own = own + spent / np.where(sold > 0, sold, 1.0)
     jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
     return residual, jacobian
 
@@ -384,6 +422,8 @@ def clearing_gap(
 def _log_gap(eq: Equilibrium, baseline: Baseline) -> tuple[FloatArray, FloatArray]:
     """Log demand minus log supply of each producer (0 where none), and quantities sold."""
     sold = eq.demand.sum(axis=2)
+    if eq.purchased is not None:
+        sold = sold + eq.purchased
     producing = (baseline.output > 0) & (eq.supply > 0)
     tiny = np.finfo(np.float64).tiny
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -55,6 +55,7 @@ POLICY_NUMBERS = (
     "change",
     "share",
     "volume",
+    "spending",
 )
 
 

@@ -35,6 +35,8 @@ class _State:
     quota: FloatArray | None = None
     quota_rent: NDArray[np.int8] | None = None
     base_flows: FloatArray | None = None
+    purchase_volume: FloatArray | None = None
+    purchase_spending: FloatArray | None = None
 
 
 QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "none": 2}
@@ -76,6 +78,8 @@ class PolicyLike(Protocol):
     def share(self) -> float: ...  # noqa: D102
     @property
     def volume(self) -> float | None: ...  # noqa: D102
+    @property
+    def spending(self) -> float | None: ...  # noqa: D102
     @property
     def rent(self) -> str: ...  # noqa: D102
 
@@ -219,6 +223,20 @@ def _quota(
     state.quota_rent[cells] = QUOTA_RENT_CODES[rent_holder(policy)]
 
 
+def _purchase(
+    state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
+) -> None:
+    # Phase-in scales the amount bought; several purchases of one output add up.
+    if policy.volume is not None:
+        if state.purchase_volume is None:
+            state.purchase_volume = np.zeros(rows.shape)
+        state.purchase_volume[rows] += _at(policy.volume, rows) * phi
+    else:
+        if state.purchase_spending is None:
+            state.purchase_spending = np.zeros(rows.shape)
+        state.purchase_spending[rows] += _at(policy.spending or 0.0, rows) * phi
+
+
 INSTRUMENTS: dict[str, Instrument] = {
     "ban": _ban,
     "export_control": _export_control,
@@ -227,6 +245,7 @@ INSTRUMENTS: dict[str, Instrument] = {
     "demand_shock": _demand_shock,
     "supply_shock": _supply_shock,
     "quota": _quota,
+    "purchase": _purchase,
 }
 
 
@@ -313,6 +332,8 @@ def policy_state(
         state.supply,
         state.quota,
         state.quota_rent,
+        state.purchase_volume,
+        state.purchase_spending,
     )
 
 
@@ -328,6 +349,8 @@ def is_inert(policy: PolicyLike) -> bool:
         return _is_zero(policy.change)
     if policy.type == "quota":
         return False
+    if policy.type == "purchase":
+        return _is_zero(policy.volume or 0.0) and _is_zero(policy.spending or 0.0)
     return policy.rate is None and (policy.increase is None or _is_zero(policy.increase))
 
 

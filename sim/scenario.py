@@ -68,6 +68,7 @@ POLICY_KEYS: dict[str, tuple[str, ...]] = {
     "demand_shock": ("change",),
     "supply_shock": ("change",),
     "quota": ("share", "volume", "rent"),
+    "purchase": ("volume", "spending"),
 }
 # Who earns the rent of a licence or a binding quota; ``lost`` is the older spelling of
 # ``none`` for quotas.
@@ -107,7 +108,11 @@ class PolicySpec:
         A quota's ceiling on each covered flow, as a share of its baseline quantity.
     volume : float or None
         A quota's ceiling on each covered flow as an annual quantity (baseline-price units,
-        e.g. JPY bn at 2022 prices), instead of ``share``.
+        e.g. JPY bn at 2022 prices), instead of ``share``; or the quantity a ``purchase``
+        buys of each listed exporter's output, at an annual rate while in force.
+    spending : float or None
+        What a ``purchase`` spends on each listed exporter's output, at an annual rate
+        while in force (the dataset's unit at current prices), instead of ``volume``.
     rent : str
         Who earns an export control's licence cost or a binding quota's rent: ``importer``
         (licences auctioned or kept by the importing state, booked like a tariff),
@@ -133,6 +138,7 @@ class PolicySpec:
     change: float = 0.0
     share: float = 1.0
     volume: float | None = None
+    spending: float | None = None
     rent: str = ""
     description: str = ""
     source: str = ""
@@ -756,7 +762,7 @@ def _policy(
         if key not in allowed:
             raise _unknown_key(located.doc, located.where[:-1], key, allowed)
     needs_exporters = kind != "demand_shock"
-    needs_importers = kind != "supply_shock"
+    needs_importers = kind not in ("supply_shock", "purchase")
     errors: list[InputError] = []
     for key, needed in (
         ("sector", True),
@@ -821,21 +827,42 @@ def _phase_in(located: _Located) -> int:
     return value
 
 
+# Instruments that take exactly one of two amounts: the two names, what each means, and the
+# upper bound of each (the lower bound is 0, or -10 for a tariff's increase).
+_ONE_OF: dict[str, tuple[tuple[str, str, float], tuple[str, str, float]]] = {
+    "tariff": (("rate", "new rate", 10.0), ("increase", "added points", 10.0)),
+    "quota": (
+        ("share", "ceiling as a share of the baseline quantity", 100.0),
+        ("volume", "ceiling as an annual quantity", 1e12),
+    ),
+    "purchase": (
+        ("volume", "an annual quantity at baseline prices", 1e12),
+        ("spending", "an annual sum of money", 1e12),
+    ),
+}
+
+
+def _one_of(kind: str, fields: dict[str, _Located]) -> dict[str, float]:
+    """The one amount an instrument of :data:`_ONE_OF` was given, checked."""
+    options = _ONE_OF[kind]
+    given = [name for name, _, _ in options if name in fields]
+    if len(given) != 1:
+        where = fields[given[1]] if len(given) == 2 else fields["type"]
+        (a, what_a, _), (b, what_b, _) = options
+        raise where.error(f"a {kind} needs exactly one of '{a}' ({what_a}) or '{b}' ({what_b})")
+    name = given[0]
+    high = next(h for n, _, h in options if n == name)
+    low = -10.0 if name == "increase" else 0.0
+    return {name: _number(fields[name], low=low, high=high)}
+
+
 def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
     """The instrument-specific numbers of a policy, checked against their ranges."""
     values: dict[str, Any] = {}
     if "coverage" in fields:
         values["coverage"] = _number(fields["coverage"], low=0.0, high=1.0)
-    if kind == "tariff":
-        given = [k for k in ("rate", "increase") if k in fields]
-        if len(given) != 1:
-            where = fields[given[1]] if len(given) == 2 else fields["type"]
-            raise where.error(
-                "a tariff needs exactly one of 'rate' (new rate) or 'increase' (added points)"
-            )
-        values[given[0]] = _number(
-            fields[given[0]], low=-10.0 if given[0] == "increase" else 0.0, high=10.0
-        )
+    if kind in _ONE_OF:
+        values |= _one_of(kind, fields)
     if "tax_equivalent" in fields:
         values["tax_equivalent"] = _number(fields["tax_equivalent"], low=0.0, high=10.0)
     if "cost" in fields:
@@ -844,25 +871,13 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
         if "change" not in fields:
             raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
         values["change"] = _number(fields["change"], low=-0.99, high=10.0)
-    if kind == "quota":
-        ceilings = [k for k in ("share", "volume") if k in fields]
-        if len(ceilings) != 1:
-            where = fields[ceilings[1]] if len(ceilings) == 2 else fields["type"]
-            raise where.error(
-                "a quota needs exactly one of 'share' (ceiling as a share of the baseline "
-                "quantity) or 'volume' (ceiling as an annual quantity)"
+    if "rent" in POLICY_KEYS[kind] and "rent" in fields:
+        holder = fields["rent"].value
+        if holder not in RENT_HOLDERS:
+            raise fields["rent"].error(
+                f"unknown rent holder {holder!r}; allowed: {', '.join(RENT_HOLDERS[:3])}"
             )
-        values[ceilings[0]] = _number(
-            fields[ceilings[0]], low=0.0, high=100.0 if ceilings[0] == "share" else 1e12
-        )
-    if "rent" in POLICY_KEYS[kind]:
-        if "rent" in fields:
-            holder = fields["rent"].value
-            if holder not in RENT_HOLDERS:
-                raise fields["rent"].error(
-                    f"unknown rent holder {holder!r}; allowed: {', '.join(RENT_HOLDERS[:3])}"
-                )
-            values["rent"] = "none" if holder == "lost" else holder
+        values["rent"] = "none" if holder == "lost" else holder
     if kind == "trade_cost" and "cost" not in fields:
         raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
     return values
@@ -962,6 +977,7 @@ _POLICY_FIELD_RANGES: dict[str, tuple[float, float, bool]] = {
     "change": (-0.99, 10.0, False),
     "share": (0.0, 100.0, False),
     "volume": (0.0, 1e12, False),
+    "spending": (0.0, 1e12, False),
 }
 _ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, True)}
 _ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
@@ -996,6 +1012,8 @@ class _ParameterScope:
                 drawable = ["rate" if policy.rate is not None else "increase"]
             if policy.type == "quota":
                 drawable = ["share" if policy.volume is None else "volume"]
+            if policy.type == "purchase":
+                drawable = ["spending" if policy.volume is None else "volume"]
             if name not in drawable:
                 return f"policy '{policy_id}' ({policy.type}) has no drawable field '{name}'; " + (
                     f"drawable: {', '.join(drawable)}"

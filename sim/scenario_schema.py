@@ -25,6 +25,7 @@ POLICY_TYPES = (
     "demand_shock",
     "supply_shock",
     "quota",
+    "purchase",
     "covariate",
 )
 
@@ -85,6 +86,7 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "change": {"type": "number", "minimum": -1},
     "share": {"type": "number", "minimum": 0},
     "volume": {"type": "number", "minimum": 0},
+    "spending": {"type": "number", "minimum": 0},
     "rent": {"enum": ["importer", "exporter", "none", "lost"]},
     "variable": _TEXT,
     "value": _NUMBER,

@@ -25,7 +25,13 @@ import numpy as np
 
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, log_price_index
 
-WELFARE_PARTS = ("consumer_surplus", "producer_surplus", "tariff_revenue", "export_rents")
+WELFARE_PARTS = (
+    "consumer_surplus",
+    "producer_surplus",
+    "tariff_revenue",
+    "export_rents",
+    "purchase_cost",
+)
 
 
 def consumer_surplus(
@@ -94,6 +100,17 @@ def export_rents(policy: Policy, equilibrium: Equilibrium) -> FloatArray:
     )
 
 
+def purchase_cost(equilibrium: Equilibrium) -> FloatArray:
+    """What a government spends buying its producers' output, negative, shape (sector, region).
+
+    The bought output is valued at nothing: it is stored or given away outside the markets
+    modelled, so its use value is not counted (an assumption stated in docs/model.md).
+    """
+    if equilibrium.purchased is None:
+        return np.zeros_like(equilibrium.supply)
+    return -equilibrium.producer_price * equilibrium.purchased
+
+
 def variety_effect(
     baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
 ) -> FloatArray:
@@ -124,8 +141,8 @@ def welfare(
     -------
     dict
         ``consumer_surplus``, ``producer_surplus``, ``tariff_revenue``, ``export_rents``,
-        their ``total`` and ``variety_effect``, the part of ``consumer_surplus`` due to
-        varieties removed (not added to the total a second time).
+        ``purchase_cost``, their ``total`` and ``variety_effect``, the part of
+        ``consumer_surplus`` due to varieties removed (not added to the total again).
     """
     with np.errstate(divide="ignore"):
         parts = {
@@ -137,6 +154,7 @@ def welfare(
             ),
             "tariff_revenue": tariff_revenue(baseline, policy, equilibrium),
             "export_rents": export_rents(policy, equilibrium),
+            "purchase_cost": purchase_cost(equilibrium),
         }
     parts["total"] = sum(parts.values())  # type: ignore[assignment]
     with np.errstate(divide="ignore"):

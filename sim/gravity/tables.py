@@ -151,6 +151,7 @@ def gravity_tables(solution: GravitySolution, period: str, unit: str) -> dict[st
             nan,
             nan,
             nan,
+            nan,
             float(ev[k]),
             100.0 * float(ev[k]) / float(s.baseline_output[k]),
             nan,
