@@ -594,8 +594,14 @@ def _readable(value: float) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
 )
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print only the shares of baseline cross-border trade value that are cited, "
+    "derived from cited figures, or assumed.",
+)
 @_reported
-def sources(dataset: str, fmt: str) -> None:
+def sources(dataset: str, fmt: str, summary: bool) -> None:
     """Print every figure of a dataset with its source.
 
     DATASET is a packaged dataset name or the path of a dataset file.
@@ -603,6 +609,7 @@ def sources(dataset: str, fmt: str) -> None:
     \b
     Example:
         tradesim sources
+        tradesim sources --summary
         tradesim sources --format csv > provenance.csv
     """
     import csv
@@ -610,6 +617,9 @@ def sources(dataset: str, fmt: str) -> None:
     from sim.gravity.dataset import load_any_dataset
 
     data = load_any_dataset(dataset, relative_to=Path.cwd())
+    if summary:
+        _print_provenance(data)
+        return
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])
@@ -644,6 +654,32 @@ def sources(dataset: str, fmt: str) -> None:
     for key in sorted(data.sources):
         source = data.sources[key]
         click.echo(f"  {key:<{source_width}}  {source.describe()}")
+
+
+def _print_provenance(data: Any) -> None:
+    from sim.errors import InputError
+    from sim.provenance import CLASSES, flow_figures, trade_provenance
+
+    flows = flow_figures(data.figures)
+    if not flows:
+        raise InputError(
+            f"dataset '{data.name}' lists no flows with their own sources (its trade is one "
+            "table with one source: see tradesim sources)"
+        )
+    provenance = trade_provenance(flows, data.sources)
+    meaning = {
+        "cited": "a sentence of the article or a published statistic",
+        "derived": "arithmetic on cited figures only",
+        "assumed": "an assumption, or arithmetic that uses one",
+    }
+    click.echo(
+        f"{data.name}: baseline cross-border trade {_readable(provenance.total)} {data.unit}"
+    )
+    for name in CLASSES:
+        click.echo(
+            f"  {name:<8} {100 * provenance.share(name):5.1f}%  "
+            f"{_readable(provenance.by_class[name]):>12} {data.unit}  ({meaning[name]})"
+        )
 
 
 def _result_folders(folders: tuple[Path, ...]) -> list[Any]:

@@ -42,6 +42,7 @@ class Source:
     kind: str
     citation: str
     quote: str = ""
+    inputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # folded YAML text keeps line breaks and a trailing newline; a citation is one line
@@ -413,7 +414,12 @@ class _Parser:
                     raise self.fail((*where, "from"), f"unknown source {missing[0]!r}")
                 self.used_sources.update(str(item) for item in inputs)
                 formula = self.get(entry, where, "formula", str)
-                sources[key] = Source(key, kind, f"{formula} (from {', '.join(inputs)})")
+                sources[key] = Source(
+                    key,
+                    kind,
+                    f"{formula} (from {', '.join(inputs)})",
+                    inputs=tuple(str(item) for item in inputs),
+                )
             else:
                 sources[key] = Source(key, kind, self.get(entry, where, "reason", str))
         return sources
