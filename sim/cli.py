@@ -792,9 +792,13 @@ def compare(
         click.echo(f"wrote {out}", err=fmt != "table")
     if plot is not None:
         from sim.plot import differences_figure, save
+        from sim.plot_regions import is_static, regions_differences_figure
 
-        flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=4).rows]
-        save(differences_figure(loaded, flows), plot)
+        if is_static(loaded):
+            save(regions_differences_figure(loaded), plot)
+        else:
+            flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=4).rows]
+            save(differences_figure(loaded, flows), plot)
         click.echo(f"wrote {plot}", err=fmt != "table")
 
 
@@ -825,7 +829,8 @@ def plot(
 
     Panels: a region's exports of a sector by destination (Japan's seafood by default),
     its producer prices by sector, and welfare by region; one line style per scenario.
-    Needs the plot extra.
+    Results of a static model (gravity) are drawn as bars of welfare, real GDP and
+    factory-gate price changes, one per region and scenario. Needs the plot extra.
 
     \b
     Example:
@@ -833,9 +838,14 @@ def plot(
         tradesim plot results/baseline --sector chip_tools --partner CHN --partner USA --out t.png
     """
     from sim.plot import paths_figure, save
+    from sim.plot_regions import is_static, regions_figure
 
-    chosen = partners or ("CHN", "HKG", "USA", "ASE")
-    save(paths_figure(_result_folders(folders), sector, region, chosen), out)
+    loaded = _result_folders(folders)
+    if is_static(loaded):
+        save(regions_figure(loaded), out)
+    else:
+        chosen = partners or ("CHN", "HKG", "USA", "ASE")
+        save(paths_figure(loaded, sector, region, chosen), out)
     click.echo(f"wrote {out}")
 
 
@@ -904,14 +914,18 @@ def sensitivity(
     """
     from sim.executors import Executor
     from sim.results import table_csv, write_text_atomic
+    from sim.run import draw_solvers
     from sim.sensitivity import Figure, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
+    solver, central = draw_solvers(resolved)
     executor = Executor(workers, scheduler)
     executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
-    result = run_sensitivity(resolved, method, figure, size, seed, executor)
+    result = run_sensitivity(
+        resolved, method, figure, size, seed, executor, solver=solver, tables=central
+    )
     unit = resolved.dataset.unit
     click.echo(
         f"{resolved.name}: {method} sensitivity of {figure.label()} "

@@ -2,7 +2,9 @@
 
 One row per model, scenario, region, variable and unit, then one column per period. The
 period columns are the first day of each quarter in ISO form (``2023-01-01``), which pyam
-reads as a datetime time domain. Variables use ``|`` for their hierarchy:
+reads as a datetime time domain; a static model's single period is its data year
+(``2006``). Parts a model leaves empty (the gravity model's welfare components) get no
+row. Variables use ``|`` for their hierarchy:
 
 - ``Trade|Exports|<Sector>|<Partner>``: the region's exports to a partner, value;
 - ``Trade|Exports Volume|<Sector>|<Partner>``: the same at baseline prices;
@@ -34,7 +36,9 @@ def label(code: str) -> str:
 
 
 def period_column(period: str) -> str:
-    """``2023Q3`` -> ``2023-07-01``."""
+    """``2023Q3`` -> ``2023-07-01``; a year (a static model's period) stays ``2006``."""
+    if period.isdigit():
+        return period
     return Quarter.parse(period).first_day.isoformat()
 
 
@@ -46,20 +50,21 @@ def iamc_table(folder: ResultFolder) -> Table:
     series: dict[tuple[str, str, str], dict[str, float]] = {}
 
     def add(region: str, variable: str, unit_name: str, period: str, value: str) -> None:
+        if value == "":
+            return  # a part a model does not compute (gravity welfare has only its total)
         series.setdefault((region, variable, unit_name), {})[period] = float(value)
 
-    per_quarter = f"{unit}/quarter"
+    # a static model's period is its data year, so its flows are per year
+    per_period = f"{unit}/year" if all(p.isdigit() for p in periods) else f"{unit}/quarter"
     for r in folder.tables["flows.csv"]:
         if r["exporter"] == r["importer"]:
             continue
         sector, partner = label(r["sector"]), r["importer"]
-        add(
-            r["exporter"], f"Trade|Exports|{sector}|{partner}", per_quarter, r["period"], r["value"]
-        )
+        add(r["exporter"], f"Trade|Exports|{sector}|{partner}", per_period, r["period"], r["value"])
         add(
             r["exporter"],
             f"Trade|Exports Volume|{sector}|{partner}",
-            f"{per_quarter} at baseline prices",
+            f"{per_period} at baseline prices",
             r["period"],
             r["volume"],
         )
@@ -67,12 +72,12 @@ def iamc_table(folder: ResultFolder) -> Table:
         sector = label(r["sector"])
         add(r["region"], f"Price|Producer|{sector}", "index", r["period"], r["producer_price"])
         add(r["region"], f"Price|Consumer|{sector}", "index", r["period"], r["consumer_price"])
-        add(r["region"], f"Output|{sector}", per_quarter, r["period"], r["output_value"])
+        add(r["region"], f"Output|{sector}", per_period, r["period"], r["output_value"])
     for r in folder.tables["welfare.csv"]:
         if r["sector"] != "all":
             continue
         for column, name in WELFARE_PARTS.items():
-            add(r["region"], f"Welfare|{name}", per_quarter, r["period"], r[column])
+            add(r["region"], f"Welfare|{name}", per_period, r["period"], r[column])
     columns = ("model", "scenario", "region", "variable", "unit", *map(period_column, periods))
     rows = [
         (model, folder.name, region, variable, unit_name, *(values[p] for p in periods))

@@ -195,6 +195,26 @@ def run_any(
     return run_scenario(scenario, monte_carlo)
 
 
+def draw_solvers(scenario: Any) -> tuple[Any, Any]:
+    """The chunk solver and central-tables function of a scenario's model.
+
+    Returns
+    -------
+    solver : callable
+        Solves a :class:`~sim.montecarlo.Chunk` of parameter draws.
+    central : callable
+        Solves the scenario's central parameters into the tables that get bands.
+    """
+    from sim.gravity.scenario import GravityScenario
+    from sim.montecarlo import draw_tables, solve_chunk
+
+    if isinstance(scenario, GravityScenario):
+        from sim.gravity.montecarlo import gravity_draw_tables, solve_gravity_chunk
+
+        return solve_gravity_chunk, gravity_draw_tables
+    return solve_chunk, draw_tables
+
+
 def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
     dataset = scenario.dataset
     solver = [

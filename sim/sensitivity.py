@@ -26,8 +26,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.executors import Executor
 from sim.model import FloatArray
-from sim.montecarlo import draw_tables, solve_chunk, solve_in_chunks
-from sim.scenario import Scenario
+from sim.montecarlo import ChunkSolver, draw_tables, solve_chunk, solve_in_chunks
 from sim.tables import SUMMARY_COLUMNS, Table
 
 METHODS = ("morris", "sobol")
@@ -129,27 +128,28 @@ def unit_design(method: str, k: int, samples: int, seed: int) -> FloatArray:
     return np.asarray(sample.sample(problem, samples, calc_second_order=False, seed=seed))
 
 
-def to_parameters(scenario: Scenario, unit: FloatArray) -> FloatArray:
+def to_parameters(scenario: Any, unit: FloatArray) -> FloatArray:
     """Map unit-hypercube points to parameter values through each distribution's quantiles."""
     q = QUANTILE_MARGIN + unit * (1.0 - 2.0 * QUANTILE_MARGIN)
     return np.column_stack([d.ppf(q[:, i]) for i, d in enumerate(scenario.uncertainty.values())])
 
 
 def evaluate(
-    scenario: Scenario,
+    scenario: Any,
     values: FloatArray,
     row: int,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    solver: ChunkSolver = solve_chunk,
 ) -> FloatArray:
     """The change of summary row ``row`` at each parameter point, shape (point,)."""
-    changes = solve_in_chunks(solve_chunk, scenario, values, executor, progress)
+    changes = solve_in_chunks(solver, scenario, values, executor, progress)
     return changes["summary.csv"][:, row]
 
 
 def analyse(
     method: str,
-    scenario: Scenario,
+    scenario: Any,
     unit: FloatArray,
     outputs: FloatArray,
     seed: int,
@@ -190,19 +190,21 @@ class Sensitivity:
 
 
 def run_sensitivity(
-    scenario: Scenario,
+    scenario: Any,
     method: str,
     figure: Figure,
     samples: int,
     seed: int,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    solver: ChunkSolver = solve_chunk,
+    tables: Callable[[Any], dict[str, Table]] = draw_tables,
 ) -> Sensitivity:
     """Rank the scenario's uncertain parameters by their effect on one summary figure.
 
     Parameters
     ----------
-    scenario : Scenario
+    scenario : Scenario or GravityScenario
         With an ``uncertainty`` block of at least one parameter.
     method : {"morris", "sobol"}
     figure : Figure
@@ -214,6 +216,10 @@ def run_sensitivity(
     executor : Executor, optional
     progress : callable, optional
         Called with the number of solves done.
+    solver : callable
+        The chunk solver of the scenario's model.
+    tables : callable
+        Solves the scenario's central parameters into its banded tables.
 
     Returns
     -------
@@ -226,10 +232,10 @@ def run_sensitivity(
             path=scenario.path,
         )
     _salib(method)  # a missing extra is reported before anything is solved
-    summary = draw_tables(scenario)["summary.csv"]
+    summary = tables(scenario)["summary.csv"]
     row = find_row(summary, figure)
     central = float(summary.rows[row][SUMMARY_COLUMNS.index("change")])
     unit = unit_design(method, len(scenario.uncertainty), samples, seed)
-    outputs = evaluate(scenario, to_parameters(scenario, unit), row, executor, progress)
+    outputs = evaluate(scenario, to_parameters(scenario, unit), row, executor, progress, solver)
     table = analyse(method, scenario, unit, outputs, seed)
     return Sensitivity(method, figure, central, len(unit), table)

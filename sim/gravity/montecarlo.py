@@ -12,9 +12,18 @@ import numpy as np
 
 from sim.errors import DrawError, GravitySolverError
 from sim.gravity.run import solve_gravity
+from sim.gravity.scenario import GravityScenario
 from sim.gravity.solve import FloatArray
 from sim.gravity.tables import gravity_tables
 from sim.montecarlo import BANDED_TABLES, Chunk
+from sim.tables import Table
+
+
+def gravity_draw_tables(scenario: GravityScenario) -> dict[str, Table]:
+    """Solve a gravity scenario's central parameters into the tables whose rows get bands."""
+    solution, _ = solve_gravity(scenario)
+    tables = gravity_tables(solution, str(scenario.dataset.year), scenario.dataset.unit)
+    return {name: tables[name] for name in BANDED_TABLES}
 
 
 def solve_gravity_chunk(chunk: Chunk) -> dict[str, FloatArray]:
