@@ -246,7 +246,7 @@ def _set_comparison(scenarios: list[Any], against: str) -> list[Any]:
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
     """Resolve every scenario, reporting the problems of all files together."""
     from sim.errors import InputError, InputErrors
-    from sim.scenario import load_any_scenario
+    from sim.scenarios import load_any_scenario
 
     loaded, problems = [], []
     for path in paths:

@@ -14,152 +14,27 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from sim._yaml import Document, FieldPath, load_yaml
+from sim.datatypes import ELASTICITIES as ELASTICITIES
+from sim.datatypes import SOURCE_KINDS as SOURCE_KINDS
+from sim.datatypes import Check as Check
+from sim.datatypes import Dataset as Dataset
+from sim.datatypes import Elasticity as Elasticity
+from sim.datatypes import Figure as Figure
+from sim.datatypes import FloatArray as FloatArray
+from sim.datatypes import Satellite as Satellite
+from sim.datatypes import Source as Source
 from sim.errors import DatasetError
 from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
 
 PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
 MAX_DATASET_BYTES = 200_000_000
-SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
-ELASTICITIES = ("sigma", "eps", "eta")
-
-FloatArray = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a figure comes from."""
-
-    id: str
-    kind: str
-    citation: str
-    quote: str = ""
-    inputs: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        # folded YAML text keeps line breaks and a trailing newline; a citation is one line
-        object.__setattr__(self, "citation", " ".join(self.citation.split()))
-        object.__setattr__(self, "quote", " ".join(self.quote.split()))
-
-    def describe(self) -> str:
-        """One-line description: URL, quoted sentence, inputs or reason."""
-        if self.kind == "article":
-            return f'article: "{self.citation}"'
-        if self.kind == "statistic":
-            return f"{self.citation}" + (f' ("{self.quote}")' if self.quote else "")
-        return f"{self.kind}: {self.citation}"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One sourced number of the dataset, as listed by ``tradesim sources``."""
-
-    item: str
-    value: float
-    unit: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Satellite:
-    """A sub-national part of one region's sector (e.g. Hokkaido's seafood)."""
-
-    name: str
-    title: str
-    region: str
-    sector: str
-    output_share: float
-    export_shares: dict[str, float]
-
-
-@dataclass(frozen=True)
-class Check:
-    """A consistency check run at load time."""
-
-    name: str
-    kind: str
-    sector: str
-    exporter: str
-    importers: tuple[str, ...]
-    expected: float
-    tolerance: float
-    source: str
-
-
-@dataclass(frozen=True)
-class Elasticity:
-    """Short- and long-run values of one elasticity, shape ``(sector, region)``."""
-
-    short_run: FloatArray
-    long_run: FloatArray
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A baseline dataset: labels, arrays and the provenance of every figure.
-
-    Attributes
-    ----------
-    flows : ndarray, shape (sector, origin, destination)
-        Baseline annual flows at producer prices in :attr:`unit`; the diagonal is
-        home-market sales.
-    tariffs : ndarray, shape (sector, origin, destination)
-        Baseline ad valorem tariffs (zero on the diagonal).
-    gdp : ndarray, shape (region,)
-        GDP in :attr:`unit`.
-    elasticities : dict
-        ``sigma``, ``eps`` and ``eta`` as :class:`Elasticity`.
-    half_life : ndarray, shape (sector,)
-        Quarters for half of the short- to long-run adjustment.
-    """
-
-    name: str
-    title: str
-    unit: str
-    year: int
-    regions: tuple[str, ...]
-    region_names: tuple[str, ...]
-    sectors: tuple[str, ...]
-    sector_names: tuple[str, ...]
-    flows: FloatArray
-    tariffs: FloatArray
-    gdp: FloatArray
-    elasticities: dict[str, Elasticity]
-    half_life: FloatArray
-    satellites: tuple[Satellite, ...]
-    facts: dict[str, float]
-    checks: tuple[Check, ...]
-    sources: dict[str, Source]
-    figures: tuple[Figure, ...]
-    origin: str = ""
-    fingerprint: str = ""
-
-    def region_index(self, code: str) -> int:
-        """Position of a region code."""
-        return self.regions.index(code)
-
-    def sector_index(self, code: str) -> int:
-        """Position of a sector code."""
-        return self.sectors.index(code)
-
-    def exports(
-        self, sector: str, exporter: str, importers: tuple[str, ...] | None = None
-    ) -> float:
-        """Baseline exports of ``exporter`` (home sales excluded), optionally to ``importers``."""
-        s, i = self.sector_index(sector), self.region_index(exporter)
-        row = self.flows[s, i].copy()
-        row[i] = 0.0
-        if importers is None:
-            return float(row.sum())
-        return float(sum(row[self.region_index(j)] for j in importers))
 
 
 def dataset_path(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:

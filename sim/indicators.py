@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dataset import Satellite
+from sim.datatypes import Satellite
 from sim.model import FloatArray
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.dataset import ELASTICITIES, Dataset
+from sim.datatypes import ELASTICITIES, Dataset
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
 from sim.policy import Target, target
 from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
+from sim.scenario_path import solve_scenario
 from sim.tables import (
     Table,
     indicator_frame,
@@ -98,8 +99,6 @@ class Draws:
 
 def draw_tables(scenario: Scenario) -> dict[str, Table]:
     """Solve one parameter set and build the tables whose rows get bands."""
-    from sim.run import solve_scenario
-
     path = solve_scenario(scenario)
     indicators = indicators_table(scenario.dataset, path)
     return {

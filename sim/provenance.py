@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.dataset import Figure, Source
+from sim.datatypes import Figure, Source
 
 CITED_KINDS = ("article", "statistic")
 CLASSES = ("cited", "derived", "assumed")

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__
 from sim.executors import Executor
 from sim.montecarlo import BANDED_TABLES, Draws, run_draws
-from sim.policy import Target, target
-from sim.scenario import PolicySpec, Scenario, load_scenario
+from sim.runrecord import run_header, run_sources
+from sim.scenario import Scenario, load_scenario
+from sim.scenario_path import solve_scenario
 from sim.tables import (
     Table,
     draws_tables,
@@ -22,7 +22,7 @@ from sim.tables import (
     welfare_table,
     with_bands,
 )
-from sim.timepath import PathSolution, solve_path
+from sim.timepath import PathSolution
 
 if TYPE_CHECKING:
     from sim.gravity.run import GravityRunResult
@@ -37,30 +37,6 @@ class RunResult:
     path: PathSolution
     tables: dict[str, Table]
     run: dict[str, Any]
-
-
-def solve_scenario(scenario: Scenario) -> PathSolution:
-    """Solve a resolved scenario's quarterly path and its comparison run's."""
-    dataset = scenario.dataset
-    comparison = () if scenario.comparison is None else scenario.comparison.policies
-
-    def targets(policies: tuple[PolicySpec, ...]) -> list[Target]:
-        return [
-            target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
-            for p in policies
-        ]
-
-    return solve_path(
-        dataset,
-        scenario.policies,
-        targets(scenario.policies),
-        scenario.start,
-        scenario.end,
-        scenario.parameters,
-        scenario.demand_growth,
-        comparison,
-        targets(comparison),
-    )
 
 
 @dataclass(frozen=True)
@@ -173,7 +149,7 @@ def run_any(
     """
     from sim.gravity.run import run_gravity
     from sim.gravity.scenario import GravityScenario
-    from sim.scenario import load_any_scenario
+    from sim.scenarios import load_any_scenario
 
     if isinstance(scenario, str | Path):
         scenario = load_any_scenario(scenario)
@@ -235,40 +211,4 @@ def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:
         "seed": None,
         "solver": solver,
         "sources": run_sources(dataset),
-    }
-
-
-def run_header(model: str, scenario: Any, dataset: Any) -> dict[str, Any]:
-    """The part of ``run.json`` every model writes: version, scenario and dataset.
-
-    Parameters
-    ----------
-    model : str
-        ``armington-pe`` or ``structural-gravity``.
-    scenario : Scenario or GravityScenario
-    dataset : Dataset or GravityDataset
-    """
-    return {
-        "tradesim_version": __version__,
-        "model": model,
-        "scenario": scenario.name,
-        "description": scenario.description,
-        "scenario_fingerprint": scenario.fingerprint(),
-        "scenario_files": [p.name for p in scenario.files],
-        "resolved_scenario": scenario.to_dict(),
-        "dataset": {
-            "name": dataset.name,
-            "title": dataset.title,
-            "unit": dataset.unit,
-            "year": dataset.year,
-            "fingerprint": dataset.fingerprint,
-        },
-    }
-
-
-def run_sources(dataset: Any) -> dict[str, dict[str, str]]:
-    """Every source of a dataset, for ``run.json``."""
-    return {
-        key: {"kind": source.kind, "citation": source.citation, "quote": source.quote}
-        for key, source in sorted(dataset.sources.items())
     }

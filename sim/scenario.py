@@ -17,7 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
@@ -26,9 +26,6 @@ from sim.policy import rent_holder
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.scenario_schema import schema_errors
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
-
-if TYPE_CHECKING:
-    from sim.gravity.scenario import GravityScenario
 
 MAX_QUARTERS = 400
 MAX_EXTENDS_DEPTH = 20
@@ -482,42 +479,66 @@ def load_scenario(path: str | Path) -> Scenario:
     ------
     InputError
         With file, line, column and field of the first problem found, or when the file is
-        a ``model: gravity`` scenario (see :func:`load_any_scenario`).
+        a ``model: gravity`` scenario (see :func:`sim.scenarios.load_any_scenario`).
     """
-    scenario = load_any_scenario(path)
-    if not isinstance(scenario, Scenario):
+    path = Path(path)
+    chain = read_chain(path)
+    merged = _merge(chain)
+    if model_name(chain, merged) is not None:
         raise InputError(
             "this is a structural-gravity scenario (model: gravity); this command "
             "works on partial-equilibrium scenarios only",
             path=path,
         )
-    return scenario
+    return resolve_scenario(path, chain, merged)
 
 
-def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
-    """Read, resolve and validate a scenario file of either model.
+def read_chain(path: Path) -> list[Document]:
+    """The scenario file and the files it extends, the file itself last."""
+    return _read_chain(path)
 
-    Parameters
-    ----------
-    path : str or Path
-        The scenario YAML file.
 
-    Returns
-    -------
-    Scenario
+def merge_chain(chain: list[Document]) -> dict[str, Any]:
+    """The chain's fields merged, each value located in the file that set it."""
+    return _merge(chain)
+
+
+def model_name(chain: list[Document], merged: dict[str, Any]) -> str | None:
+    """The scenario's ``model:`` (``gravity``), or None for the partial-equilibrium one.
 
     Raises
     ------
     InputError
-        With file, line, column and field of the first problem found.
+        When a ``gravity`` block appears without ``model: gravity``.
     """
-    path = Path(path)
-    chain = _read_chain(path)
-    merged = _merge(chain)
+    model = merged.get("model")
+    if model is None or model.value != "gravity":
+        for doc in chain:
+            if doc.data.get("gravity"):
+                raise doc.error(
+                    ("gravity",), "the gravity block needs 'model: gravity'", at_key=True
+                )
+        return None
+    return "gravity"
+
+
+def scenario_name(path: Path, chain: list[Document], merged: dict[str, Any]) -> str:
+    """The scenario's name (the file's stem by default), checked to be file-name safe."""
+    name = _text(merged.get("name"), default=path.stem)
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise chain[-1].error(("name",), "name must be a non-empty file-name-safe string")
+    return name
+
+
+def resolve_scenario(path: Path, chain: list[Document], merged: dict[str, Any]) -> Scenario:
+    """A partial-equilibrium scenario from its merged chain of files.
+
+    Raises
+    ------
+    InputError, InputErrors
+        With file, line, column and field of every problem found.
+    """
     leaf = chain[-1]
-    gravity = _gravity_scenario(path, chain, merged)
-    if gravity is not None:
-        return gravity
     dataset_spec = merged.get("dataset")
     if dataset_spec is None:
         dataset = load_dataset("japan-china-2022")
@@ -589,26 +610,6 @@ def _against_parent(scenario: Scenario, chain: list[Document]) -> Scenario:
             "so both need the same dataset",
         )
     return scenario.against_run(parent)
-
-
-def _gravity_scenario(
-    path: Path, chain: list[Document], merged: dict[str, Any]
-) -> GravityScenario | None:
-    """The scenario resolved by :mod:`sim.gravity.scenario` if it says ``model: gravity``."""
-    model = merged.get("model")
-    if model is None or model.value != "gravity":
-        for doc in chain:
-            if doc.data.get("gravity"):
-                raise doc.error(
-                    ("gravity",), "the gravity block needs 'model: gravity'", at_key=True
-                )
-        return None
-    from sim.gravity.scenario import gravity_scenario
-
-    name = _text(merged.get("name"), default=path.stem)
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise chain[-1].error(("name",), "name must be a non-empty file-name-safe string")
-    return gravity_scenario(path, chain, merged, name)
 
 
 def _horizon(merged: dict[str, Any], leaf: Document) -> tuple[Quarter, Quarter]:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.csvtext import Column, Labels, as_column
-from sim.dataset import Dataset
+from sim.datatypes import Dataset
 from sim.indicators import satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.percent import percent_change, percent_change_of

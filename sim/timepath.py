@@ -23,7 +23,7 @@ import numpy as np
 
 from sim import adjustment
 from sim.adjustment import AdjustmentSpeeds, AdjustmentState
-from sim.dataset import ELASTICITIES, Dataset
+from sim.datatypes import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
 from sim.quarters import Quarter, quarter_range

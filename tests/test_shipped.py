@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sim.run import RunResult, run_scenario
-from sim.scenario import Scenario, load_any_scenario, load_scenario
+from sim.scenario import Scenario, load_scenario
+from sim.scenarios import load_any_scenario
 from sim.tables import FLOW_COLUMNS
 from tests.conftest import SCENARIOS
 

@@ -25,16 +25,16 @@ from sim.dataset import (
     MAX_DATASET_BYTES,
     Dataset,
     Figure,
-    Source,
     _Parser,
     dataset_path,
     load_dataset,
 )
 from sim.errors import DatasetError
+from sim.gravity.types import CONSTANT as CONSTANT
+from sim.gravity.types import GravityDataset as GravityDataset
 
 FloatArray = NDArray[np.float64]
 REQUIRED_COLUMNS = ("exporter", "importer", "trade", "Y", "E")
-CONSTANT = "constant"
 HEADER_KEYS = (
     "model",
     "name",
@@ -48,74 +48,6 @@ HEADER_KEYS = (
     "reference_importer",
     "cost_coefficients",
 )
-
-
-@dataclass(frozen=True)
-class GravityDataset:
-    """A structural-gravity baseline.
-
-    Attributes
-    ----------
-    name, title, description, unit : str
-    year : int
-    regions : tuple of str
-        Country codes, sorted.
-    trade : ndarray, shape (n, n)
-        Observed flows, origin by destination, intranational on the diagonal.
-    output, expenditure : ndarray, shape (n,)
-        Observed Y_i and E_j.
-    covariates : dict
-        Covariate name -> ndarray, shape (n, n).
-    coefficients : dict
-        Covariate name (and ``constant``) -> beta_k.
-    sigma : float
-    reference : str
-        The reference importer (its price index is the numeraire).
-    sources : dict
-    figures : tuple of Figure
-        The header's figures with their sources (the bilateral rows share one source).
-    origin : str
-    fingerprint : str
-    """
-
-    name: str
-    title: str
-    description: str
-    unit: str
-    year: int
-    regions: tuple[str, ...]
-    trade: FloatArray
-    output: FloatArray
-    expenditure: FloatArray
-    covariates: dict[str, FloatArray]
-    coefficients: dict[str, float]
-    sigma: float
-    reference: str
-    sources: dict[str, Source]
-    figures: tuple[Figure, ...]
-    origin: str
-    fingerprint: str
-
-    @property
-    def reference_index(self) -> int:
-        """Position of the reference importer in :attr:`regions`."""
-        return self.regions.index(self.reference)
-
-    def costs(self, covariates: dict[str, FloatArray] | None = None) -> FloatArray:
-        """Trade costs ``t^(1 - sigma) = exp(sum_k beta_k z_k)``, shape (n, n).
-
-        Parameters
-        ----------
-        covariates : dict, optional
-            Replacement covariates (defaults to the dataset's).
-        """
-        values = self.covariates if covariates is None else covariates
-        n = len(self.regions)
-        exponent = np.full((n, n), self.coefficients.get(CONSTANT, 0.0))
-        for name, beta in self.coefficients.items():
-            if name != CONSTANT:
-                exponent = exponent + beta * values[name]
-        return np.exp(exponent)
 
 
 def is_gravity_document(data: Any) -> bool:

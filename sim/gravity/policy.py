@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.gravity.dataset import GravityDataset
-from sim.gravity.scenario import GravityPolicy
+from sim.gravity.types import GravityDataset, GravityPolicy
 
 FloatArray = NDArray[np.float64]
 

@@ -16,7 +16,7 @@ from sim.gravity.solve import (
     solve_gegravity,
 )
 from sim.gravity.tables import GravitySolution, gravity_tables
-from sim.run import run_header, run_sources
+from sim.runrecord import run_header, run_sources
 from sim.tables import Table
 
 

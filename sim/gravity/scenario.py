@@ -19,18 +19,14 @@ from typing import TYPE_CHECKING, Any
 from sim.errors import InputError, InputErrors
 from sim.gravity.dataset import GravityDataset, load_gravity_dataset
 from sim.gravity.solve import CLOSURES
+from sim.gravity.types import GRAVITY_POLICY_KEYS as GRAVITY_POLICY_KEYS
+from sim.gravity.types import GravityPolicy as GravityPolicy
 from sim.uncertainty import Distribution
 
 if TYPE_CHECKING:
     from sim._yaml import Document
     from sim.scenario import _Located
 
-GRAVITY_POLICY_KEYS: dict[str, tuple[str, ...]] = {
-    "covariate": ("variable", "value"),
-    "trade_cost": ("cost",),
-    "tariff": ("rate", "increase"),
-    "ban": ("coverage",),
-}
 GRAVITY_POLICY_TYPES = tuple(GRAVITY_POLICY_KEYS)
 COMMON_KEYS = ("id", "type", "description", "source", "exporters", "importers")
 GRAVITY_BLOCK_KEYS = ("closure", "sigma")
@@ -49,57 +45,6 @@ _POLICY_RANGES: dict[str, tuple[float, float, bool]] = {
     "coverage": (0.0, 1.0, False),
 }
 UNCERTAINTY_FORMS = "sigma, cost_coefficients.NAME or policies.ID.FIELD"
-
-
-@dataclass(frozen=True)
-class GravityPolicy:
-    """One policy of a gravity scenario, in force in the counterfactual.
-
-    Attributes
-    ----------
-    id, type : str
-    exporters, importers : tuple of str
-        The pairs it applies to (never intranational pairs).
-    variable : str
-        ``covariate``: the cost covariate set to ``value``.
-    value : float
-    cost : float
-        ``trade_cost``: ad valorem cost added (t' = t (1 + cost)).
-    rate, increase : float or None
-        ``tariff``: new ad valorem rate (the dataset has none in the baseline) or points added.
-    coverage : float
-        ``ban``: share of the flow's varieties removed (1: the whole flow).
-    """
-
-    id: str
-    type: str
-    exporters: tuple[str, ...]
-    importers: tuple[str, ...]
-    variable: str = ""
-    value: float = 0.0
-    cost: float = 0.0
-    rate: float | None = None
-    increase: float | None = None
-    coverage: float = 1.0
-    description: str = ""
-    source: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain representation with the fields of its type."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "type": self.type,
-            "exporters": list(self.exporters),
-            "importers": list(self.importers),
-        }
-        for key in GRAVITY_POLICY_KEYS[self.type]:
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        if self.description:
-            out["description"] = self.description
-        if self.source:
-            out["source"] = self.source
-        return out
 
 
 @dataclass(frozen=True)
