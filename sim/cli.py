@@ -135,8 +135,8 @@ def run(
         tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
     """
     from sim.errors import InputError
+    from sim.models import run_any
     from sim.results import check_destination, write_results
-    from sim.run import run_any
     from sim.tables import headline_rows
 
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
@@ -791,14 +791,10 @@ def compare(
         write_text_atomic(out, table_csv(compare_folders(loaded)))
         click.echo(f"wrote {out}", err=fmt != "table")
     if plot is not None:
-        from sim.plot import differences_figure, save
-        from sim.plot_regions import is_static, regions_differences_figure
+        from sim.models import model_of_folders
+        from sim.plot import save
 
-        if is_static(loaded):
-            save(regions_differences_figure(loaded), plot)
-        else:
-            flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=4).rows]
-            save(differences_figure(loaded, flows), plot)
+        save(model_of_folders(loaded).differences_figure(loaded), plot)
         click.echo(f"wrote {plot}", err=fmt != "table")
 
 
@@ -837,15 +833,12 @@ def plot(
         tradesim plot results/baseline results/seafood-ban-lifted --out paths.png
         tradesim plot results/baseline --sector chip_tools --partner CHN --partner USA --out t.png
     """
-    from sim.plot import paths_figure, save
-    from sim.plot_regions import is_static, regions_figure
+    from sim.models import model_of_folders
+    from sim.plot import save
 
     loaded = _result_folders(folders)
-    if is_static(loaded):
-        save(regions_figure(loaded), out)
-    else:
-        chosen = partners or ("CHN", "HKG", "USA", "ASE")
-        save(paths_figure(loaded, sector, region, chosen), out)
+    chosen = partners or ("CHN", "HKG", "USA", "ASE")
+    save(model_of_folders(loaded).paths_figure(loaded, sector, region, chosen), out)
     click.echo(f"wrote {out}")
 
 
@@ -913,18 +906,25 @@ def sensitivity(
             --indicator welfare --region JPN --samples 256 --workers 2 --chart s.png
     """
     from sim.executors import Executor
+    from sim.models import model_of
     from sim.results import table_csv, write_text_atomic
-    from sim.run import draw_solvers
     from sim.sensitivity import Figure, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
-    solver, central = draw_solvers(resolved)
+    model = model_of(resolved)
     executor = Executor(workers, scheduler)
     executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
     result = run_sensitivity(
-        resolved, method, figure, size, seed, executor, solver=solver, tables=central
+        resolved,
+        method,
+        figure,
+        size,
+        seed,
+        executor,
+        solver=model.chunk_solver(),
+        tables=model.central_tables,
     )
     unit = resolved.dataset.unit
     click.echo(

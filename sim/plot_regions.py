@@ -103,11 +103,3 @@ def regions_differences_figure(folders: list[ResultFolder]) -> Figure:
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def is_static(folders: list[ResultFolder]) -> bool:
-    """Whether the folders hold a static model's results (their period is a data year).
-
-    Their one period makes a time path a single point, so they are drawn as bars.
-    """
-    return all(all(str(p).isdigit() for p in f.run.get("periods", [""])) for f in folders)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.executors import Executor
 from sim.montecarlo import BANDED_TABLES, Draws, run_draws
@@ -23,10 +23,6 @@ from sim.tables import (
     with_bands,
 )
 from sim.timepath import PathSolution
-
-if TYPE_CHECKING:
-    from sim.gravity.run import GravityRunResult
-    from sim.gravity.scenario import GravityScenario
 
 
 @dataclass(frozen=True)
@@ -108,11 +104,11 @@ def run_scenario(
             monte_carlo.executor,
             monte_carlo.progress,
         )
-        _add_draws(tables, record, draws, monte_carlo)
+        add_draws(tables, record, draws, monte_carlo)
     return RunResult(scenario, path, tables, record)
 
 
-def _add_draws(
+def add_draws(
     tables: dict[str, Table], record: dict[str, Any], draws: Draws, options: MonteCarloOptions
 ) -> None:
     """Add the bands of a Monte Carlo run to the tables and its record to ``run.json``."""
@@ -128,67 +124,6 @@ def _add_draws(
         "parameters": list(draws.keys),
         "statistics": "mean and 5th, 50th, 95th percentiles of each row's change",
     }
-
-
-def run_any(
-    scenario: Scenario | GravityScenario | str | Path,
-    monte_carlo: MonteCarloOptions | None = None,
-) -> RunResult | GravityRunResult:
-    """Run a scenario of either model (``model: gravity`` or the partial-equilibrium one).
-
-    Parameters
-    ----------
-    scenario : Scenario, GravityScenario or path
-    monte_carlo : MonteCarloOptions, optional
-        Also solve the draws of the scenario's ``uncertainty`` block.
-
-    Raises
-    ------
-    InputError
-        When draws are asked for and the scenario has no ``uncertainty`` block.
-    """
-    from sim.gravity.run import run_gravity
-    from sim.gravity.scenario import GravityScenario
-    from sim.scenarios import load_any_scenario
-
-    if isinstance(scenario, str | Path):
-        scenario = load_any_scenario(scenario)
-    if isinstance(scenario, GravityScenario):
-        result = run_gravity(scenario)
-        if monte_carlo is not None:
-            from sim.gravity.montecarlo import solve_gravity_chunk
-
-            draws = run_draws(
-                scenario,
-                monte_carlo.draws,
-                monte_carlo.seed,
-                monte_carlo.executor,
-                monte_carlo.progress,
-                solver=solve_gravity_chunk,
-            )
-            _add_draws(result.tables, result.run, draws, monte_carlo)
-        return result
-    return run_scenario(scenario, monte_carlo)
-
-
-def draw_solvers(scenario: Any) -> tuple[Any, Any]:
-    """The chunk solver and central-tables function of a scenario's model.
-
-    Returns
-    -------
-    solver : callable
-        Solves a :class:`~sim.montecarlo.Chunk` of parameter draws.
-    central : callable
-        Solves the scenario's central parameters into the tables that get bands.
-    """
-    from sim.gravity.scenario import GravityScenario
-    from sim.montecarlo import draw_tables, solve_chunk
-
-    if isinstance(scenario, GravityScenario):
-        from sim.gravity.montecarlo import gravity_draw_tables, solve_gravity_chunk
-
-        return solve_gravity_chunk, gravity_draw_tables
-    return solve_chunk, draw_tables
 
 
 def _run_record(scenario: Scenario, path: PathSolution) -> dict[str, Any]:

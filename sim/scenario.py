@@ -17,7 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
@@ -218,6 +218,9 @@ class Scenario:
         What the results are measured against: by default the scenario it ``extends``;
         ``None`` is the no-policy path.
     """
+
+    # the registered model that runs it (sim.models)
+    registered_model: ClassVar[str] = "armington-pe"
 
     name: str
     description: str

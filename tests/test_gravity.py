@@ -17,7 +17,7 @@ from sim.gravity.dataset import load_gravity_dataset
 from sim.gravity.run import GravityRunResult
 from sim.gravity.solve import modelled_baseline, scale_matrix, solve_exact
 from sim.gravity.synthetic import synthetic_sample
-from sim.run import run_any
+from sim.models import run_any
 from tests.conftest import ROOT, SCENARIOS
 
 PEER = ROOT / "tests" / "data" / "gegravity"

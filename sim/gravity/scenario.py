@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sim.errors import InputError, InputErrors
 from sim.gravity.dataset import GravityDataset, load_gravity_dataset
@@ -63,6 +63,9 @@ class GravityScenario:
     sigma : float
         The dataset's unless the ``gravity`` block overrides it.
     """
+
+    # the registered model that runs it (sim.models)
+    registered_model: ClassVar[str] = "structural-gravity"
 
     name: str
     description: str
