@@ -65,7 +65,9 @@ def main(debug: bool) -> None:
 
 
 @main.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
 @click.option(
     "--out",
     "out",
@@ -264,7 +266,9 @@ def _load_all(paths: tuple[Path, ...]) -> list[Any]:
 
 
 @main.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
 @_reported
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without solving them.
@@ -284,7 +288,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
 @_reported
 def show(scenario: Path) -> None:
     """Print a scenario fully resolved: after extends, overrides by id and defaults.
@@ -661,7 +665,7 @@ def _cell(value: Any, width: int, signed: bool = False) -> str:
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--out",
     "out",
@@ -763,7 +767,7 @@ def compare(
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--out",
     "out",
@@ -804,7 +808,7 @@ def plot(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--method",
     type=click.Choice(["morris", "sobol"]),
@@ -907,7 +911,7 @@ def _print_ranked(table: Any) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
