@@ -62,6 +62,9 @@ def main(debug: bool) -> None:
         tradesim run scenarios/seafood-ban-lifted.yaml
         tradesim sources
     """
+    from sim.files import install_signal_cleanup
+
+    install_signal_cleanup()
 
 
 @main.command()
@@ -137,7 +140,7 @@ def run(
         tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
     """
     from sim.errors import InputError
-    from sim.results import check_destination, write_results
+    from sim.results import check_destination, write_result_folders
     from sim.run import run_any
     from sim.tables import headline_rows
 
@@ -169,9 +172,10 @@ def run(
             continue
         with _progress(draws or 0, scenario.name) as progress:
             results.append(run_any(scenario, options.with_progress(progress)))
+    # All folders or none: a folder that cannot be written undoes the others.
+    write_result_folders([(out / r.scenario.name, r.tables, r.run) for r in results], force=force)
     for result in results:
         destination = out / result.scenario.name
-        write_results(destination, result.tables, result.run, force=force)
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
 
 
@@ -580,7 +584,10 @@ def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
                 f"{'yes' if fit.reproduced else 'no'}"
             )
     if plot is not None:
-        plot_backcast(fits, treated, untreated, plot)
+        from sim.files import writing
+
+        with writing(plot):
+            plot_backcast(fits, treated, untreated, plot)
         click.echo(f"wrote {plot}", err=fmt == "csv")
 
 

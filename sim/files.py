@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import shutil
+import signal
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,19 +127,129 @@ _PLAIN = {
 }
 
 
-def write_failure(path: Path, error: OSError) -> WriteError:
-    """The one-line :class:`WriteError` for an ``OSError`` raised while writing ``path``."""
-    where = error.filename if isinstance(error.filename, str) else str(path)
-    return WriteError(f"cannot write '{where}': {_reason(error)}")
+def write_failure(destination: Path, error: OSError) -> WriteError:
+    """The one-line :class:`WriteError` for an ``OSError`` raised while writing ``destination``."""
+    return WriteError(f"cannot write '{destination}': {_reason(error)}; nothing was written")
 
 
 @contextmanager
-def writing(path: Path) -> Iterator[None]:
-    """Turn ``OSError`` raised in the block into a :class:`WriteError` naming ``path``."""
+def writing(destination: Path) -> Iterator[None]:
+    """Turn ``OSError`` raised in the block into a :class:`WriteError` naming ``destination``."""
     try:
         yield
     except OSError as error:
-        raise write_failure(path, error) from None
+        raise write_failure(destination, error) from None
+
+
+# --- staging, publishing, cleaning up -----------------------------------------------------
+
+_STAGED = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?:staging|old)$")
+_ACTIVE: set[Path] = set()
+Fill = Callable[[Path], None]
+
+
+def staging_path(destination: Path, kind: str = "staging") -> Path:
+    """The hidden neighbour ``.NAME.PID.KIND`` in which ``destination`` is prepared."""
+    return destination.with_name(f".{destination.name}.{os.getpid()}.{kind}")
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove staging neighbours in ``folder`` left by writers whose process is gone.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        match = _STAGED.match(entry.name)
+        if match and not _alive(int(match["pid"])):
+            _remove(Path(entry.path))
+            removed.append(Path(entry.path))
+    return removed
+
+
+def publish(items: list[tuple[Path, Fill]]) -> None:
+    """Write several files or folders all together, or none of them.
+
+    Each item is prepared in a staging neighbour by its ``fill`` function (which creates
+    the file or folder at the path it is given, flushed to disk); only when every item is
+    staged are they renamed into place, replacing what was there. If a rename fails, the
+    ones already made are undone.
+
+    Parameters
+    ----------
+    items : list of (Path, callable)
+        Destination and the function that writes it at a given path.
+
+    Raises
+    ------
+    WriteError
+        Naming the destination that could not be written, for any operating-system error
+        (full disk, file-size limit, read-only or missing folder, name too long).
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for destination, fill in items:
+            with writing(destination):
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(destination.parent)
+                stage = staging_path(destination)
+                _ACTIVE.add(stage)
+                staged.append((destination, stage))
+                fill(stage)
+        with _signals_held():
+            _commit(staged)
+    finally:
+        for _, stage in staged:
+            _remove(stage)
+            _ACTIVE.discard(stage)
+
+
+def _commit(staged: list[tuple[Path, Path]]) -> None:
+    placed: list[tuple[Path, Path, Path | None]] = []
+    destination = staged[0][0] if staged else Path()
+    try:
+        for destination, stage in staged:
+            old = None
+            if os.path.lexists(destination):
+                old = staging_path(destination, "old")
+                _ACTIVE.add(old)
+                os.replace(destination, old)
+            placed.append((destination, stage, old))
+            os.replace(stage, destination)
+            fsync_folder(destination.parent)
+    except OSError as error:
+        for target, stage, old in reversed(placed):
+            if not os.path.lexists(stage) and os.path.lexists(target):
+                _remove(target)
+            if old is not None:
+                os.replace(old, target)
+                _ACTIVE.discard(old)
+        raise write_failure(destination, error) from None
+    for _, _, old in placed:
+        if old is not None:
+            _remove(old)
+            _ACTIVE.discard(old)
+
+
+def file_filler(data: bytes) -> Fill:
+    """A ``fill`` for :func:`publish` that writes ``data`` as one file."""
+
+    def fill(stage: Path) -> None:
+        write_bytes_durably(stage, data)
+
+    return fill
+
+
+def write_text_atomic(destination: Path, text: str) -> None:
+    """Write one UTF-8 text file through :func:`publish`."""
+    publish([(destination, file_filler(text.encode("utf-8")))])
 
 
 def write_bytes_durably(path: Path, data: bytes) -> None:
@@ -163,3 +277,56 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+def install_signal_cleanup() -> None:
+    """On SIGTERM, remove this process's staging neighbours and exit with status 143.
+
+    Only in the main thread (where Python delivers signals); a second call does nothing new.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    for path in list(_ACTIVE):
+        _remove(path)
+    os.write(2, b"Error: terminated by a signal; no results were written\n")
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT during the final renames; they act right after."""
+    held = {signal.SIGTERM, signal.SIGINT}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,7 @@ policies:
 
 
 def write_scenario(folder: Path, name: str = "toy", dataset: Path = TOY) -> Path:
-    path = folder / f"{name}.yaml"
+    path = folder / f"{name[:40]}.yaml"
     path.write_text(SCENARIO.format(name=name, dataset=dataset))
     return path
 
@@ -181,3 +183,213 @@ def test_a_flow_of_1e308_is_refused_not_turned_into_nonsense(tmp_path: Path) -> 
     assert code == 2
     assert "1e+308 is larger than 1e+18 in magnitude" in one_error_line(output)
     assert not out.exists()
+
+
+# --- writing: all or nothing, one line naming the path, exit 1 -----------------------------
+
+
+def _no_staging_left(folder: Path) -> None:
+    if folder.exists():
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_out_under_a_regular_file_is_one_line_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, output = cli("run", str(write_scenario(tmp_path)), "--out", str(tmp_path / "file/sub"))
+    assert code == 1
+    assert one_error_line(output) == (
+        f"Error: cannot write '{tmp_path / 'file/sub/toy'}': a part of the path is a file, "
+        "not a folder; nothing was written"
+    )
+
+
+def test_a_300_character_name_is_one_line_exit_1(tmp_path: Path) -> None:
+    name = "n" * 300
+    out = tmp_path / "out"
+    code, output = cli("run", str(write_scenario(tmp_path, name)), "--out", str(out))
+    assert code == 1
+    assert one_error_line(output).endswith("file name too long; nothing was written")
+    assert list(out.iterdir()) == []
+
+
+def test_a_run_whose_second_scenario_cannot_be_written_writes_neither(tmp_path: Path) -> None:
+    first, second = write_scenario(tmp_path, "first"), write_scenario(tmp_path, "s" * 300)
+    out = tmp_path / "out"
+    code, output = cli("run", str(first), str(second), "--out", str(out))
+    assert code == 1
+    one_error_line(output)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "{scenario}", "--out", "{ro}"],
+        ["compare", "{low}", "{high}", "--out", "{ro}/c.csv"],
+        ["export", "{low}", "--out", "{ro}/e.csv"],
+        ["init", "starter", "--out", "{ro}/starter.yaml"],
+        ["synth", "--regions", "2", "--sectors", "1", "-o", "{ro}/s.yaml"],
+        ["plot", "{low}", "--partner", "CHN", "--out", "{ro}/p.png"],
+    ],
+)
+def test_a_read_only_folder_is_one_line_exit_1_for_every_writer(
+    tmp_path: Path, result_pair: tuple[Path, Path], command: list[str]
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    low, high = result_pair
+    values = {"scenario": str(write_scenario(tmp_path)), "ro": str(ro), "low": str(low)}
+    values["high"] = str(high)
+    done = process(*(part.format(**values) for part in command), unprivileged=True)
+    assert done.returncode == 1, done.stderr
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"Error: cannot write '{ro}/")
+    assert line.endswith("permission denied; nothing was written")
+    assert list(ro.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def result_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("pair")
+    for name in ("low", "high"):
+        code, output = cli("run", str(write_scenario(root, name)), "--out", str(root / "out"))
+        assert code == 0, output
+    return root / "out/low", root / "out/high"
+
+
+def _limited(size: int) -> object:
+    def limit() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def test_a_file_size_limit_during_a_run_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = process(
+        "run", str(write_scenario(tmp_path)), "--out", str(out), preexec_fn=_limited(2000)
+    )
+    assert done.returncode == 1, done.stderr
+    line = one_error_line(done.stderr)
+    assert line == (
+        f"Error: cannot write '{out / 'toy'}': file too large (a file-size limit was reached); "
+        "nothing was written"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_synth_force_that_fails_part_way_keeps_the_old_pair(tmp_path: Path) -> None:
+    dataset = tmp_path / "s.yaml"
+    code, output = cli("synth", "--regions", "2", "--sectors", "1", "-o", str(dataset))
+    assert code == 0, output
+    flows = tmp_path / "s.flows.csv"
+    before = dataset.read_bytes(), flows.read_bytes()
+    # the flows fit under the limit, the dataset file does not
+    assert len(before[1]) < 1000 < len(before[0])
+    done = process(
+        "synth",
+        "--regions",
+        "2",
+        "--sectors",
+        "1",
+        "--seed",
+        "1",
+        "-o",
+        str(dataset),
+        "--force",
+        preexec_fn=_limited(1000),
+    )
+    assert done.returncode == 1, done.stderr
+    one_error_line(done.stderr)
+    assert (dataset.read_bytes(), flows.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.flows.csv", "s.yaml"]
+
+
+def test_sigterm_while_staging_removes_the_staging_folder(tmp_path: Path) -> None:
+    program = f"""
+import os, signal
+from pathlib import Path
+from sim.files import install_signal_cleanup, publish
+
+install_signal_cleanup()
+
+def fill(stage):
+    os.mkdir(stage)
+    (stage / "half.csv").write_text("a,b\\n1,")
+    os.kill(os.getpid(), signal.SIGTERM)
+    raise AssertionError("the signal did not stop the writer")
+
+publish([(Path({str(tmp_path / "out" / "toy")!r}), fill)])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 143
+    assert done.stderr == "Error: terminated by a signal; no results were written\n"
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_sigterm_during_a_run_ends_with_one_line_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    path = write_scenario(tmp_path)
+    path.write_text(
+        path.read_text()
+        + "uncertainty:\n  seafood.sigma.long_run: {dist: uniform, low: 3, high: 5}\n"
+    )
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--draws",
+            "100000",
+            "--seed",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        # 100,000 draws take minutes; the signal comes while they are being solved
+        time.sleep(3)
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 143
+    assert one_error_line(stderr) == "Error: terminated by a signal; no results were written"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_the_next_writer_removes_staging_left_by_a_killed_process(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(dead.stdout)
+    out = tmp_path / "out"
+    stale = out / f".toy.{pid}.staging"
+    stale.mkdir(parents=True)
+    (stale / "flows.csv").write_text("period,sector\n2023Q")
+    alive = out / f".other.{os.getpid()}.staging"
+    alive.mkdir()
+    code, output = cli("run", str(write_scenario(tmp_path)), "--out", str(out))
+    assert code == 0, output
+    assert sorted(p.name for p in out.iterdir()) == [alive.name, "toy"]
