@@ -304,8 +304,13 @@ def show(scenario: Path) -> None:
     import yaml
 
     (resolved,) = _load_all((scenario,))
+    shown = resolved.to_dict()
+    for policy in shown.get("policies", []):
+        # an unset optional field is left out: printed as null it would not validate
+        for key in [k for k, v in policy.items() if v is None and k != "end"]:
+            del policy[key]
     text = yaml.safe_dump(
-        resolved.to_dict(), sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
+        shown, sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
     )
     files = " <- ".join(str(p) for p in reversed(resolved.files))
     click.echo(f"# {files}")

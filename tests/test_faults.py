@@ -61,8 +61,8 @@ def process(
     if unprivileged and os.geteuid() == 0:
         # root ignores file permissions; drop the two capabilities that let it
         command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, **options)  # type: ignore[call-overload]
+    options.setdefault("env", {**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, **options)  # type: ignore[call-overload]
 
 
 def one_error_line(text: str) -> str:
@@ -393,3 +393,150 @@ def test_the_next_writer_removes_staging_left_by_a_killed_process(tmp_path: Path
     code, output = cli("run", str(write_scenario(tmp_path)), "--out", str(out))
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == [alive.name, "toy"]
+
+
+# --- scale-out: bad addresses, no workers, dead workers ------------------------------------
+
+UNCERTAIN = "uncertainty:\n  seafood.sigma.long_run: {dist: uniform, low: 3, high: 5}\n"
+
+
+def uncertain_scenario(folder: Path) -> Path:
+    path = write_scenario(folder)
+    path.write_text(path.read_text() + UNCERTAIN)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"), [("bad", "'bad'"), ("", "''"), ("tcp://host", "'tcp://host'")]
+)
+def test_a_bad_scheduler_address_is_exit_2(tmp_path: Path, address: str, shown: str) -> None:
+    out = tmp_path / "out"
+    scenario = uncertain_scenario(tmp_path)
+    code, output = cli(
+        "run",
+        str(scenario),
+        "--draws",
+        "3",
+        "--seed",
+        "1",
+        "--scheduler",
+        address,
+        "--out",
+        str(out),
+    )
+    assert code == 2
+    assert one_error_line(output) == (
+        f"Error: --scheduler {shown} is not a scheduler address; give tcp://HOST:PORT"
+    )
+    assert not out.exists()
+
+
+def test_a_scheduler_without_workers_ends_the_run_with_one_line(tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:
+        done = process(
+            "run",
+            str(uncertain_scenario(tmp_path)),
+            "--draws",
+            "3",
+            "--seed",
+            "1",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--out",
+            str(out),
+            env={**os.environ, "PYTHONPATH": str(ROOT), "TRADESIM_WORKER_TIMEOUT": "3"},
+        )
+    assert done.returncode == 1, done.stderr
+    assert one_error_line(done.stderr) == (
+        f"Error: the Dask cluster at {cluster.scheduler_address} has had no worker for 3 s "
+        "with draws 0-2 still to solve; nothing was written"
+    )
+    assert not out.exists()
+
+
+def _worker_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in map(int, children):
+        command = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"multiprocessing" in command and b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
+def test_a_killed_local_worker_names_the_lost_draws(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(uncertain_scenario(tmp_path)),
+            "--draws",
+            "100000",
+            "--seed",
+            "1",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        workers: list[int] = []
+        for _ in range(600):  # the pool's processes start within a minute
+            workers = _worker_children(child.pid)
+            if workers:
+                break
+            time.sleep(0.1)
+        assert workers
+        time.sleep(2)
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 1, stderr
+    line = one_error_line(stderr)
+    assert line.startswith(
+        "Error: a worker process died (killed, or out of memory) while solving draws "
+    )
+    assert line.endswith("; nothing was written")
+    assert not out.exists()
+
+
+# --- round trips: show and init output validates -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["yes", "123", "null", "on", "1e3", "2023-01-01"])
+def test_init_writes_a_starter_that_validates_whatever_the_name(tmp_path: Path, name: str) -> None:
+    target = tmp_path / f"{name}.yaml"
+    code, output = cli("init", name, "--out", str(target))
+    assert code == 0, output
+    code, output = cli("validate", str(target))
+    assert code == 0, output
+    assert f"valid ({name}:" in output
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml")))
+def test_show_output_validates_and_resolves_to_the_same_scenario(
+    tmp_path: Path, scenario: str
+) -> None:
+    code, shown = cli("show", str(ROOT / "scenarios" / scenario))
+    assert code == 0, shown
+    assert ": null" not in "\n".join(
+        line for line in shown.splitlines() if not line.lstrip().startswith("end:")
+    )
+    copy = tmp_path / scenario
+    copy.write_text(shown)
+    code, again = cli("show", str(copy))
+    assert code == 0, again
+    assert again.splitlines()[1:] == shown.splitlines()[1:]
