@@ -283,7 +283,10 @@ class _Parser:
     def number(self, where: FieldPath, value: Any, *, allow_inf: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {value!r}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
         if math.isnan(number) or (math.isinf(number) and not allow_inf):
             raise self.fail(where, f"expected a finite number, got {value!r}")
         if math.isfinite(number) and abs(number) > MAX_FIGURE:

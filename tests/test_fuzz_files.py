@@ -95,7 +95,7 @@ def _spot(document: Any, data: st.DataObject) -> tuple[Any, ...]:
     """A path into ``document``: a random walk from the root that stops at any level."""
     where: tuple[Any, ...] = ()
     value = document
-    while True:
+    while isinstance(value, dict | list):
         keys = list(value) if isinstance(value, dict) else list(range(len(value)))
         if not keys:
             return where
@@ -103,6 +103,7 @@ def _spot(document: Any, data: st.DataObject) -> tuple[Any, ...]:
         where, value = (*where, key), value[key]
         if not isinstance(value, dict | list) or data.draw(st.booleans()):
             return where
+    return where
 
 
 def _mutate(document: Any, data: st.DataObject, times: int) -> Any:
@@ -217,7 +218,10 @@ def _mutate_folder(folder: Path, data: st.DataObject) -> None:
     elif action == "bytes":
         target.write_bytes(data.draw(st.binary(max_size=300)))
     elif action == "json" and name == "run.json":
-        document = json.loads(raw)
+        try:
+            document = json.loads(raw)
+        except ValueError:  # already damaged by an earlier mutation
+            return
         target.write_text(json.dumps(_mutate(document, data, 1)))
     else:
         lines = raw.decode("utf-8", errors="replace").split("\n")
