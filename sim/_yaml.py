@@ -1,8 +1,9 @@
 """Safe YAML loading that remembers where every value came from.
 
 Only the standard YAML tags are accepted, the number of nodes an alias may expand to is
-bounded (so a "billion laughs" document is refused quickly), files are size-limited and
-must be UTF-8. Each value's line and column is kept so that errors can name them.
+bounded (so a "billion laughs" document is refused quickly), nesting is bounded, and files
+are read through :mod:`sim.files` (regular files only, size-limited) and must be UTF-8.
+Each value's line and column is kept so that errors can name them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 
 import yaml
 
+from sim import files
 from sim.errors import InputError
 
 FieldPath = tuple[str | int, ...]
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 64
 
 _STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name
@@ -90,26 +93,8 @@ class Document:
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
-    """Read a UTF-8 text file, refusing missing, oversized, binary or empty files."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{what} not found", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", path=path) from None
-    if path.is_dir():
-        raise InputError(f"{what} is a directory, not a file", path=path)
-    if size > max_bytes:
-        raise InputError(f"{what} is {size} bytes; the limit is {max_bytes}", path=path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{what} is not UTF-8 text (byte {exc.start})",
-            path=path,
-            line=1 + raw[: exc.start].count(b"\n"),
-        ) from None
+    """Read a UTF-8 text file, refusing missing, special, oversized, binary or empty files."""
+    text = files.read_text(path, max_bytes=max_bytes, what=what)
     if "\x00" in text:
         raise InputError(
             f"{what} contains NUL bytes; is it a binary file?",
@@ -191,6 +176,8 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, where: FieldPath) -> Any:
+        if len(where) > MAX_DEPTH:
+            raise self._fail(node, f"values nested more than {MAX_DEPTH} levels deep")
         self.count += 1
         if self.count > MAX_NODES:
             raise self._fail(

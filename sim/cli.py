@@ -62,10 +62,15 @@ def main(debug: bool) -> None:
         tradesim run scenarios/seafood-ban-lifted.yaml
         tradesim sources
     """
+    from sim.files import install_signal_cleanup
+
+    install_signal_cleanup()
 
 
 @main.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
 @click.option(
     "--out",
     "out",
@@ -136,7 +141,7 @@ def run(
     """
     from sim.errors import InputError
     from sim.models import run_any
-    from sim.results import check_destination, write_results
+    from sim.results import check_destination, write_result_folders
     from sim.tables import headline_rows
 
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
@@ -167,9 +172,10 @@ def run(
             continue
         with _progress(draws or 0, scenario.name) as progress:
             results.append(run_any(scenario, options.with_progress(progress)))
+    # All folders or none: a folder that cannot be written undoes the others.
+    write_result_folders([(out / r.scenario.name, r.tables, r.run) for r in results], force=force)
     for result in results:
         destination = out / result.scenario.name
-        write_results(destination, result.tables, result.run, force=force)
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
 
 
@@ -264,7 +270,9 @@ def _load_all(paths: tuple[Path, ...]) -> list[Any]:
 
 
 @main.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
 @_reported
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without solving them.
@@ -284,7 +292,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
 @_reported
 def show(scenario: Path) -> None:
     """Print a scenario fully resolved: after extends, overrides by id and defaults.
@@ -296,8 +304,13 @@ def show(scenario: Path) -> None:
     import yaml
 
     (resolved,) = _load_all((scenario,))
+    shown = resolved.to_dict()
+    for policy in shown.get("policies", []):
+        # an unset optional field is left out: printed as null it would not validate
+        for key in [k for k, v in policy.items() if v is None and k != "end"]:
+            del policy[key]
     text = yaml.safe_dump(
-        resolved.to_dict(), sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
+        shown, sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
     )
     files = " <- ".join(str(p) for p in reversed(resolved.files))
     click.echo(f"# {files}")
@@ -576,7 +589,10 @@ def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
                 f"{'yes' if fit.reproduced else 'no'}"
             )
     if plot is not None:
-        plot_backcast(fits, treated, untreated, plot)
+        from sim.files import writing
+
+        with writing(plot):
+            plot_backcast(fits, treated, untreated, plot)
         click.echo(f"wrote {plot}", err=fmt == "csv")
 
 
@@ -697,7 +713,7 @@ def _cell(value: Any, width: int, signed: bool = False) -> str:
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--out",
     "out",
@@ -799,7 +815,7 @@ def compare(
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--out",
     "out",
@@ -843,7 +859,7 @@ def plot(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--method",
     type=click.Choice(["morris", "sobol"]),
@@ -957,7 +973,7 @@ def _print_ranked(table: Any) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",

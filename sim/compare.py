@@ -7,7 +7,6 @@ produced from the same dataset (name and fingerprint) by the same model and vers
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.percent import percent_change_of
-from sim.results import read_csv
+from sim.resultread import read_run, read_table
 from sim.tables import Table
 
 # Per result file: the columns that identify a row (mapped onto the common key columns
@@ -70,20 +69,18 @@ class ResultFolder:
 
 
 def load_results(path: Path) -> ResultFolder:
-    """Read a result folder; a folder that is not one is an :class:`InputError`."""
-    if not (path / "run.json").is_file():
-        raise InputError(
-            f"'{path}' is not a result folder (no run.json); give folders written by tradesim run"
-        )
-    try:
-        run = json.loads((path / "run.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read the run record: {error}", path=path / "run.json") from None
+    """Read a result folder, checking every file (see :mod:`sim.resultread`).
+
+    Raises
+    ------
+    ResultFolderError
+        For a folder that is not a result folder or holds a missing or damaged file.
+    """
+    run = read_run(path)
+    periods = set(run["periods"])
     tables = {}
-    for name in LAYOUT:
-        if not (path / name).is_file():
-            raise InputError(f"'{path}' has no {name}; the result folder is incomplete")
-        tables[name] = read_csv(path / name)
+    for name, (mapping, measures) in LAYOUT.items():
+        tables[name] = read_table(path / name, tuple(mapping), measures, periods)
     return ResultFolder(path, run, tables)
 
 

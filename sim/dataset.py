@@ -35,6 +35,7 @@ from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
 
 PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
 MAX_DATASET_BYTES = 200_000_000
+MAX_FIGURE = 1e18  # larger figures overflow the model's sums and powers
 
 
 def dataset_path(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
@@ -148,12 +149,26 @@ class _Parser:
             raise self.fail((*where, key), f"expected {name}, got {type(value).__name__}")
         return value
 
+    def listed(self, data: dict[str, Any], key: str) -> list[Any]:
+        """An optional list section (absent = empty); ``null`` or a scalar is refused."""
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail((key,), f"expected a list, got {value!r}")
+        return value
+
     def number(self, where: FieldPath, value: Any, *, allow_inf: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {value!r}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
         if math.isnan(number) or (math.isinf(number) and not allow_inf):
             raise self.fail(where, f"expected a finite number, got {value!r}")
+        if math.isfinite(number) and abs(number) > MAX_FIGURE:
+            raise self.fail(
+                where, f"{value!r} is larger than {MAX_FIGURE:g} in magnitude; use a larger unit"
+            )
         return number
 
     def source(self, where: FieldPath, value: Any) -> str:
@@ -223,9 +238,9 @@ class _Parser:
         else:
             flows = self.parse_flows(raw_flows, unit)
         tariffs = self.parse_tariffs(data.get("tariffs", []))
-        satellites = self.parse_satellites(data.get("satellites", []))
-        facts = self.parse_facts(data.get("facts", []))
-        checks = self.parse_checks(data.get("checks", []))
+        satellites = self.parse_satellites(self.listed(data, "satellites"))
+        facts = self.parse_facts(self.listed(data, "facts"))
+        checks = self.parse_checks(self.listed(data, "checks"))
         unused = sorted(set(self.sources) - self.used_sources)
         if unused:
             raise self.fail(
@@ -455,7 +470,7 @@ class _Parser:
         path = Path(name)
         if not path.is_absolute():
             path = Path(self.doc.path).parent / path
-        if not path.is_file():
+        if not path.exists():
             raise self.fail((*where, "file"), f"flow file '{path}' does not exist")
         self.extra_files.append(path)
         flows = read_flow_matrix(path, self.sectors, self.regions)
@@ -569,7 +584,10 @@ class _Parser:
             self.sector((*where, "sector"), sector)
             exporter = self.get(entry, where, "exporter", str)
             self.region((*where, "exporter"), exporter)
-            importers = tuple(entry.get("importers", ()))
+            importers = entry.get("importers", [])
+            if not isinstance(importers, list):
+                raise self.fail((*where, "importers"), "expected a list of region codes")
+            importers = tuple(importers)
             for m, code in enumerate(importers):
                 self.region((*where, "importers", m), code)
             checks.append(

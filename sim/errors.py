@@ -105,6 +105,16 @@ class DrawError(TradesimError):
     exit_code = 1
 
 
+class WriteError(TradesimError):
+    """A file or folder could not be written (full disk, read-only folder, ...): exit 1."""
+
+    exit_code = 1
+
+
+class ResultFolderError(InputError):
+    """A folder given as a result folder is missing files or holds damaged ones."""
+
+
 class ResultsExistError(InputError):
     """A result folder already exists and ``--force`` was not given."""
 

@@ -7,6 +7,7 @@ Dask is an optional extra (``tradesim[dask]``), imported only when a scheduler i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,9 +20,21 @@ Progress = Callable[[int], None]
 
 
 class ExecutorError(TradesimError):
-    """An executor could not be started (a missing extra, an unreachable scheduler)."""
+    """An executor could not be started (a missing extra, a bad or unreachable address)."""
 
     exit_code = 2
+
+
+class LostWorkError(TradesimError):
+    """Work was lost during a run: a worker process died, or a cluster lost its workers."""
+
+    exit_code = 1
+
+
+CONNECT_TIMEOUT = 10.0  # seconds to reach a Dask scheduler
+WORKER_TIMEOUT = 30.0  # seconds a Dask cluster may have no worker before the run ends
+_POLL = 1.0
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,8 @@ class Executor:
         ------
         ExecutorError
         """
-        if self.scheduler:
+        if self.scheduler is not None:
+            check_address(self.scheduler)
             _dask()
 
     def map(
@@ -63,6 +77,7 @@ class Executor:
         function: Callable[[Chunk], Result],
         chunks: Sequence[Chunk],
         progress: Progress | None = None,
+        describe: Callable[[int], str] = lambda k: f"chunk {k}",
     ) -> list[Result]:
         """Apply ``function`` to every chunk; results in chunk order.
 
@@ -73,11 +88,19 @@ class Executor:
         chunks : sequence
         progress : callable, optional
             Called with the index of each chunk as it completes.
+        describe : callable, optional
+            Names chunk ``k`` in error messages (e.g. ``draws 50-99``).
+
+        Raises
+        ------
+        LostWorkError
+            If a local worker process dies (naming the chunk it was solving), or a Dask
+            cluster has no worker for :data:`WORKER_TIMEOUT` seconds or loses its scheduler.
         """
         if self.scheduler:
-            return _map_dask(function, chunks, self.scheduler, progress)
+            return _map_dask(function, chunks, self.scheduler, progress, describe)
         if self.workers and self.workers > 1:
-            return _map_processes(function, chunks, self.workers, progress)
+            return _map_processes(function, chunks, self.workers, progress, describe)
         results = []
         for k, chunk in enumerate(chunks):
             results.append(function(chunk))
@@ -91,9 +114,11 @@ def _map_processes(
     chunks: Sequence[Chunk],
     workers: int,
     progress: Progress | None,
+    describe: Callable[[int], str],
 ) -> list[Result]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     # "spawn" starts clean interpreters: no state inherited from the caller's threads.
     context = multiprocessing.get_context("spawn")
@@ -102,10 +127,40 @@ def _map_processes(
         futures = {pool.submit(function, chunk): k for k, chunk in enumerate(chunks)}
         for future in as_completed(futures):
             k = futures[future]
-            results[k] = future.result()
+            try:
+                results[k] = future.result()
+            except BrokenProcessPool:
+                lost = sorted(set(range(len(chunks))) - set(results))
+                raise LostWorkError(
+                    f"a worker process died (killed, or out of memory) while solving "
+                    f"{describe(lost[0])}; nothing was written"
+                ) from None
             if progress is not None:
                 progress(k)
     return [results[k] for k in range(len(chunks))]
+
+
+def _worker_timeout() -> float:
+    """:data:`WORKER_TIMEOUT`, or ``TRADESIM_WORKER_TIMEOUT`` seconds when that is set."""
+    import os
+
+    try:
+        return max(_POLL, float(os.environ.get("TRADESIM_WORKER_TIMEOUT", WORKER_TIMEOUT)))
+    except ValueError:
+        return WORKER_TIMEOUT
+
+
+def check_address(address: str) -> None:
+    """Refuse a scheduler address that is not ``[tcp://|tls://]host:port``.
+
+    Raises
+    ------
+    ExecutorError
+    """
+    if not _ADDRESS.match(address):
+        raise ExecutorError(
+            f"--scheduler {address!r} is not a scheduler address; give tcp://HOST:PORT"
+        )
 
 
 def _map_dask(
@@ -113,19 +168,58 @@ def _map_dask(
     chunks: Sequence[Chunk],
     address: str,
     progress: Progress | None,
+    describe: Callable[[int], str],
 ) -> list[Result]:
-    Client, as_completed = _dask()
+    Client, _ = _dask()
+    from distributed import wait
+
     try:
-        client = Client(address, timeout="5s")
+        client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
     except OSError as error:
         raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {error}") from None
-    with client:
-        futures = client.map(function, list(chunks), pure=False)
-        index = {future.key: k for k, future in enumerate(futures)}
-        for future in as_completed(futures):
-            if progress is not None:
-                progress(index[future.key])
-        return list(client.gather(futures))
+    try:
+        with client:
+            futures = client.map(function, list(chunks), pure=False)
+            pending = set(range(len(futures)))
+            idle = 0.0
+            while pending:
+                try:
+                    wait([futures[k] for k in pending], _POLL, "FIRST_COMPLETED")
+                except TimeoutError:
+                    pass
+                for k in sorted(pending):
+                    if futures[k].status == "error":
+                        futures[k].result()  # raises the chunk's own error
+                    if futures[k].status == "finished":
+                        pending.discard(k)
+                        if progress is not None:
+                            progress(k)
+                if not pending:
+                    break
+                idle = idle + _POLL if not client.scheduler_info()["workers"] else 0.0
+                if idle >= _worker_timeout():
+                    first = min(pending)
+                    raise LostWorkError(
+                        f"the Dask cluster at {address} has had no worker for "
+                        f"{_worker_timeout():.0f} s with {describe(first)} still to solve; "
+                        "nothing was written"
+                    )
+            return list(client.gather(futures))
+    except (OSError, TimeoutError) as error:
+        raise LostWorkError(
+            f"lost the Dask scheduler at {address} during the run ({type(error).__name__}); "
+            "nothing was written"
+        ) from None
+    except Exception as error:
+        if type(error).__name__ == "KilledWorker":
+            raise LostWorkError(
+                f"Dask workers died repeatedly while solving a chunk ({error}); nothing was written"
+            ) from None
+        if type(error).__name__ in ("CommClosedError", "CancelledError"):
+            raise LostWorkError(
+                f"lost the Dask scheduler at {address} during the run; nothing was written"
+            ) from None
+        raise
 
 
 def _dask() -> tuple[Any, Any]:

@@ -18,9 +18,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.errors import DatasetError
+from sim import files
+from sim.errors import DatasetError, InputError
 
 FLOW_LAYOUTS = ("matrix",)
+MAX_FLOW_BYTES = 400_000_000
+MAX_FLOW = 1e18  # larger figures overflow the model's sums and powers
 
 FloatArray = NDArray[np.float64]
 
@@ -49,9 +52,9 @@ def read_flow_matrix(path: Path, sectors: tuple[str, ...], regions: tuple[str, .
         Naming the file, line, column and field of the first bad cell.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise DatasetError(f"not UTF-8 text: {error.reason}", path=path) from None
+        text = files.read_text(path, max_bytes=MAX_FLOW_BYTES, what="flow file")
+    except InputError as error:
+        raise DatasetError(error.message, path=error.path, line=error.line) from None
     numbered = [
         (k + 1, line)
         for k, line in enumerate(text.splitlines())
@@ -156,11 +159,12 @@ def _values(path: Path, number: int, line: str, cells: list[str], columns: list[
         values = np.array(cells, dtype=np.float64)
     except ValueError:
         values = np.array([_float_or_nan(cell) for cell in cells])
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_FLOW)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise DatasetError(
-            f"{cells[k].strip()!r}: a flow must be a finite number, zero or positive",
+            f"{cells[k].strip()!r}: a flow must be a finite number, zero or positive, "
+            f"at most {MAX_FLOW:g} (use a larger unit)",
             path=path,
             line=number,
             column=_column(line, k + 2),

@@ -16,6 +16,8 @@ row. Variables use ``|`` for their hierarchy:
 
 from __future__ import annotations
 
+from math import nan
+
 from sim.compare import ResultFolder
 from sim.quarters import Quarter
 from sim.tables import Table
@@ -80,7 +82,7 @@ def iamc_table(folder: ResultFolder) -> Table:
             add(r["region"], f"Welfare|{name}", per_period, r["period"], r[column])
     columns = ("model", "scenario", "region", "variable", "unit", *map(period_column, periods))
     rows = [
-        (model, folder.name, region, variable, unit_name, *(values[p] for p in periods))
+        (model, folder.name, region, variable, unit_name, *(values.get(p, nan) for p in periods))
         for (region, variable, unit_name), values in sorted(series.items())
     ]
     return Table(columns, rows)

@@ -279,7 +279,11 @@ def solve_in_chunks(
         if progress is not None:
             progress(done)
 
-    results = (executor or Executor()).map(solver, chunks, advance)
+    def describe(k: int) -> str:
+        first = chunks[k].first
+        return f"draws {first}-{first + len(chunks[k].values) - 1}"
+
+    results = (executor or Executor()).map(solver, chunks, advance, describe)
     return {name: np.concatenate([result[name] for result in results]) for name in BANDED_TABLES}
 
 

@@ -191,10 +191,16 @@ def differences_figure(
 
 
 def save(fig: Figure, destination: Path) -> None:
-    """Write a figure as PNG and release it."""
+    """Write a figure as PNG (all or nothing, see :func:`sim.files.publish`) and release it."""
+    import io
+
+    from sim.files import file_filler, publish
+
     plt = pyplot()
-    fig.savefig(destination, dpi=110)
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=110)
     plt.close(fig)
+    publish([(destination, file_filler(image.getvalue()))])
 
 
 def sensitivity_figure(table: Any, method: str, title: str) -> Figure:

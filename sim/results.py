@@ -1,7 +1,8 @@
 """Writing and reading result folders: deterministic CSVs, run.json, atomic replacement.
 
-A run is written into a hidden temporary folder next to its destination and renamed into
-place only when every file is complete, so a failed run leaves nothing behind. Floats are
+A run is written into a hidden staging folder next to its destination (through
+:func:`sim.files.publish`) and renamed into place only when every folder of the command is
+complete, so a failed run leaves nothing behind. Floats are
 written with a fixed format and rows in sorted key order, so identical inputs give
 identical bytes.
 """
@@ -11,13 +12,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sim.csvtext import FLOAT_FORMAT, csv_chunks, format_cell, header_text
 from sim.errors import ResultsExistError
+from sim.files import Fill, fsync_folder, publish, write_bytes_durably, write_text_atomic
 from sim.tables import Table
 
 RESULT_FILES = (
@@ -28,7 +28,15 @@ RESULT_FILES = (
     "summary.csv",
     "run.json",
 )
-__all__ = ["FLOAT_FORMAT", "format_value", "table_csv", "write_results", "write_table"]
+__all__ = [
+    "FLOAT_FORMAT",
+    "format_value",
+    "table_csv",
+    "write_result_folders",
+    "write_results",
+    "write_table",
+    "write_text_atomic",
+]
 
 
 def format_value(value: object) -> str:
@@ -46,7 +54,7 @@ def write_table(destination: Path, table: Table) -> None:
     """Write a table as CSV (the bytes of :func:`table_csv`), a chunk of rows at a time."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    with destination.open("wb") as stream, ThreadPoolExecutor(1) as writer:
+    with destination.open("xb") as stream, ThreadPoolExecutor(1) as writer:
         stream.write(header_text(table.columns).encode("utf-8"))
         # The file write of one chunk (which releases the GIL) overlaps the formatting
         # of the next; chunks are written in order, at most one waiting.
@@ -57,6 +65,8 @@ def write_table(destination: Path, table: Table) -> None:
             pending = writer.submit(stream.write, chunk)
         if pending is not None:
             pending.result()
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
@@ -76,61 +86,49 @@ def check_destination(destination: Path, *, force: bool) -> None:
 def write_results(
     destination: Path, tables: dict[str, Table], run: dict[str, Any], *, force: bool
 ) -> None:
-    """Write a result folder atomically.
+    """Write one result folder atomically (see :func:`write_result_folders`)."""
+    write_result_folders([(destination, tables, run)], force=force)
+
+
+def write_result_folders(
+    folders: list[tuple[Path, dict[str, Table], dict[str, Any]]], *, force: bool
+) -> None:
+    """Write several result folders: all of them, or none.
 
     Parameters
     ----------
-    destination : Path
-        ``<out>/<scenario name>``.
-    tables : dict
-        File name (e.g. ``flows.csv``) -> :class:`Table`.
-    run : dict
-        Contents of ``run.json``.
+    folders : list of (Path, dict, dict)
+        ``<out>/<scenario name>``, its tables (file name -> :class:`Table`) and the
+        contents of its ``run.json``.
     force : bool
-        Replace an existing folder.
+        Replace existing folders.
+
+    Raises
+    ------
+    ResultsExistError
+        If a folder exists and ``force`` is false.
+    WriteError
+        If a folder cannot be written; then none is.
     """
-    check_destination(destination, force=force)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    )
-    try:
+    for destination, _, _ in folders:
+        check_destination(destination, force=force)
+    publish([(d, _folder_filler(tables, run)) for d, tables, run in folders])
+
+
+def _folder_filler(tables: dict[str, Table], run: dict[str, Any]) -> Fill:
+    def fill(stage: Path) -> None:
+        os.mkdir(stage)
         for name, table in tables.items():
-            write_table(staging / name, table)
-        (staging / "run.json").write_text(
-            json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        os.chmod(staging, 0o755)
-        if destination.exists():
-            check_destination(destination, force=force)
-            retired = destination.with_name(f".{destination.name}.old-{os.getpid()}")
-            os.replace(destination, retired)
-            os.replace(staging, destination)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, destination)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            write_table(stage / name, table)
+        text = json.dumps(run, indent=2, sort_keys=True) + "\n"
+        write_bytes_durably(stage / "run.json", text.encode("utf-8"))
+        os.chmod(stage, 0o755)
+        fsync_folder(stage)
+
+    return fill
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     """Read a result CSV as a list of row dicts (strings)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def write_text_atomic(destination: Path, text: str) -> None:
-    """Write a file through a temporary neighbour renamed into place."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, destination)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)

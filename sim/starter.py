@@ -4,7 +4,7 @@ from __future__ import annotations
 
 STARTER = """\
 # A tradesim scenario. Reference: docs/scenarios.md. Check it: tradesim validate {name}.yaml
-name: {name}
+name: {quoted}
 description: >
   What the scenario assumes, in a sentence or two (shown by tradesim list and in run.json).
 
@@ -54,4 +54,7 @@ policies:
 
 def starter_scenario(name: str) -> str:
     """The starter scenario text for ``name``."""
-    return STARTER.format(name=name)
+    import json
+
+    # quoted, so that names YAML would read as a boolean, a number or null stay text
+    return STARTER.format(name=name, quoted=json.dumps(name))

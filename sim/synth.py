@@ -203,10 +203,15 @@ def write_synthetic(path: Path, regions: int, sectors: int, seed: int) -> tuple[
     (Path, Path)
         The dataset file and the flow file.
     """
-    from sim.results import write_text_atomic
+    from sim.files import file_filler, publish
 
     data = generate(regions, sectors, seed)
     flows = flows_path(path)
-    write_text_atomic(flows, flows_csv(data))
-    write_text_atomic(path, dataset_yaml(data, flows.name))
+    # both files or neither: an old pair is never left half replaced
+    publish(
+        [
+            (flows, file_filler(flows_csv(data).encode("utf-8"))),
+            (path, file_filler(dataset_yaml(data, flows.name).encode("utf-8"))),
+        ]
+    )
     return path, flows
