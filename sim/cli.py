@@ -309,13 +309,14 @@ def show(scenario: Path) -> None:
     "--dir",
     "folder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("scenarios"),
-    show_default=True,
-    help="Folder of scenario files.",
+    help="Folder of scenario files [default: the shipped scenarios].",
 )
 @_reported
-def list_scenarios(folder: Path) -> None:
+def list_scenarios(folder: Path | None) -> None:
     """List the scenarios of a folder (the shipped ones by default) with their descriptions.
+
+    A shipped scenario runs by its name from any folder (tradesim run seafood-ban-lifted),
+    and a scenario file may extend it by name (extends: baseline).
 
     \b
     Example:
@@ -323,6 +324,9 @@ def list_scenarios(folder: Path) -> None:
     """
     import textwrap
 
+    from sim.shipped import shipped_folder
+
+    folder = folder or shipped_folder()
     for scenario in _load_all(tuple(sorted(folder.glob("*.yaml")))):
         click.echo(f"{scenario.name}  ({scenario.start}-{scenario.end})")
         description = " ".join(scenario.description.split()) or "(no description)"
@@ -339,24 +343,36 @@ def list_scenarios(folder: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write it [default: NAME.yaml].",
 )
+@click.option(
+    "--from",
+    "source",
+    metavar="SCENARIO",
+    help="Start from a copy of this scenario (a shipped name or a file), renamed NAME.",
+)
 @_reported
-def init(name: str, out: Path | None) -> None:
+def init(name: str, out: Path | None, source: str | None) -> None:
     """Write a commented starter scenario NAME.yaml that validates as it is.
 
     \b
     Example:
         tradesim init my-ban && tradesim run my-ban.yaml
+        tradesim init my-lift --from seafood-ban-lifted
     """
     from sim.errors import InputError
     from sim.results import write_text_atomic
-    from sim.starter import starter_scenario
+    from sim.starter import copied_scenario, starter_scenario
 
     if not name or any(c in name for c in "/\\") or name.startswith("."):
         raise InputError(f"'{name}' cannot be a scenario name; use letters, digits and dashes")
     target = out or Path(f"{name}.yaml")
     if target.exists():
         raise InputError(f"'{target}' already exists; choose another name or --out")
-    write_text_atomic(target, starter_scenario(name))
+    if source is None:
+        text = starter_scenario(name)
+    else:
+        (original,) = _load_all((Path(source),))
+        text = copied_scenario(original.path, name, target)
+    write_text_atomic(target, text)
     click.echo(f"wrote {target}; check it with: tradesim validate {target}")
 
 
@@ -529,9 +545,7 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
     "--scenarios",
     "scenario_dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("scenarios"),
-    show_default=True,
-    help="Folder holding the history scenarios.",
+    help="Folder holding the history scenarios [default: the shipped scenarios].",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
@@ -543,7 +557,7 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
     help="Also draw the fit as a PNG (needs the plot extra).",
 )
 @_reported
-def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
+def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     """Compare the 2023 seafood-ban history with what was observed.
 
     Solves history-2023-ban and history-no-ban and prints, for each observed figure of
@@ -558,8 +572,9 @@ def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
     from sim.backcast import backcast as solve_backcast
     from sim.backcast import fit_table, plot_backcast
     from sim.results import table_csv
+    from sim.shipped import shipped_folder
 
-    fits, treated, untreated = solve_backcast(scenario_dir)
+    fits, treated, untreated = solve_backcast(scenario_dir or shipped_folder())
     if fmt == "csv":
         click.echo(table_csv(fit_table(fits)), nl=False)
     else:

@@ -25,6 +25,7 @@ from sim.errors import InputError, InputErrors
 from sim.policy import rent_holder
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.scenario_schema import schema_errors
+from sim.shipped import find_scenario, shipped_path
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
 
 if TYPE_CHECKING:
@@ -374,14 +375,24 @@ def _read_chain(path: Path) -> list[Document]:
             break
         if not isinstance(parent, str) or not parent.strip():
             raise doc.error(("extends",), "extends must be the path of another scenario file")
-        current = current.parent / parent
-        if not current.exists() and not current.suffix:
-            current = current.with_suffix(".yaml")
+        current = _parent_file(current, parent)
         if not current.exists():
             raise doc.error(
-                ("extends",), f"file '{parent}' not found (paths are relative to this file)"
+                ("extends",),
+                f"'{parent}' is neither a file (paths are relative to this file) nor a "
+                "shipped scenario (tradesim list)",
             )
     return chain[::-1]
+
+
+def _parent_file(child: Path, parent: str) -> Path:
+    """The file ``extends: parent`` names: relative to the child, else a shipped scenario."""
+    current = child.parent / parent
+    if not current.exists() and not current.suffix:
+        current = current.with_suffix(".yaml")
+    if current.exists():
+        return current
+    return shipped_path(parent) or current
 
 
 def _merge(chain: list[Document]) -> dict[str, Any]:
@@ -466,7 +477,8 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        The scenario YAML file.
+        The scenario YAML file, or the name of a shipped scenario (a path that exists
+        wins).
 
     Returns
     -------
@@ -494,7 +506,8 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
     Parameters
     ----------
     path : str or Path
-        The scenario YAML file.
+        The scenario YAML file, or the name of a shipped scenario (a path that exists
+        wins).
 
     Returns
     -------
@@ -505,7 +518,7 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
     InputError
         With file, line, column and field of the first problem found.
     """
-    path = Path(path)
+    path = find_scenario(path)
     chain = _read_chain(path)
     merged = _merge(chain)
     leaf = chain[-1]
