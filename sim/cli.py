@@ -74,7 +74,12 @@ def main(debug: bool) -> None:
     show_default=True,
     help="Folder in which <scenario name>/ is written.",
 )
-@click.option("--force", is_flag=True, help="Replace existing result folders.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace whatever is in the way; without it a run replaces only its own earlier "
+    "result of the same scenario.",
+)
 @click.option(
     "--against",
     metavar="SCENARIO.yaml|no-policy",

@@ -60,17 +60,39 @@ def write_table(destination: Path, table: Table) -> None:
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
-    """Refuse an existing result folder unless ``force``.
+    """Refuse to replace anything but an earlier result of the same scenario, unless ``force``.
+
+    A run replaces ``<out>/<name>/`` when that folder's ``run.json`` says it is a tradesim
+    result of the scenario ``<name>`` (so the same command runs twice); any other existing
+    file or folder is kept unless ``force``.
 
     Raises
     ------
     ResultsExistError
     """
-    if destination.exists() and not force:
-        raise ResultsExistError(
-            f"results folder '{destination}' already exists; use --force to replace it "
-            "or --out to write elsewhere"
-        )
+    if not destination.exists() and not destination.is_symlink():
+        return
+    if force or earlier_result_of(destination, destination.name):
+        return
+    raise ResultsExistError(
+        f"'{destination}' already exists and is not an earlier result of scenario "
+        f"'{destination.name}'; use --force to replace it or --out to write elsewhere"
+    )
+
+
+def earlier_result_of(folder: Path, scenario: str) -> bool:
+    """Whether ``folder`` is a result folder that tradesim wrote for ``scenario``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and "tradesim_version" in record
+        and record.get("scenario") == scenario
+    )
 
 
 def write_results(
