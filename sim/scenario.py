@@ -24,6 +24,7 @@ from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_data
 from sim.errors import InputError, InputErrors
 from sim.policy import rent_holder
 from sim.quarters import Quarter, parse_date, parse_quarter
+from sim.rates import format_rate, parse_rate
 from sim.scenario_schema import schema_errors
 from sim.shipped import find_scenario, shipped_path
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
@@ -647,7 +648,7 @@ def _growth(raw: dict[str, Any], leaf: Document, dataset: Dataset) -> dict[str, 
                 ("demand_growth", region), "expected an annual growth rate such as 0.02"
             )
         _region(located, region, dataset, key=True)
-        growth[region] = _number(located, low=-0.99, high=10.0)
+        growth[region] = _rate(located, low=-0.99, high=10.0)
     return growth
 
 
@@ -684,6 +685,22 @@ def _number(located: _Located, *, low: float | None = None, high: float | None =
         raise located.error(f"{number:g} is below the allowed minimum {low:g}")
     if high is not None and number > high:
         raise located.error(f"{number:g} is above the allowed maximum {high:g}")
+    return number
+
+
+def _rate(located: _Located, *, low: float, high: float) -> float:
+    """A rate field (:data:`sim.rates.RATE_FIELDS`): a fraction or a percent string."""
+    try:
+        number = parse_rate(located.value)
+    except ValueError as exc:
+        raise located.error(str(exc)) from None
+    for bound, word, outside in ((low, "below", number < low), (high, "above", number > high)):
+        if outside:
+            shown = f"'{located.value}'" if isinstance(located.value, str) else f"{number:g}"
+            raise located.error(
+                f"{shown} is {word} the allowed {'minimum' if word == 'below' else 'maximum'} "
+                f"{bound:g} ({format_rate(bound)})"
+            )
     return number
 
 
@@ -838,7 +855,7 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
     """The instrument-specific numbers of a policy, checked against their ranges."""
     values: dict[str, Any] = {}
     if "coverage" in fields:
-        values["coverage"] = _number(fields["coverage"], low=0.0, high=1.0)
+        values["coverage"] = _rate(fields["coverage"], low=0.0, high=1.0)
     if kind == "tariff":
         given = [k for k in ("rate", "increase") if k in fields]
         if len(given) != 1:
@@ -846,17 +863,17 @@ def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
             raise where.error(
                 "a tariff needs exactly one of 'rate' (new rate) or 'increase' (added points)"
             )
-        values[given[0]] = _number(
+        values[given[0]] = _rate(
             fields[given[0]], low=-10.0 if given[0] == "increase" else 0.0, high=10.0
         )
     if "tax_equivalent" in fields:
-        values["tax_equivalent"] = _number(fields["tax_equivalent"], low=0.0, high=10.0)
+        values["tax_equivalent"] = _rate(fields["tax_equivalent"], low=0.0, high=10.0)
     if "cost" in fields:
-        values["cost"] = _number(fields["cost"], low=-0.9, high=10.0)
+        values["cost"] = _rate(fields["cost"], low=-0.9, high=10.0)
     if kind in ("demand_shock", "supply_shock"):
         if "change" not in fields:
             raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
-        values["change"] = _number(fields["change"], low=-0.99, high=10.0)
+        values["change"] = _rate(fields["change"], low=-0.99, high=10.0)
     if kind == "quota":
         ceilings = [k for k in ("share", "volume") if k in fields]
         if len(ceilings) != 1:
