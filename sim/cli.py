@@ -87,6 +87,14 @@ def main(debug: bool) -> None:
     "the no-policy path. Default: the scenario it extends, or no-policy if it extends none.",
 )
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="One file per table: CSV, or Parquet with the same columns (needs tradesim[pandas]).",
+)
+@click.option(
     "--draws",
     type=click.IntRange(min=1),
     help="Also solve this many parameter draws from the scenario's uncertainty block and "
@@ -118,6 +126,7 @@ def run(
     out: Path,
     force: bool,
     against: str | None,
+    fmt: str,
     draws: int | None,
     seed: int | None,
     keep_draws: bool,
@@ -138,12 +147,17 @@ def run(
     Example:
         tradesim run scenarios/baseline.yaml scenarios/seafood-ban-lifted.yaml --out results
         tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
+        tradesim run seafood-ban-lifted --format parquet
     """
     from sim.errors import InputError
     from sim.results import check_destination, write_results
     from sim.run import run_any
     from sim.tables import headline_rows
 
+    if fmt == "parquet":
+        from sim.optional import need
+
+        need("pyarrow.parquet", "pandas", "--format parquet")
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
     used += ["--keep-draws"] * keep_draws + ["--scheduler"] * (scheduler is not None)
     if draws is None and used:
@@ -174,7 +188,7 @@ def run(
             results.append(run_any(scenario, options.with_progress(progress)))
     for result in results:
         destination = out / result.scenario.name
-        write_results(destination, result.tables, result.run, force=force)
+        write_results(destination, result.tables, result.run, force=force, format=fmt)
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
 
 
@@ -927,36 +941,43 @@ def _print_ranked(table: Any) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["iamc"]),
+    type=click.Choice(["iamc", "parquet", "xlsx"]),
     default="iamc",
     show_default=True,
-    help="The export format.",
+    help="iamc: the IAMC table as CSV; parquet: the IAMC table as Parquet; xlsx: a "
+    "workbook with a sheet per result table and a sheet of the run's metadata.",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
+    help="Write to this file instead of standard output (required for parquet and xlsx).",
 )
 @_reported
-def export(folder: Path, fmt: str, out: Path | None) -> None:
-    """Export a result folder in the IAMC format (pyam, the IAMC scenario explorer).
+def export(folders: tuple[Path, ...], fmt: str, out: Path | None) -> None:
+    """Export result folders for other tools: IAMC (pyam), Parquet or Excel.
+
+    The IAMC formats take several folders into one table (one scenario per folder);
+    xlsx takes one folder. Parquet and xlsx need tradesim[pandas].
 
     \b
     Example:
         tradesim export results/baseline --out baseline-iamc.csv
+        tradesim export results/baseline results/detente --format parquet --out both.parquet
+        tradesim export results/seafood-ban-lifted --format xlsx --out lifted.xlsx
     """
-    from sim.compare import load_results
-    from sim.iamc import iamc_table
-    from sim.results import table_csv, write_text_atomic
+    from sim.export import export_folders
 
-    text = table_csv(iamc_table(load_results(folder)))
-    if out is None:
+    if fmt != "iamc" and out is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file; give --out FILE")
+    if fmt == "xlsx" and len(folders) > 1:
+        raise click.UsageError("--format xlsx takes one result folder")
+    text = export_folders(list(folders), fmt, out)
+    if text is not None:
         click.echo(text, nl=False)
     else:
-        write_text_atomic(out, text)
         click.echo(f"wrote {out}", err=True)

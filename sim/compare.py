@@ -80,6 +80,12 @@ def load_results(path: Path) -> ResultFolder:
         raise InputError(f"cannot read the run record: {error}", path=path / "run.json") from None
     tables = {}
     for name in LAYOUT:
+        parquet = path / name.replace(".csv", ".parquet")
+        if not (path / name).is_file() and parquet.is_file():  # tradesim run --format parquet
+            from sim.tabular import read_parquet_rows
+
+            tables[name] = read_parquet_rows(parquet)
+            continue
         if not (path / name).is_file():
             raise InputError(f"'{path}' has no {name}; the result folder is incomplete")
         tables[name] = read_csv(path / name)

@@ -96,7 +96,12 @@ def earlier_result_of(folder: Path, scenario: str) -> bool:
 
 
 def write_results(
-    destination: Path, tables: dict[str, Table], run: dict[str, Any], *, force: bool
+    destination: Path,
+    tables: dict[str, Table],
+    run: dict[str, Any],
+    *,
+    force: bool,
+    format: str = "csv",
 ) -> None:
     """Write a result folder atomically.
 
@@ -110,6 +115,9 @@ def write_results(
         Contents of ``run.json``.
     force : bool
         Replace an existing folder.
+    format : {"csv", "parquet"}
+        ``parquet`` writes ``<table>.parquet`` for each ``<table>.csv`` (the same columns;
+        needs the ``pandas`` extra).
     """
     check_destination(destination, force=force)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +126,12 @@ def write_results(
     )
     try:
         for name, table in tables.items():
-            write_table(staging / name, table)
+            if format == "parquet":
+                from sim.tabular import write_parquet
+
+                write_parquet(staging / name.replace(".csv", ".parquet"), table)
+            else:
+                write_table(staging / name, table)
         (staging / "run.json").write_text(
             json.dumps(run, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -151,6 +164,22 @@ def write_text_atomic(destination: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, destination)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_bytes_atomic(destination: Path, data: bytes) -> None:
+    """Write a binary file through a temporary neighbour renamed into place."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, destination)
     finally:
