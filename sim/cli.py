@@ -248,18 +248,9 @@ def _count(n: int, noun: str) -> str:
 
 def _set_comparison(scenarios: list[Any], against: str) -> list[Any]:
     """The scenarios measured against ``against`` (a scenario file or ``no-policy``)."""
-    from sim.errors import InputError
-    from sim.scenario import NO_POLICY, Scenario, load_scenario
+    from sim.api import measured_against
 
-    other = None if against == NO_POLICY else load_scenario(Path(against))
-    for scenario in scenarios:
-        if not isinstance(scenario, Scenario):
-            raise InputError(
-                "--against applies to partial-equilibrium scenarios; a gravity scenario is "
-                "measured against its baseline trade costs",
-                path=scenario.path,
-            )
-    return [s.against_run(other) for s in scenarios]
+    return measured_against(scenarios, against)
 
 
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
