@@ -804,7 +804,7 @@ def compare(
     "--partner",
     "partners",
     multiple=True,
-    help="Destinations in the export panel [default: CHN, HKG, USA, ASE].",
+    help="A destination in the export panel; repeat for more [default: every other region].",
 )
 @_reported
 def plot(
@@ -812,19 +812,21 @@ def plot(
 ) -> None:
     """Draw the time paths of one or more result folders as a PNG.
 
-    Panels: a region's exports of a sector by destination (Japan's seafood by default),
-    its producer prices by sector, and welfare by region; one line style per scenario.
-    Needs the plot extra.
+    Panels: the flows the scenario's policies act on, a region's exports of a sector by
+    destination (Japan's seafood by default; the policies' targets drawn thick), its
+    producer prices by sector, and welfare of every region; one line style per scenario,
+    the comparison run named in the title. Gravity results are drawn as bar charts of
+    every region's welfare and real GDP and of the targeted flows. Needs the plot extra.
 
     \b
     Example:
         tradesim plot results/baseline results/seafood-ban-lifted --out paths.png
+        tradesim plot results/gravity-can-jpn-pta --out gravity.png
         tradesim plot results/baseline --sector chip_tools --partner CHN --partner USA --out t.png
     """
     from sim.plot import paths_figure, save
 
-    chosen = partners or ("CHN", "HKG", "USA", "ASE")
-    save(paths_figure(_result_folders(folders), sector, region, chosen), out)
+    save(paths_figure(_result_folders(folders), sector, region, partners), out)
     click.echo(f"wrote {out}")
 
 
