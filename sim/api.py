@@ -17,7 +17,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -348,6 +348,12 @@ def compare(
     if len(results) < 2:
         raise InputError("compare needs at least two results")
     folders = [r.folder() if isinstance(r, Result) else load_results(Path(r)) for r in results]
+    names = [f.name for f in folders]
+    # the same scenario twice (before and after a change): told apart by position
+    folders = [
+        replace(f, label=f"{f.name} ({k})") if names.count(f.name) > 1 else f
+        for k, f in enumerate(folders, start=1)
+    ]
     if indicators is None:
         present = {row["indicator"] for f in folders for row in f.tables["summary.csv"]}
         indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)

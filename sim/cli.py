@@ -120,6 +120,7 @@ def main(debug: bool) -> None:
     metavar="ADDRESS",
     help="Solve the draws on a Dask cluster (tcp://host:8786); needs tradesim[dask].",
 )
+@click.option("--quiet", is_flag=True, help="No progress lines while draws are solved.")
 @_reported
 def run(
     scenarios: tuple[Path, ...],
@@ -132,6 +133,7 @@ def run(
     keep_draws: bool,
     workers: int | None,
     scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Solve one or more scenarios and write their result folders.
 
@@ -184,7 +186,7 @@ def run(
         if options is None:
             results.append(run_any(scenario))
             continue
-        with _progress(draws or 0, scenario.name) as progress:
+        with _progress(draws or 0, scenario.name, quiet=quiet) as progress:
             results.append(run_any(scenario, options.with_progress(progress)))
     for result in results:
         destination = out / result.scenario.name
@@ -214,17 +216,23 @@ def _monte_carlo_options(
 
 
 class _progress:
-    """A progress bar on stderr while draws are solved, only when stderr is a terminal."""
+    """Progress on stderr while draws or sensitivity points are solved.
 
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label = total, label
+    A bar on a terminal; elsewhere (a log, a pipe, a notebook) a line at every tenth of
+    the work, so that long runs show they are alive. ``quiet`` silences both.
+    """
+
+    def __init__(self, total: int, label: str, *, quiet: bool = False, noun: str = "draws") -> None:
+        self.total, self.label, self.quiet, self.noun = total, label, quiet, noun
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int], None] | None:
-        if not sys.stderr.isatty():
+        if self.quiet or self.total <= 0:
             return None
+        if not sys.stderr.isatty():
+            return self._lines()
         self.bar = click.progressbar(
-            length=self.total, label=f"{self.label}: draws", file=sys.stderr
+            length=self.total, label=f"{self.label}: {self.noun}", file=sys.stderr
         ).__enter__()
         shown = 0
 
@@ -232,6 +240,20 @@ class _progress:
             nonlocal shown
             self.bar.update(done - shown)
             shown = done
+
+        return update
+
+    def _lines(self) -> Callable[[int], None]:
+        step = max(1, math.ceil(self.total / 10))
+        next_line = step
+
+        def update(done: int) -> None:
+            nonlocal next_line
+            if done >= next_line or (done == self.total and next_line <= self.total):
+                click.echo(f"{self.label}: {done}/{self.total} {self.noun} solved", err=True)
+                next_line = (done // step + 1) * step
+                if done == self.total:
+                    next_line = self.total + 1
 
         return update
 
@@ -672,9 +694,16 @@ def sources(dataset: str, fmt: str) -> None:
 
 
 def _result_folders(folders: tuple[Path, ...]) -> list[Any]:
-    from sim.compare import load_results
+    from sim.compare import labelled, load_results
 
-    return [load_results(folder) for folder in folders]
+    return labelled([load_results(folder) for folder in folders])
+
+
+def _json_value(value: Any) -> Any:
+    """A cell for JSON: numbers as numbers (rounded as in the CSV files), NaN as null."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6) + 0.0
+    return value
 
 
 def _cell(value: Any, width: int, signed: bool = False) -> str:
@@ -705,6 +734,7 @@ def _cell(value: Any, width: int, signed: bool = False) -> str:
     multiple=True,
     help="Headline indicators of summary.csv to show [default: exports, welfare, satellite_sales].",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --out or --plot file.")
 @click.option(
     "--format",
     "fmt",
@@ -718,27 +748,34 @@ def compare(
     out: Path | None,
     plot: Path | None,
     indicators: tuple[str, ...],
+    force: bool,
     fmt: str,
 ) -> None:
     """Set result folders side by side; the first is the reference.
 
     Shows the horizon totals of the headline indicators for each scenario and their
     differences from the first folder. The folders must be measured against the same
-    comparison run (run.json: against), since their welfare is a change against it.
+    comparison run (run.json: against), since their welfare is a change against it. Two
+    folders of the same scenario (before and after a change) are labelled by folder.
 
     \b
     Example:
         tradesim compare results/seafood-ban-lifted results/detente
+        tradesim compare before/seafood-ban-lifted after/seafood-ban-lifted
         tradesim compare results/detente results/escalation --out comparison.csv
     """
     import json
 
     from sim.compare import HEADLINE_INDICATORS, headline
     from sim.compare import compare as compare_folders
-    from sim.results import format_value, table_csv
+    from sim.errors import InputError
+    from sim.results import table_csv
 
     if len(folders) < 2:
         raise click.UsageError("give at least two result folders")
+    for target in (out, plot):
+        if target is not None and target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
     loaded = _result_folders(folders)
     if not indicators:
         # the defaults a result folder has (gravity results have no satellites)
@@ -750,7 +787,7 @@ def compare(
         click.echo(table_csv(table), nl=False)
     elif fmt == "json":
         records = [
-            {c: format_value(v) for c, v in zip(table.columns, row, strict=True)}
+            {c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
             for row in table.rows
         ]
         click.echo(json.dumps(records, indent=2))
@@ -865,6 +902,7 @@ def plot(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also draw a bar chart (PNG; needs the plot extra).",
 )
+@click.option("--quiet", is_flag=True, help="No progress lines while the points are solved.")
 @_reported
 def sensitivity(
     scenario: Path,
@@ -879,6 +917,7 @@ def sensitivity(
     scheduler: str | None,
     out: Path | None,
     chart: Path | None,
+    quiet: bool,
 ) -> None:
     """Rank the parameters of a scenario's uncertainty block by their effect on one figure.
 
@@ -895,14 +934,16 @@ def sensitivity(
     """
     from sim.executors import Executor
     from sim.results import table_csv, write_text_atomic
-    from sim.sensitivity import Figure, run_sensitivity
+    from sim.sensitivity import Figure, design_size, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
     executor = Executor(workers, scheduler)
     executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
-    result = run_sensitivity(resolved, method, figure, size, seed, executor)
+    points = design_size(method, len(resolved.uncertainty), size)
+    with _progress(points, resolved.name, quiet=quiet, noun="points") as progress:
+        result = run_sensitivity(resolved, method, figure, size, seed, executor, progress)
     unit = resolved.dataset.unit
     click.echo(
         f"{resolved.name}: {method} sensitivity of {figure.label()} "
