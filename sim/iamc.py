@@ -14,6 +14,8 @@ reads as a datetime time domain. Variables use ``|`` for their hierarchy:
 
 from __future__ import annotations
 
+from math import nan
+
 from sim.compare import ResultFolder
 from sim.quarters import Quarter
 from sim.tables import Table
@@ -33,7 +35,9 @@ def label(code: str) -> str:
 
 
 def period_column(period: str) -> str:
-    """``2023Q3`` -> ``2023-07-01``."""
+    """``2023Q3`` -> ``2023-07-01``; a year (gravity results, ``2006``) stays a year column."""
+    if period.isdigit():
+        return period
     return Quarter.parse(period).first_day.isoformat()
 
 
@@ -45,9 +49,10 @@ def iamc_table(folder: ResultFolder) -> Table:
     series: dict[tuple[str, str, str], dict[str, float]] = {}
 
     def add(region: str, variable: str, unit_name: str, period: str, value: str) -> None:
-        series.setdefault((region, variable, unit_name), {})[period] = float(value)
+        if value != "":  # gravity welfare has a total only
+            series.setdefault((region, variable, unit_name), {})[period] = float(value)
 
-    per_quarter = f"{unit}/quarter"
+    per_quarter = f"{unit}/{'year' if all(p.isdigit() for p in periods) else 'quarter'}"
     for r in folder.tables["flows.csv"]:
         if r["exporter"] == r["importer"]:
             continue
@@ -74,7 +79,7 @@ def iamc_table(folder: ResultFolder) -> Table:
             add(r["region"], f"Welfare|{name}", per_quarter, r["period"], r[column])
     columns = ("model", "scenario", "region", "variable", "unit", *map(period_column, periods))
     rows = [
-        (model, folder.name, region, variable, unit_name, *(values[p] for p in periods))
+        (model, folder.name, region, variable, unit_name, *(values.get(p, nan) for p in periods))
         for (region, variable, unit_name), values in sorted(series.items())
     ]
     return Table(columns, rows)

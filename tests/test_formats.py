@@ -150,3 +150,15 @@ def test_without_pyarrow_a_parquet_run_is_one_line_and_writes_nothing(tmp_path: 
     assert done.returncode == 2
     assert done.stderr == "Error: --format parquet needs pyarrow: pip install 'tradesim[pandas]'\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_gravity_folder_exports_to_iamc_with_a_year_column(tmp_path: Path) -> None:
+    invoke("run", "gravity-can-jpn-pta", "--out", str(tmp_path))
+    target = tmp_path / "gravity.csv"
+    invoke("export", str(tmp_path / "gravity-can-jpn-pta"), "--out", str(target))
+    frame = pd.read_csv(target)
+    assert list(frame.columns) == ["model", "scenario", "region", "variable", "unit", "2006"]
+    welfare = frame[(frame["region"] == "CAN") & (frame["variable"] == "Welfare|Total")]
+    assert welfare["unit"].tolist() == ["USD million/year"]
+    assert float(welfare["2006"].iloc[0]) > 0  # the agreement raises Canada's welfare
+    assert not frame["variable"].str.startswith("Welfare|Consumer").any()  # totals only
