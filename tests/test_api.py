@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import sim
 from sim.cli import main
 from sim.errors import InputError
+from sim.results import RESULT_FILES
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -90,9 +91,9 @@ def test_a_result_written_from_python_is_the_cli_result(tmp_path: Path) -> None:
     folder = sim.run("seafood-ban-lifted").write(tmp_path / "api")
     cli = CliRunner().invoke(main, ["run", "seafood-ban-lifted", "--out", str(tmp_path / "cli")])
     assert cli.exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(RESULT_FILES)
     for path in folder.iterdir():
-        if path.name != "run.json":  # run.json records the scenario file's path
-            assert path.read_bytes() == (tmp_path / "cli" / folder.name / path.name).read_bytes()
+        assert path.read_bytes() == (tmp_path / "cli" / folder.name / path.name).read_bytes()
 
 
 def test_against_and_mappings(tmp_path: Path) -> None:
