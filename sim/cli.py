@@ -79,12 +79,25 @@ def main(debug: bool) -> None:
     show_default=True,
     help="Folder in which <scenario name>/ is written.",
 )
-@click.option("--force", is_flag=True, help="Replace existing result folders.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace whatever is in the way; without it a run replaces only its own earlier "
+    "result of the same scenario.",
+)
 @click.option(
     "--against",
     metavar="SCENARIO.yaml|no-policy",
     help="Measure the results against this scenario (solved with the same parameters) or "
     "the no-policy path. Default: the scenario it extends, or no-policy if it extends none.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="One file per table: CSV, or Parquet with the same columns (needs tradesim[pandas]).",
 )
 @click.option(
     "--draws",
@@ -112,17 +125,20 @@ def main(debug: bool) -> None:
     metavar="ADDRESS",
     help="Solve the draws on a Dask cluster (tcp://host:8786); needs tradesim[dask].",
 )
+@click.option("--quiet", is_flag=True, help="No progress lines while draws are solved.")
 @_reported
 def run(
     scenarios: tuple[Path, ...],
     out: Path,
     force: bool,
     against: str | None,
+    fmt: str,
     draws: int | None,
     seed: int | None,
     keep_draws: bool,
     workers: int | None,
     scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Solve one or more scenarios and write their result folders.
 
@@ -138,12 +154,17 @@ def run(
     Example:
         tradesim run scenarios/baseline.yaml scenarios/seafood-ban-lifted.yaml --out results
         tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
+        tradesim run seafood-ban-lifted --format parquet
     """
     from sim.errors import InputError
     from sim.models import run_any
     from sim.results import check_destination, write_result_folders
     from sim.tables import headline_rows
 
+    if fmt == "parquet":
+        from sim.optional import need
+
+        need("pyarrow.parquet", "pandas", "--format parquet")
     used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
     used += ["--keep-draws"] * keep_draws + ["--scheduler"] * (scheduler is not None)
     if draws is None and used:
@@ -170,10 +191,12 @@ def run(
         if options is None:
             results.append(run_any(scenario))
             continue
-        with _progress(draws or 0, scenario.name) as progress:
+        with _progress(draws or 0, scenario.name, quiet=quiet) as progress:
             results.append(run_any(scenario, options.with_progress(progress)))
     # All folders or none: a folder that cannot be written undoes the others.
-    write_result_folders([(out / r.scenario.name, r.tables, r.run) for r in results], force=force)
+    write_result_folders(
+        [(out / r.scenario.name, r.tables, r.run) for r in results], force=force, format=fmt
+    )
     for result in results:
         destination = out / result.scenario.name
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
@@ -201,17 +224,23 @@ def _monte_carlo_options(
 
 
 class _progress:
-    """A progress bar on stderr while draws are solved, only when stderr is a terminal."""
+    """Progress on stderr while draws or sensitivity points are solved.
 
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label = total, label
+    A bar on a terminal; elsewhere (a log, a pipe, a notebook) a line at every tenth of
+    the work, so that long runs show they are alive. ``quiet`` silences both.
+    """
+
+    def __init__(self, total: int, label: str, *, quiet: bool = False, noun: str = "draws") -> None:
+        self.total, self.label, self.quiet, self.noun = total, label, quiet, noun
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int], None] | None:
-        if not sys.stderr.isatty():
+        if self.quiet or self.total <= 0:
             return None
+        if not sys.stderr.isatty():
+            return self._lines()
         self.bar = click.progressbar(
-            length=self.total, label=f"{self.label}: draws", file=sys.stderr
+            length=self.total, label=f"{self.label}: {self.noun}", file=sys.stderr
         ).__enter__()
         shown = 0
 
@@ -219,6 +248,20 @@ class _progress:
             nonlocal shown
             self.bar.update(done - shown)
             shown = done
+
+        return update
+
+    def _lines(self) -> Callable[[int], None]:
+        step = max(1, math.ceil(self.total / 10))
+        next_line = step
+
+        def update(done: int) -> None:
+            nonlocal next_line
+            if done >= next_line or (done == self.total and next_line <= self.total):
+                click.echo(f"{self.label}: {done}/{self.total} {self.noun} solved", err=True)
+                next_line = (done // step + 1) * step
+                if done == self.total:
+                    next_line = self.total + 1
 
         return update
 
@@ -235,18 +278,9 @@ def _count(n: int, noun: str) -> str:
 
 def _set_comparison(scenarios: list[Any], against: str) -> list[Any]:
     """The scenarios measured against ``against`` (a scenario file or ``no-policy``)."""
-    from sim.errors import InputError
-    from sim.scenario import NO_POLICY, Scenario, load_scenario
+    from sim.api import measured_against
 
-    other = None if against == NO_POLICY else load_scenario(Path(against))
-    for scenario in scenarios:
-        if not isinstance(scenario, Scenario):
-            raise InputError(
-                "--against applies to partial-equilibrium scenarios; a gravity scenario is "
-                "measured against its baseline trade costs",
-                path=scenario.path,
-            )
-    return [s.against_run(other) for s in scenarios]
+    return measured_against(scenarios, against)
 
 
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
@@ -322,13 +356,14 @@ def show(scenario: Path) -> None:
     "--dir",
     "folder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("scenarios"),
-    show_default=True,
-    help="Folder of scenario files.",
+    help="Folder of scenario files [default: the shipped scenarios].",
 )
 @_reported
-def list_scenarios(folder: Path) -> None:
+def list_scenarios(folder: Path | None) -> None:
     """List the scenarios of a folder (the shipped ones by default) with their descriptions.
+
+    A shipped scenario runs by its name from any folder (tradesim run seafood-ban-lifted),
+    and a scenario file may extend it by name (extends: baseline).
 
     \b
     Example:
@@ -336,6 +371,9 @@ def list_scenarios(folder: Path) -> None:
     """
     import textwrap
 
+    from sim.shipped import shipped_folder
+
+    folder = folder or shipped_folder()
     for scenario in _load_all(tuple(sorted(folder.glob("*.yaml")))):
         click.echo(f"{scenario.name}  ({scenario.start}-{scenario.end})")
         description = " ".join(scenario.description.split()) or "(no description)"
@@ -352,24 +390,36 @@ def list_scenarios(folder: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write it [default: NAME.yaml].",
 )
+@click.option(
+    "--from",
+    "source",
+    metavar="SCENARIO",
+    help="Start from a copy of this scenario (a shipped name or a file), renamed NAME.",
+)
 @_reported
-def init(name: str, out: Path | None) -> None:
+def init(name: str, out: Path | None, source: str | None) -> None:
     """Write a commented starter scenario NAME.yaml that validates as it is.
 
     \b
     Example:
         tradesim init my-ban && tradesim run my-ban.yaml
+        tradesim init my-lift --from seafood-ban-lifted
     """
     from sim.errors import InputError
     from sim.results import write_text_atomic
-    from sim.starter import starter_scenario
+    from sim.starter import copied_scenario, starter_scenario
 
     if not name or any(c in name for c in "/\\") or name.startswith("."):
         raise InputError(f"'{name}' cannot be a scenario name; use letters, digits and dashes")
     target = out or Path(f"{name}.yaml")
     if target.exists():
         raise InputError(f"'{target}' already exists; choose another name or --out")
-    write_text_atomic(target, starter_scenario(name))
+    if source is None:
+        text = starter_scenario(name)
+    else:
+        (original,) = _load_all((Path(source),))
+        text = copied_scenario(original.path, name, target)
+    write_text_atomic(target, text)
     click.echo(f"wrote {target}; check it with: tradesim validate {target}")
 
 
@@ -542,9 +592,7 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
     "--scenarios",
     "scenario_dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("scenarios"),
-    show_default=True,
-    help="Folder holding the history scenarios.",
+    help="Folder holding the history scenarios [default: the shipped scenarios].",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
@@ -556,7 +604,7 @@ def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[
     help="Also draw the fit as a PNG (needs the plot extra).",
 )
 @_reported
-def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
+def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     """Compare the 2023 seafood-ban history with what was observed.
 
     Solves history-2023-ban and history-no-ban and prints, for each observed figure of
@@ -571,8 +619,9 @@ def backcast(scenario_dir: Path, fmt: str, plot: Path | None) -> None:
     from sim.backcast import backcast as solve_backcast
     from sim.backcast import fit_table, plot_backcast
     from sim.results import table_csv
+    from sim.shipped import shipped_folder
 
-    fits, treated, untreated = solve_backcast(scenario_dir)
+    fits, treated, untreated = solve_backcast(scenario_dir or shipped_folder())
     if fmt == "csv":
         click.echo(table_csv(fit_table(fits)), nl=False)
     else:
@@ -699,9 +748,16 @@ def _print_provenance(data: Any) -> None:
 
 
 def _result_folders(folders: tuple[Path, ...]) -> list[Any]:
-    from sim.compare import load_results
+    from sim.compare import labelled, load_results
 
-    return [load_results(folder) for folder in folders]
+    return labelled([load_results(folder) for folder in folders])
+
+
+def _json_value(value: Any) -> Any:
+    """A cell for JSON: numbers as numbers (rounded as in the CSV files), NaN as null."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6) + 0.0
+    return value
 
 
 def _cell(value: Any, width: int, signed: bool = False) -> str:
@@ -732,6 +788,7 @@ def _cell(value: Any, width: int, signed: bool = False) -> str:
     multiple=True,
     help="Headline indicators of summary.csv to show [default: exports, welfare, satellite_sales].",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --out or --plot file.")
 @click.option(
     "--format",
     "fmt",
@@ -745,27 +802,34 @@ def compare(
     out: Path | None,
     plot: Path | None,
     indicators: tuple[str, ...],
+    force: bool,
     fmt: str,
 ) -> None:
     """Set result folders side by side; the first is the reference.
 
     Shows the horizon totals of the headline indicators for each scenario and their
     differences from the first folder. The folders must be measured against the same
-    comparison run (run.json: against), since their welfare is a change against it.
+    comparison run (run.json: against), since their welfare is a change against it. Two
+    folders of the same scenario (before and after a change) are labelled by folder.
 
     \b
     Example:
         tradesim compare results/seafood-ban-lifted results/detente
+        tradesim compare before/seafood-ban-lifted after/seafood-ban-lifted
         tradesim compare results/detente results/escalation --out comparison.csv
     """
     import json
 
     from sim.compare import HEADLINE_INDICATORS, headline
     from sim.compare import compare as compare_folders
-    from sim.results import format_value, table_csv
+    from sim.errors import InputError
+    from sim.results import table_csv
 
     if len(folders) < 2:
         raise click.UsageError("give at least two result folders")
+    for target in (out, plot):
+        if target is not None and target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
     loaded = _result_folders(folders)
     if not indicators:
         # the defaults a result folder has (gravity results have no satellites)
@@ -777,7 +841,7 @@ def compare(
         click.echo(table_csv(table), nl=False)
     elif fmt == "json":
         records = [
-            {c: format_value(v) for c, v in zip(table.columns, row, strict=True)}
+            {c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
             for row in table.rows
         ]
         click.echo(json.dumps(records, indent=2))
@@ -831,7 +895,7 @@ def compare(
     "--partner",
     "partners",
     multiple=True,
-    help="Destinations in the export panel [default: CHN, HKG, USA, ASE].",
+    help="A destination in the export panel; repeat for more [default: every other region].",
 )
 @_reported
 def plot(
@@ -839,22 +903,23 @@ def plot(
 ) -> None:
     """Draw the time paths of one or more result folders as a PNG.
 
-    Panels: a region's exports of a sector by destination (Japan's seafood by default),
-    its producer prices by sector, and welfare by region; one line style per scenario.
-    Results of a static model (gravity) are drawn as bars of welfare, real GDP and
-    factory-gate price changes, one per region and scenario. Needs the plot extra.
+    Panels: the flows the scenario's policies act on, a region's exports of a sector by
+    destination (Japan's seafood by default; the policies' targets drawn thick), its
+    producer prices by sector, and welfare of every region; one line style per scenario,
+    the comparison run named in the title. Gravity results are drawn as bar charts of
+    every region's welfare and real GDP and of the targeted flows. Needs the plot extra.
 
     \b
     Example:
         tradesim plot results/baseline results/seafood-ban-lifted --out paths.png
+        tradesim plot results/gravity-can-jpn-pta --out gravity.png
         tradesim plot results/baseline --sector chip_tools --partner CHN --partner USA --out t.png
     """
     from sim.models import model_of_folders
     from sim.plot import save
 
     loaded = _result_folders(folders)
-    chosen = partners or ("CHN", "HKG", "USA", "ASE")
-    save(model_of_folders(loaded).paths_figure(loaded, sector, region, chosen), out)
+    save(model_of_folders(loaded).paths_figure(loaded, sector, region, partners), out)
     click.echo(f"wrote {out}")
 
 
@@ -893,6 +958,7 @@ def plot(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also draw a bar chart (PNG; needs the plot extra).",
 )
+@click.option("--quiet", is_flag=True, help="No progress lines while the points are solved.")
 @_reported
 def sensitivity(
     scenario: Path,
@@ -907,6 +973,7 @@ def sensitivity(
     scheduler: str | None,
     out: Path | None,
     chart: Path | None,
+    quiet: bool,
 ) -> None:
     """Rank the parameters of a scenario's uncertainty block by their effect on one figure.
 
@@ -924,7 +991,7 @@ def sensitivity(
     from sim.executors import Executor
     from sim.models import model_of
     from sim.results import table_csv, write_text_atomic
-    from sim.sensitivity import Figure, run_sensitivity
+    from sim.sensitivity import Figure, design_size, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
     model = model_of(resolved)
@@ -932,16 +999,19 @@ def sensitivity(
     executor.check()
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
-    result = run_sensitivity(
-        resolved,
-        method,
-        figure,
-        size,
-        seed,
-        executor,
-        solver=model.chunk_solver(),
-        tables=model.central_tables,
-    )
+    points = design_size(method, len(resolved.uncertainty), size)
+    with _progress(points, resolved.name, quiet=quiet, noun="points") as progress:
+        result = run_sensitivity(
+            resolved,
+            method,
+            figure,
+            size,
+            seed,
+            executor,
+            progress,
+            solver=model.chunk_solver(),
+            tables=model.central_tables,
+        )
     unit = resolved.dataset.unit
     click.echo(
         f"{resolved.name}: {method} sensitivity of {figure.label()} "
@@ -973,36 +1043,43 @@ def _print_ranked(table: Any) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(readable=False, path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["iamc"]),
+    type=click.Choice(["iamc", "parquet", "xlsx"]),
     default="iamc",
     show_default=True,
-    help="The export format.",
+    help="iamc: the IAMC table as CSV; parquet: the IAMC table as Parquet; xlsx: a "
+    "workbook with a sheet per result table and a sheet of the run's metadata.",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
+    help="Write to this file instead of standard output (required for parquet and xlsx).",
 )
 @_reported
-def export(folder: Path, fmt: str, out: Path | None) -> None:
-    """Export a result folder in the IAMC format (pyam, the IAMC scenario explorer).
+def export(folders: tuple[Path, ...], fmt: str, out: Path | None) -> None:
+    """Export result folders for other tools: IAMC (pyam), Parquet or Excel.
+
+    The IAMC formats take several folders into one table (one scenario per folder);
+    xlsx takes one folder. Parquet and xlsx need tradesim[pandas].
 
     \b
     Example:
         tradesim export results/baseline --out baseline-iamc.csv
+        tradesim export results/baseline results/detente --format parquet --out both.parquet
+        tradesim export results/seafood-ban-lifted --format xlsx --out lifted.xlsx
     """
-    from sim.compare import load_results
-    from sim.iamc import iamc_table
-    from sim.results import table_csv, write_text_atomic
+    from sim.export import export_folders
 
-    text = table_csv(iamc_table(load_results(folder)))
-    if out is None:
+    if fmt != "iamc" and out is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file; give --out FILE")
+    if fmt == "xlsx" and len(folders) > 1:
+        raise click.UsageError("--format xlsx takes one result folder")
+    text = export_folders(list(folders), fmt, out)
+    if text is not None:
         click.echo(text, nl=False)
     else:
-        write_text_atomic(out, text)
         click.echo(f"wrote {out}", err=True)

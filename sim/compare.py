@@ -61,11 +61,30 @@ class ResultFolder:
     path: Path
     run: dict[str, Any]
     tables: dict[str, list[dict[str, str]]]
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        """The scenario's name."""
-        return str(self.run.get("scenario", self.path.name))
+        """The scenario's name, or the folder's label where two hold one scenario."""
+        return self.label or str(self.run.get("scenario", self.path.name))
+
+
+def labelled(folders: list[ResultFolder]) -> list[ResultFolder]:
+    """Folders of the same scenario labelled by their path ("before and after" checks).
+
+    Raises
+    ------
+    InputError
+        When one folder is given twice.
+    """
+    from dataclasses import replace
+
+    names = [f.name for f in folders]
+    paths = [f.path.resolve() for f in folders]
+    twice = sorted({str(f.path) for f, p in zip(folders, paths, strict=True) if paths.count(p) > 1})
+    if twice:
+        raise InputError(f"folder '{twice[0]}' is given twice")
+    return [replace(f, label=str(f.path)) if names.count(f.name) > 1 else f for f in folders]
 
 
 def load_results(path: Path) -> ResultFolder:
@@ -80,6 +99,12 @@ def load_results(path: Path) -> ResultFolder:
     periods = set(run["periods"])
     tables = {}
     for name, (mapping, measures) in LAYOUT.items():
+        parquet = path / name.replace(".csv", ".parquet")
+        if not (path / name).is_file() and parquet.is_file():  # tradesim run --format parquet
+            from sim.tabular import read_parquet_rows
+
+            tables[name] = read_parquet_rows(parquet)
+            continue
         tables[name] = read_table(path / name, tuple(mapping), measures, periods)
     return ResultFolder(path, run, tables)
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from sim.csvtext import FLOAT_FORMAT, csv_chunks, format_cell, header_text
 from sim.errors import ResultsExistError
-from sim.files import Fill, fsync_folder, publish, write_bytes_durably, write_text_atomic
+from sim.files import (
+    Fill,
+    file_filler,
+    fsync_folder,
+    publish,
+    write_bytes_durably,
+    write_text_atomic,
+)
 from sim.tables import Table
 
 RESULT_FILES = (
@@ -35,6 +42,7 @@ __all__ = [
     "write_result_folders",
     "write_results",
     "write_table",
+    "write_bytes_atomic",
     "write_text_atomic",
 ]
 
@@ -70,28 +78,58 @@ def write_table(destination: Path, table: Table) -> None:
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
-    """Refuse an existing result folder unless ``force``.
+    """Refuse to replace anything but an earlier result of the same scenario, unless ``force``.
+
+    A run replaces ``<out>/<name>/`` when that folder's ``run.json`` says it is a tradesim
+    result of the scenario ``<name>`` (so the same command runs twice); any other existing
+    file or folder is kept unless ``force``.
 
     Raises
     ------
     ResultsExistError
     """
-    if destination.exists() and not force:
-        raise ResultsExistError(
-            f"results folder '{destination}' already exists; use --force to replace it "
-            "or --out to write elsewhere"
-        )
+    if not destination.exists() and not destination.is_symlink():
+        return
+    if force or earlier_result_of(destination, destination.name):
+        return
+    raise ResultsExistError(
+        f"'{destination}' already exists and is not an earlier result of scenario "
+        f"'{destination.name}'; use --force to replace it or --out to write elsewhere"
+    )
+
+
+def earlier_result_of(folder: Path, scenario: str) -> bool:
+    """Whether ``folder`` is a result folder that tradesim wrote for ``scenario``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and "tradesim_version" in record
+        and record.get("scenario") == scenario
+    )
 
 
 def write_results(
-    destination: Path, tables: dict[str, Table], run: dict[str, Any], *, force: bool
+    destination: Path,
+    tables: dict[str, Table],
+    run: dict[str, Any],
+    *,
+    force: bool,
+    format: str = "csv",
 ) -> None:
     """Write one result folder atomically (see :func:`write_result_folders`)."""
-    write_result_folders([(destination, tables, run)], force=force)
+    write_result_folders([(destination, tables, run)], force=force, format=format)
 
 
 def write_result_folders(
-    folders: list[tuple[Path, dict[str, Table], dict[str, Any]]], *, force: bool
+    folders: list[tuple[Path, dict[str, Table], dict[str, Any]]],
+    *,
+    force: bool,
+    format: str = "csv",
 ) -> None:
     """Write several result folders: all of them, or none.
 
@@ -101,7 +139,11 @@ def write_result_folders(
         ``<out>/<scenario name>``, its tables (file name -> :class:`Table`) and the
         contents of its ``run.json``.
     force : bool
-        Replace existing folders.
+        Replace existing folders (an earlier result of the same scenario is replaced
+        without it).
+    format : {"csv", "parquet"}
+        ``parquet`` writes ``<table>.parquet`` for each ``<table>.csv`` (the same columns;
+        needs the ``pandas`` extra).
 
     Raises
     ------
@@ -112,14 +154,19 @@ def write_result_folders(
     """
     for destination, _, _ in folders:
         check_destination(destination, force=force)
-    publish([(d, _folder_filler(tables, run)) for d, tables, run in folders])
+    publish([(d, _folder_filler(tables, run, format)) for d, tables, run in folders])
 
 
-def _folder_filler(tables: dict[str, Table], run: dict[str, Any]) -> Fill:
+def _folder_filler(tables: dict[str, Table], run: dict[str, Any], format: str) -> Fill:
     def fill(stage: Path) -> None:
         os.mkdir(stage)
         for name, table in tables.items():
-            write_table(stage / name, table)
+            if format == "parquet":
+                from sim.tabular import write_parquet
+
+                write_parquet(stage / name.replace(".csv", ".parquet"), table)
+            else:
+                write_table(stage / name, table)
         text = json.dumps(run, indent=2, sort_keys=True) + "\n"
         write_bytes_durably(stage / "run.json", text.encode("utf-8"))
         os.chmod(stage, 0o755)
@@ -132,3 +179,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     """Read a result CSV as a list of row dicts (strings)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def write_bytes_atomic(destination: Path, data: bytes) -> None:
+    """Write a binary file atomically: all of it or, on failure, nothing."""
+    publish([(destination, file_filler(data))])

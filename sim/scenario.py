@@ -24,7 +24,9 @@ from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_data
 from sim.errors import InputError, InputErrors
 from sim.policy import rent_holder
 from sim.quarters import Quarter, parse_date, parse_quarter
+from sim.rates import format_rate, parse_rate
 from sim.scenario_schema import schema_errors
+from sim.shipped import shipped_path
 from sim.uncertainty import DISTRIBUTIONS, Distribution, distribution_problem
 
 MAX_QUARTERS = 400
@@ -380,14 +382,24 @@ def _read_chain(path: Path) -> list[Document]:
             break
         if not isinstance(parent, str) or not parent.strip():
             raise doc.error(("extends",), "extends must be the path of another scenario file")
-        current = current.parent / parent
-        if not current.exists() and not current.suffix:
-            current = current.with_suffix(".yaml")
+        current = _parent_file(current, parent)
         if not current.exists():
             raise doc.error(
-                ("extends",), f"file '{parent}' not found (paths are relative to this file)"
+                ("extends",),
+                f"'{parent}' is neither a file (paths are relative to this file) nor a "
+                "shipped scenario (tradesim list)",
             )
     return chain[::-1]
+
+
+def _parent_file(child: Path, parent: str) -> Path:
+    """The file ``extends: parent`` names: relative to the child, else a shipped scenario."""
+    current = child.parent / parent
+    if not current.exists() and not current.suffix:
+        current = current.with_suffix(".yaml")
+    if current.exists():
+        return current
+    return shipped_path(parent) or current
 
 
 def _merge(chain: list[Document]) -> dict[str, Any]:
@@ -472,7 +484,8 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        The scenario YAML file.
+        The scenario YAML file, or the name of a shipped scenario (a path that exists
+        wins).
 
     Returns
     -------
@@ -644,7 +657,7 @@ def _growth(raw: dict[str, Any], leaf: Document, dataset: Dataset) -> dict[str, 
                 ("demand_growth", region), "expected an annual growth rate such as 0.02"
             )
         _region(located, region, dataset, key=True)
-        growth[region] = _number(located, low=-0.99, high=10.0)
+        growth[region] = _rate(located, low=-0.99, high=10.0)
     return growth
 
 
@@ -681,6 +694,22 @@ def _number(located: _Located, *, low: float | None = None, high: float | None =
         raise located.error(f"{number:g} is below the allowed minimum {low:g}")
     if high is not None and number > high:
         raise located.error(f"{number:g} is above the allowed maximum {high:g}")
+    return number
+
+
+def _rate(located: _Located, *, low: float, high: float) -> float:
+    """A rate field (:data:`sim.rates.RATE_FIELDS`): a fraction or a percent string."""
+    try:
+        number = parse_rate(located.value)
+    except ValueError as exc:
+        raise located.error(str(exc)) from None
+    for bound, word, outside in ((low, "below", number < low), (high, "above", number > high)):
+        if outside:
+            shown = f"'{located.value}'" if isinstance(located.value, str) else f"{number:g}"
+            raise located.error(
+                f"{shown} is {word} the allowed {'minimum' if word == 'below' else 'maximum'} "
+                f"{bound:g} ({format_rate(bound)})"
+            )
     return number
 
 
@@ -857,24 +886,26 @@ def _one_of(kind: str, fields: dict[str, _Located]) -> dict[str, float]:
     name = given[0]
     high = next(h for n, _, h in options if n == name)
     low = -10.0 if name == "increase" else 0.0
-    return {name: _number(fields[name], low=low, high=high)}
+    # A tariff's rate may be written as people write rates ("25%"); quantities may not.
+    read = _rate if kind == "tariff" else _number
+    return {name: read(fields[name], low=low, high=high)}
 
 
 def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
     """The instrument-specific numbers of a policy, checked against their ranges."""
     values: dict[str, Any] = {}
     if "coverage" in fields:
-        values["coverage"] = _number(fields["coverage"], low=0.0, high=1.0)
+        values["coverage"] = _rate(fields["coverage"], low=0.0, high=1.0)
     if kind in _ONE_OF:
         values |= _one_of(kind, fields)
     if "tax_equivalent" in fields:
-        values["tax_equivalent"] = _number(fields["tax_equivalent"], low=0.0, high=10.0)
+        values["tax_equivalent"] = _rate(fields["tax_equivalent"], low=0.0, high=10.0)
     if "cost" in fields:
-        values["cost"] = _number(fields["cost"], low=-0.9, high=10.0)
+        values["cost"] = _rate(fields["cost"], low=-0.9, high=10.0)
     if kind in ("demand_shock", "supply_shock"):
         if "change" not in fields:
             raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
-        values["change"] = _number(fields["change"], low=-0.99, high=10.0)
+        values["change"] = _rate(fields["change"], low=-0.99, high=10.0)
     if "rent" in POLICY_KEYS[kind] and "rent" in fields:
         holder = fields["rent"].value
         if holder not in RENT_HOLDERS:

@@ -32,6 +32,8 @@ POLICY_TYPES = (
 _TEXT = {"type": "string"}
 _NUMBER = {"type": "number"}
 _DATE = {"type": ["string", "integer"], "$comment": "date"}
+# A rate (sim.rates): a fraction or a percent string; bounds apply to numbers only.
+_RATE = {"type": ["number", "string"], "$comment": "rate"}
 _NAMES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 _REGIONS = {
     "anyOf": [
@@ -78,12 +80,12 @@ POLICY_PROPERTIES: dict[str, Any] = {
     "start": _DATE,
     "end": {"type": ["string", "integer", "null"], "$comment": "date"},
     "phase_in": {"type": "integer", "minimum": 0},
-    "coverage": {"type": "number", "minimum": 0, "maximum": 1},
-    "rate": {"type": "number", "minimum": 0},
-    "increase": _NUMBER,
-    "tax_equivalent": {"type": "number", "minimum": 0},
-    "cost": _NUMBER,
-    "change": {"type": "number", "minimum": -1},
+    "coverage": {**_RATE, "minimum": 0, "maximum": 1},
+    "rate": {**_RATE, "minimum": 0},
+    "increase": _RATE,
+    "tax_equivalent": {**_RATE, "minimum": 0},
+    "cost": _RATE,
+    "change": {**_RATE, "minimum": -1},
     "share": {"type": "number", "minimum": 0},
     "volume": {"type": "number", "minimum": 0},
     "spending": {"type": "number", "minimum": 0},
@@ -121,7 +123,7 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "parameters": {"type": ["object", "null"], "additionalProperties": _SECTOR_PARAMETERS},
-        "demand_growth": {"type": ["object", "null"], "additionalProperties": _NUMBER},
+        "demand_growth": {"type": ["object", "null"], "additionalProperties": _RATE},
         "uncertainty": {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION},
         "model": {"enum": ["armington-pe", "gravity"]},
         "gravity": {
@@ -183,6 +185,12 @@ def _describe(error: Any) -> tuple[FieldPath, str, bool]:
         return (
             where,
             f"expected a date (2023-08-24) or a quarter (2023Q3), got {error.instance!r}",
+            False,
+        )
+    if kind == "type" and error.schema.get("$comment") == "rate":
+        return (
+            where,
+            f"expected a fraction (0.25) or a percent ('25%'), got {error.instance!r}",
             False,
         )
     if kind == "type":

@@ -18,6 +18,7 @@ from sim.scenario import (
     resolve_scenario,
     scenario_name,
 )
+from sim.shipped import find_scenario
 
 if TYPE_CHECKING:
     from sim.gravity.scenario import GravityScenario
@@ -29,7 +30,8 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
     Parameters
     ----------
     path : str or Path
-        The scenario YAML file.
+        The scenario YAML file, or the name of a shipped scenario (a path that exists
+        wins).
 
     Returns
     -------
@@ -40,7 +42,7 @@ def load_any_scenario(path: str | Path) -> Scenario | GravityScenario:
     InputError
         With file, line, column and field of the first problem found.
     """
-    path = Path(path)
+    path = find_scenario(path)
     chain = read_chain(path)
     merged = merge_chain(chain)
     if model_name(chain, merged) == "gravity":

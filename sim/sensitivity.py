@@ -128,6 +128,20 @@ def unit_design(method: str, k: int, samples: int, seed: int) -> FloatArray:
     return np.asarray(sample.sample(problem, samples, calc_second_order=False, seed=seed))
 
 
+def design_size(method: str, k: int, samples: int) -> int:
+    """The number of solves of a design: (k + 1) N for Morris, (k + 2) N for Sobol.
+
+    Parameters
+    ----------
+    method : {"morris", "sobol"}
+    k : int
+        Number of uncertain parameters.
+    samples : int
+        Morris trajectories or the Sobol base sample.
+    """
+    return (k + 1) * samples if method == "morris" else (k + 2) * samples
+
+
 def to_parameters(scenario: Any, unit: FloatArray) -> FloatArray:
     """Map unit-hypercube points to parameter values through each distribution's quantiles."""
     q = QUANTILE_MARGIN + unit * (1.0 - 2.0 * QUANTILE_MARGIN)

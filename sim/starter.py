@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 STARTER = """\
 # A tradesim scenario. Reference: docs/scenarios.md. Check it: tradesim validate {name}.yaml
 name: {quoted}
@@ -15,10 +19,11 @@ dataset: japan-china-2022
 start: 2023Q1
 end: 2026Q4
 
-# To build on another scenario instead, uncomment and give its path; policies with the
-# same id then change the inherited ones (e.g. end: 2024-07-01 lifts a ban), and results
-# are measured against that scenario (tradesim run --against no-policy to change that).
-# extends: scenarios/baseline.yaml
+# To build on another scenario instead, uncomment and give its path or the name of a
+# shipped scenario (tradesim list); policies with the same id then change the inherited
+# ones (e.g. end: 2024-07-01 lifts a ban), and results are measured against that scenario
+# (tradesim run --against no-policy to change that).
+# extends: baseline
 
 policies:
   - id: seafood-ban                 # a name to refer to the policy by
@@ -58,3 +63,35 @@ def starter_scenario(name: str) -> str:
 
     # quoted, so that names YAML would read as a boolean, a number or null stay text
     return STARTER.format(name=name, quoted=json.dumps(name))
+
+
+def copied_scenario(source: Path, name: str, destination: Path) -> str:
+    """The text of scenario file ``source`` renamed ``name``, to be written at ``destination``.
+
+    Comments and layout are kept. A relative ``extends`` is rewritten relative to
+    ``destination`` unless it names a shipped scenario, which is found by name anywhere.
+
+    Parameters
+    ----------
+    source : Path
+        A scenario file (a shipped one or the user's).
+    name : str
+        The new scenario's name.
+    destination : Path
+        Where the copy will be written.
+    """
+    from sim.shipped import shipped_path
+
+    text = source.read_text(encoding="utf-8")
+    text, renamed = re.subn(r"^name:.*$", f"name: {name}", text, count=1, flags=re.M)
+    if not renamed:
+        text = f"name: {name}\n" + text
+
+    def parent(match: re.Match[str]) -> str:
+        value = match[1].strip().strip("'\"")
+        if source.parent / value == shipped_path(value) or Path(value).is_absolute():
+            return match[0]
+        target = os.path.relpath(source.parent.resolve() / value, destination.parent.resolve())
+        return f"extends: {target}"
+
+    return re.sub(r"^extends:(.*)$", parent, text, count=1, flags=re.M)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,19 +64,47 @@ def test_two_runs_give_identical_bytes(scenario: Path, tmp_path: Path) -> None:
         ).read_bytes()
 
 
-def test_existing_results_are_kept_without_force(scenario: Path, tmp_path: Path) -> None:
+def test_a_run_replaces_its_own_earlier_result(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     invoke("run", str(scenario), "--out", str(out))
-    before = {name: (out / "toy-ban" / name).read_bytes() for name in RESULT_FILES}
+    before = (out / "toy-ban" / "flows.csv").read_bytes()
     scenario.write_text(scenario.read_text().replace("end: 2024-08-24", "end: 2024-02-24"))
+    again = invoke("run", str(scenario), "--out", str(out))
+    assert again.exit_code == 0
+    assert (out / "toy-ban" / "flows.csv").read_bytes() != before
+    assert sorted(p.name for p in out.iterdir()) == ["toy-ban"]
+
+
+@pytest.mark.parametrize(
+    "occupant",
+    ["a folder of the user's", "a result of another scenario", "a file", "a broken run.json"],
+)
+def test_anything_else_in_the_way_is_kept_without_force(
+    scenario: Path, tmp_path: Path, occupant: str
+) -> None:
+    out = tmp_path / "out"
+    target = out / "toy-ban"
+    if occupant == "a file":
+        out.mkdir()
+        target.write_text("notes\n")
+    else:
+        target.mkdir(parents=True)
+        record = {"tradesim_version": "0.1.0", "scenario": "other"}
+        run_json = json.dumps(record) if "another" in occupant else "{not json"
+        if occupant != "a folder of the user's":
+            (target / "run.json").write_text(run_json)
+        (target / "notes.txt").write_text("mine\n")
+    snapshot = sorted((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file())
     result = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out)])
     assert result.exit_code == 2
-    assert "already exists; use --force" in result.output
-    assert {name: (out / "toy-ban" / name).read_bytes() for name in RESULT_FILES} == before
+    assert result.output == (
+        f"Error: '{target}' already exists and is not an earlier result of scenario "
+        "'toy-ban'; use --force to replace it or --out to write elsewhere\n"
+    )
+    assert sorted((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file()) == snapshot
     forced = invoke("run", str(scenario), "--out", str(out), "--force")
     assert forced.exit_code == 0
-    assert (out / "toy-ban" / "flows.csv").read_bytes() != before["flows.csv"]
-    assert sorted(p.name for p in out.iterdir()) == ["toy-ban"]
+    assert sorted(p.name for p in target.iterdir()) == sorted(RESULT_FILES)
 
 
 @pytest.mark.parametrize(

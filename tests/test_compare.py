@@ -136,8 +136,8 @@ def test_compare_refuses_folders_of_different_datasets(folders, tmp_path: Path) 
 def test_plots_are_pngs_with_one_line_per_series(folders, tmp_path: Path) -> None:
     loaded = [load_results(folders["baseline"]), load_results(folders["seafood-ban-lifted"])]
     fig = paths_figure(loaded)
-    seafood, prices, welfare = fig.axes
-    assert len(seafood.lines) == 2 * 4  # four destinations per scenario
+    _, seafood, prices, welfare = fig.axes
+    assert len(seafood.lines) == 2 * 5  # every other region, per scenario
     assert len(prices.lines) == 2 * 4  # four sectors per scenario
     assert len([ln for ln in welfare.lines if ln.get_label()[0] != "_"]) == 2 * 6  # every region
     flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=3).rows]
@@ -183,8 +183,8 @@ def test_iamc_export_round_trips_to_flows(folders, tmp_path: Path) -> None:
 def test_plot_options_pick_the_series_and_refuse_unknown_names(folders, tmp_path: Path) -> None:
     loaded = [load_results(folders["baseline"])]
     fig = paths_figure(loaded, sector="chip_tools", region="USA", partners=("CHN", "JPN"))
-    assert [ln.get_label() for ln in fig.axes[0].lines] == ["to CHN, baseline", "to JPN, baseline"]
-    assert fig.axes[0].get_title() == "USA's chip_tools exports by destination"
+    assert [ln.get_label() for ln in fig.axes[1].lines] == ["to CHN, baseline", "to JPN, baseline"]
+    assert fig.axes[1].get_title() == "USA's chip_tools exports by destination"
     result = CliRunner().invoke(
         main,
         ["plot", str(folders["baseline"]), "--sector", "fish", "--out", str(tmp_path / "x.png")],

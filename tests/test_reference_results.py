@@ -1,4 +1,4 @@
-"""results/ holds the output of every shipped scenario.
+"""tests/reference/ holds the output of every shipped scenario.
 
 A fresh run must agree with it within the tolerance of :mod:`sim.resultdiff` (the sixth
 decimal of a figure may differ on another CPU); two runs on one machine give identical bytes.
@@ -26,7 +26,8 @@ from sim.results import RESULT_FILES
 from sim.solve import TOLERANCE
 from tests.conftest import ROOT, SCENARIOS
 
-REGENERATE = "tradesim run scenarios/*.yaml --force"
+REGENERATE = "tradesim run scenarios/*.yaml --out tests/reference"
+REFERENCE = ROOT / "tests" / "reference"
 CSV_FILES = [name for name in RESULT_FILES if name.endswith(".csv")]
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 # One scenario of each model; the gravity one is where CPUs were seen to differ.
@@ -45,8 +46,8 @@ def run(scenario: str, out: Path) -> Path:
 
 
 def reference(scenario: str) -> Path:
-    folder = ROOT / "results" / scenario
-    assert folder.is_dir(), f"results/{scenario}/ is missing; regenerate with: {REGENERATE}"
+    folder = REFERENCE / scenario
+    assert folder.is_dir(), f"tests/reference/{scenario}/ is missing; regenerate with: {REGENERATE}"
     return folder
 
 
@@ -63,7 +64,7 @@ def agree(fresh: Path, kept: Path) -> None:
     differences = compare_folders(fresh, kept, CSV_FILES)
     if differences:
         pytest.fail(
-            f"results/{kept.name} differs from a fresh run beyond the tolerance "
+            f"tests/reference/{kept.name} differs from a fresh run beyond the tolerance "
             f"({len(differences)} differences):\n  "
             + "\n  ".join(differences[:20])
             + f"\nreview the change and regenerate with: {REGENERATE}"
@@ -76,12 +77,12 @@ def test_shipped_scenario_reproduces_its_reference_results(scenario: str, tmp_pa
     assert sorted(p.name for p in kept.iterdir()) == sorted(RESULT_FILES)
     agree(fresh, kept)
     assert run_record(fresh) == run_record(kept), (
-        f"results/{scenario}/run.json differs; regenerate with: {REGENERATE}"
+        f"tests/reference/{scenario}/run.json differs; regenerate with: {REGENERATE}"
     )
 
 
 def test_every_reference_folder_has_a_shipped_scenario() -> None:
-    folders = {p.name for p in (ROOT / "results").iterdir() if p.is_dir()}
+    folders = {p.name for p in REFERENCE.iterdir() if p.is_dir()}
     assert folders == {p.stem for p in SCENARIOS.glob("*.yaml")}
 
 

@@ -48,7 +48,8 @@ def test_missing_parent_is_named_with_its_line(tmp_path: Path) -> None:
         load_scenario(path)
     assert (
         str(info.value)
-        == f"{path}:2:10: extends: file 'nowhere.yaml' not found (paths are relative to this file)"
+        == f"{path}:2:10: extends: 'nowhere.yaml' is neither a file (paths are relative to "
+        "this file) nor a shipped scenario (tradesim list)"
     )
 
 

@@ -318,7 +318,7 @@ def _policy_values(
     kind: str, fields: dict[str, _Located], dataset: GravityDataset
 ) -> dict[str, Any]:
     """The instrument-specific numbers of a gravity policy, checked."""
-    from sim.scenario import _number
+    from sim.scenario import _number, _rate
 
     values: dict[str, Any] = {}
     if kind == "covariate":
@@ -336,7 +336,7 @@ def _policy_values(
     elif kind == "trade_cost":
         if "cost" not in fields:
             raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
-        values["cost"] = _number(fields["cost"], low=-0.9, high=10.0)
+        values["cost"] = _rate(fields["cost"], low=-0.9, high=10.0)
     elif kind == "tariff":
         given = [k for k in ("rate", "increase") if k in fields]
         if len(given) != 1:
@@ -345,7 +345,7 @@ def _policy_values(
                 "a tariff needs exactly one of 'rate' (new rate) or 'increase' (added points)"
             )
         low = -0.9 if given[0] == "increase" else 0.0
-        values[given[0]] = _number(fields[given[0]], low=low, high=10.0)
+        values[given[0]] = _rate(fields[given[0]], low=low, high=10.0)
     elif "coverage" in fields:
-        values["coverage"] = _number(fields["coverage"], low=0.0, high=1.0)
+        values["coverage"] = _rate(fields["coverage"], low=0.0, high=1.0)
     return values

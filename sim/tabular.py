@@ -1,0 +1,166 @@
+"""Result tables in the formats analysts use: Parquet (pyarrow) and Excel (openpyxl).
+
+Both libraries are optional (the ``pandas`` extra) and imported only here, when a file of
+that format is written or read. A Parquet result folder holds one ``<table>.parquet`` per
+CSV file, with the same columns: labels as dictionary-encoded strings, values as doubles at
+full precision (empty CSV cells are nulls). An Excel export holds one sheet per table and a
+``run`` sheet of the run's metadata. Both are written deterministically: the same result
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from sim.csvtext import Labels, format_cell
+from sim.optional import need
+
+if TYPE_CHECKING:
+    from sim.compare import ResultFolder
+    from sim.tables import Table
+
+# Columns that hold labels even when every cell looks like a number (gravity's years).
+TEXT_COLUMNS = ("period", "year", "draw")
+# Excel files carry a creation time; a fixed one keeps the bytes of an export reproducible.
+FIXED_TIME = dt.datetime(2000, 1, 1)
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
+    """Write one table as a Parquet file (the columns of its CSV file).
+
+    Parameters
+    ----------
+    destination : Path or binary file
+    table : Table
+    """
+    pa = need("pyarrow", "pandas", "Parquet output")
+    parquet = need("pyarrow.parquet", "pandas", "Parquet output")
+    arrays = []
+    for column in table.data:
+        if isinstance(column, Labels):
+            labels = pa.array(column.labels, type=pa.string())
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(column.codes), labels))
+        else:
+            arrays.append(pa.array(column, type=pa.float64(), from_pandas=True))
+    parquet.write_table(pa.table(arrays, names=list(table.columns)), destination)
+
+
+def read_parquet_rows(path: Path) -> list[dict[str, str]]:
+    """A Parquet result table as rows of CSV text (what :func:`sim.results.read_csv` gives)."""
+    parquet = need("pyarrow.parquet", "pandas", "Reading Parquet results")
+    columns = parquet.read_table(path).to_pydict()
+    names = list(columns)
+    cells = [
+        ["" if v is None else (v if isinstance(v, str) else format_cell(v)) for v in columns[n]]
+        for n in names
+    ]
+    return [dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def typed_columns(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> list[list[Any]]:
+    """CSV cells as values: a column whose every non-empty cell is a number becomes floats.
+
+    Empty cells become None; columns named in :data:`TEXT_COLUMNS` stay text.
+    """
+    typed: list[list[Any]] = []
+    for name in columns:
+        cells = [row[name] for row in rows]
+        numbers = None if name in TEXT_COLUMNS else _numbers(cells)
+        typed.append(cells if numbers is None else numbers)
+    return typed
+
+
+def _numbers(cells: list[str]) -> list[float | None] | None:
+    out: list[float | None] = []
+    for cell in cells:
+        if cell == "":
+            out.append(None)
+            continue
+        try:
+            out.append(float(cell))
+        except ValueError:
+            return None
+    return out
+
+
+def excel_bytes(folder: ResultFolder) -> bytes:
+    """A result folder as an Excel workbook: one sheet per table and a ``run`` sheet.
+
+    Parameters
+    ----------
+    folder : ResultFolder
+        As :func:`sim.compare.load_results` reads it.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file, identical for identical results.
+
+    Raises
+    ------
+    InputError
+        When openpyxl is missing or a table has more rows than a sheet holds.
+    """
+    openpyxl = need("openpyxl", "pandas", "Excel export")
+    from sim.errors import InputError
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    from sim.results import RESULT_FILES
+
+    order = {name: k for k, name in enumerate(RESULT_FILES)}
+    for name in sorted(folder.tables, key=lambda n: (order.get(n, len(order)), n)):
+        rows = folder.tables[name]
+        if len(rows) > EXCEL_MAX_ROWS:
+            raise InputError(
+                f"{name} has {len(rows):,} rows, more than an Excel sheet holds; "
+                "use --format parquet"
+            )
+        sheet = book.create_sheet(name.removesuffix(".csv"))
+        columns = list(rows[0]) if rows else []
+        sheet.append(columns)
+        for row in zip(*typed_columns(columns, rows), strict=True):
+            sheet.append(["" if _missing(v) else v for v in row])
+        sheet.freeze_panes = "A2"
+    meta = book.create_sheet("run")
+    meta.append(["field", "value"])
+    for key in sorted(folder.run):
+        value = folder.run[key]
+        meta.append([key, value if isinstance(value, str) else json.dumps(value, sort_keys=True)])
+    book.properties.created = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _reproducible_zip(buffer.getvalue())
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """The same zip with fixed entry times and a fixed modification time in its properties."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    content,
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, content)
+    return out.getvalue()
