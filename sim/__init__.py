@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # wins; it must be made before numpy is first imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-__version__ = "0.1.0"
+from sim._version import __version__
 
 __all__ = ["Result", "__version__", "compare", "load_scenario", "run"]
 

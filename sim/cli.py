@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from sim import __version__
+from sim._version import __version__
 from sim.errors import TradesimError
 
 F = TypeVar("F", bound=Callable[..., Any])

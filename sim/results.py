@@ -25,16 +25,9 @@ from sim.files import (
     write_bytes_durably,
     write_text_atomic,
 )
+from sim.tables import RESULT_FILES as RESULT_FILES
 from sim.tables import Table
 
-RESULT_FILES = (
-    "flows.csv",
-    "prices.csv",
-    "welfare.csv",
-    "indicators.csv",
-    "summary.csv",
-    "run.json",
-)
 __all__ = [
     "FLOAT_FORMAT",
     "format_value",

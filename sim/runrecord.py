@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim import __version__
+from sim._version import __version__
 
 
 def run_header(model: str, scenario: Any, dataset: Any) -> dict[str, Any]:

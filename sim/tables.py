@@ -49,6 +49,16 @@ PRICE_COLUMNS = (
     "output_value",
     "baseline_output_value",
 )
+# The files of a result folder, in the order they are listed and exported.
+RESULT_FILES = (
+    "flows.csv",
+    "prices.csv",
+    "welfare.csv",
+    "indicators.csv",
+    "summary.csv",
+    "run.json",
+)
+
 WELFARE_COLUMNS = (
     "period",
     "region",

@@ -24,7 +24,6 @@ from sim.csvtext import Labels, format_cell
 from sim.optional import need
 
 if TYPE_CHECKING:
-    from sim.compare import ResultFolder
     from sim.tables import Table
 
 # Columns that hold labels even when every cell looks like a number (gravity's years).
@@ -92,12 +91,12 @@ def _numbers(cells: list[str]) -> list[float | None] | None:
     return out
 
 
-def excel_bytes(folder: ResultFolder) -> bytes:
+def excel_bytes(folder: Any) -> bytes:
     """A result folder as an Excel workbook: one sheet per table and a ``run`` sheet.
 
     Parameters
     ----------
-    folder : ResultFolder
+    folder : sim.compare.ResultFolder
         As :func:`sim.compare.load_results` reads it.
 
     Returns
@@ -115,7 +114,7 @@ def excel_bytes(folder: ResultFolder) -> bytes:
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    from sim.results import RESULT_FILES
+    from sim.tables import RESULT_FILES
 
     order = {name: k for k, name in enumerate(RESULT_FILES)}
     for name in sorted(folder.tables, key=lambda n: (order.get(n, len(order)), n)):

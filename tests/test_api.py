@@ -64,7 +64,7 @@ def test_run_and_compare_are_functions_and_their_modules_still_work() -> None:
 
     assert sim.run is run_module and callable(sim.run)
     assert sim.compare is compare_module and callable(sim.compare)
-    assert run_module.run_any.__name__ == "run_any"
+    assert run_module.run_scenario.__name__ == "run_scenario"
     assert compare_module.load_results.__name__ == "load_results"
 
 

@@ -109,7 +109,7 @@ def test_compare_with_out_and_plot(folders: dict[str, Path], tmp_path: Path) -> 
 
 def test_compare_with_a_partial_equilibrium_folder_is_one_line(folders: dict[str, Path]) -> None:
     line = one_line_error(
-        invoke("compare", folders["exact"], SCENARIOS.parent / "results" / "baseline")
+        invoke("compare", folders["exact"], SCENARIOS.parent / "tests" / "reference" / "baseline")
     )
     assert "only runs of the same dataset" in line
 

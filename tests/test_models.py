@@ -52,7 +52,7 @@ def test_a_folder_of_an_unknown_model_is_one_line(command: str, tmp_path: Path) 
     folders = []
     for name in ("a", "b"):
         folder = tmp_path / name
-        shutil.copytree(ROOT / "results" / "gravity-can-jpn-pta", folder)
+        shutil.copytree(ROOT / "tests" / "reference" / "gravity-can-jpn-pta", folder)
         record = json.loads((folder / "run.json").read_text())
         record["model"], record["scenario"] = "nonesuch", name
         (folder / "run.json").write_text(json.dumps(record))
