@@ -22,9 +22,11 @@ import numpy as np
 
 from sim._yaml import Document, load_yaml
 from sim.dataset import Dataset
+from sim.errors import InputError
 from sim.indicators import satellite_figures
 from sim.model import FloatArray
 from sim.run import RunResult, run_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.tables import Table
 from sim.timepath import PathSolution
 
@@ -229,14 +231,39 @@ def backcast(
     fits, treated run, untreated run
     """
     observations = observations or load_observations()
-    treated = run_scenario(scenarios / f"{observations.treated}.yaml")
-    untreated = run_scenario(scenarios / f"{observations.untreated}.yaml")
+    pair = [
+        load_scenario(scenarios / f"{name}.yaml")
+        for name in (observations.treated, observations.untreated)
+    ]
+    for scenario in pair:
+        _check_covers(scenario, observations)
+    treated, untreated = (run_scenario(scenario) for scenario in pair)
     dataset = treated.scenario.dataset
     fits = [
         Fit(obs, model_change(dataset, treated.path, untreated.path, obs))
         for obs in observations.items
     ]
     return fits, treated, untreated
+
+
+def _check_covers(scenario: Scenario, observations: Observations) -> None:
+    """Refuse, before solving, a history whose horizon misses an observation's window.
+
+    Raises
+    ------
+    InputError
+        Naming the scenario file, its horizon and the first observation it misses.
+    """
+    first, end = scenario.start.first_day, scenario.end.end_day
+    for obs in observations.items:
+        window_first, window_end = obs.days
+        if window_first < first or window_end > end:
+            raise InputError(
+                f"the horizon {scenario.start}-{scenario.end} does not cover observation "
+                f"'{obs.id}' ({obs.first}..{obs.last}); the back-cast needs both histories "
+                "to cover every observed window",
+                path=scenario.path,
+            )
 
 
 def fit_table(fits: list[Fit]) -> Table:

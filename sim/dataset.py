@@ -620,12 +620,20 @@ class _Parser:
                 )
 
 
+# Published trade and supply elasticities lie well below 100; far above it, a price change
+# of a few percent raised to the elasticity overflows double precision in the solver.
+MAX_ELASTICITY = 100.0
+
+
 def check_elasticity_value(name: str, value: float) -> str | None:
     """Return why ``value`` is not allowed for elasticity ``name``, or None if it is."""
     if name == "sigma" and not value > 1:
         return "sigma must be greater than 1 (a ban on a variety would otherwise be unbounded)"
     if name in ("eps", "eta") and not value > 0:
         return f"{name} must be positive"
+    if value > MAX_ELASTICITY and not (name == "eta" and math.isinf(value)):
+        fixed = " (or .inf for a fixed producer price)" if name == "eta" else ""
+        return f"{name} must be at most {MAX_ELASTICITY:g}{fixed}"
     return None
 
 

@@ -25,6 +25,16 @@ class ExecutorError(TradesimError):
     exit_code = 2
 
 
+class UnreachableSchedulerError(TradesimError):
+    """A well-formed scheduler address that did not answer within the connection timeout.
+
+    The input is fine; the cluster is not there: exit status 1, like any run that could not
+    finish.
+    """
+
+    exit_code = 1
+
+
 class LostWorkError(TradesimError):
     """Work was lost during a run: a worker process died, or a cluster lost its workers."""
 
@@ -176,7 +186,9 @@ def _map_dask(
     try:
         client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
     except OSError as error:
-        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        raise UnreachableSchedulerError(
+            f"cannot reach the Dask scheduler at {address}: {error}"
+        ) from None
     try:
         with client:
             futures = client.map(function, list(chunks), pure=False)

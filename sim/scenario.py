@@ -538,11 +538,26 @@ def model_name(chain: list[Document], merged: dict[str, Any]) -> str | None:
     return "gravity"
 
 
+# A result folder is named after its scenario and staged beside itself under a longer
+# name; file systems allow 255 bytes per name, so a scenario name keeps 55 in reserve.
+MAX_NAME_BYTES = 200
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a result folder, or None."""
+    if not name or any(c in name for c in "/\\\0") or name.startswith("."):
+        return "name must be a non-empty file-name-safe string"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"name is {len(name.encode('utf-8'))} bytes long; the limit is {MAX_NAME_BYTES}"
+    return None
+
+
 def scenario_name(path: Path, chain: list[Document], merged: dict[str, Any]) -> str:
     """The scenario's name (the file's stem by default), checked to be file-name safe."""
     name = _text(merged.get("name"), default=path.stem)
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise chain[-1].error(("name",), "name must be a non-empty file-name-safe string")
+    problem = name_problem(name)
+    if problem:
+        raise chain[-1].error(("name",), problem)
     return name
 
 
@@ -579,8 +594,9 @@ def resolve_scenario(path: Path, chain: list[Document], merged: dict[str, Any]) 
         return None
 
     name = _text(merged.get("name"), default=path.stem)
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
-        errors.append(leaf.error(("name",), "name must be a non-empty file-name-safe string"))
+    problem = name_problem(name)
+    if problem:
+        errors.append(leaf.error(("name",), problem))
     start, end = collect(_horizon, merged, leaf) or (None, None)
     inherited = frozenset(merged["inherited_ids"])
     policies = tuple(
@@ -1098,6 +1114,9 @@ def _distribution(key: str, located: _Located, scope: _Scope) -> Distribution:
     if missing:
         raise located.error(f"a {dist} distribution needs {', '.join(required)}")
     params = {name: float(spec[name]) for name in (*required, *optional) if name in spec}
+    for name, value in params.items():
+        if not math.isfinite(value):
+            raise located.doc.error(where(name), f"{name} must be a finite number, not {value}")
     problem = distribution_problem(dist, params)
     if problem:
         raise located.error(problem)

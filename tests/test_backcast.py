@@ -106,3 +106,18 @@ def test_backcast_plot_is_a_png(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_history_that_misses_an_observed_window_is_one_line_before_solving(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    for name in ("baseline", "history-no-ban", "history-2023-ban"):
+        shutil.copy(SCENARIOS / f"{name}.yaml", tmp_path)
+    short = tmp_path / "history-no-ban.yaml"
+    short.write_text(short.read_text().replace("end: 2025Q4", "end: 2023Q2"))
+    result = CliRunner().invoke(main, ["backcast", "--scenarios", str(tmp_path)])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert "history-2023-ban.yaml: the horizon 2023Q1-2023Q2 does not cover observation" in line
