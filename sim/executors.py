@@ -7,6 +7,7 @@ Dask is an optional extra (``tradesim[dask]``), imported only when a scheduler i
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -181,41 +182,18 @@ def _map_dask(
     describe: Callable[[int], str],
 ) -> list[Result]:
     Client, _ = _dask()
-    from distributed import wait
-
+    _quiet_dask_logs()
     try:
         client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
     except OSError as error:
         raise UnreachableSchedulerError(
             f"cannot reach the Dask scheduler at {address}: {error}"
         ) from None
+    lost = f"lost the Dask scheduler at {address} during the run; nothing was written"
     try:
         with client:
             futures = client.map(function, list(chunks), pure=False)
-            pending = set(range(len(futures)))
-            idle = 0.0
-            while pending:
-                try:
-                    wait([futures[k] for k in pending], _POLL, "FIRST_COMPLETED")
-                except TimeoutError:
-                    pass
-                for k in sorted(pending):
-                    if futures[k].status == "error":
-                        futures[k].result()  # raises the chunk's own error
-                    if futures[k].status == "finished":
-                        pending.discard(k)
-                        if progress is not None:
-                            progress(k)
-                if not pending:
-                    break
-                idle = idle + _POLL if not client.scheduler_info()["workers"] else 0.0
-                if idle >= _worker_timeout():
-                    first = min(pending)
-                    raise LostWorkError(
-                        f"the Dask cluster at {address} has had no worker for "
-                        f"{_worker_timeout():.0f} s with {describe(first)} still to solve; "
-                        "nothing was written"
-                    )
+            _watch(client, futures, address, progress, describe)
             return list(client.gather(futures))
     except (OSError, TimeoutError) as error:
         raise LostWorkError(
@@ -227,11 +205,59 @@ def _map_dask(
             raise LostWorkError(
                 f"Dask workers died repeatedly while solving a chunk ({error}); nothing was written"
             ) from None
-        if type(error).__name__ in ("CommClosedError", "CancelledError"):
-            raise LostWorkError(
-                f"lost the Dask scheduler at {address} during the run; nothing was written"
-            ) from None
+        if type(error).__name__ in ("CommClosedError", "CancelledError", "FuturesCancelledError"):
+            raise LostWorkError(lost) from None
         raise
+
+
+def _quiet_dask_logs() -> None:
+    """Keep distributed's reconnection tracebacks out of the output.
+
+    The client logs every failed reconnection with a traceback; a run reports the loss in
+    one line of its own.
+    """
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.startswith("distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def _watch(
+    client: Any,
+    futures: list[Any],
+    address: str,
+    progress: Progress | None,
+    describe: Callable[[int], str],
+) -> None:
+    """Wait for every chunk, reporting progress; end the run when the cluster is gone."""
+    from distributed import wait
+
+    pending = set(range(len(futures)))
+    idle = 0.0
+    while pending:
+        try:
+            wait([futures[k] for k in pending], _POLL, "FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        for k in sorted(pending):
+            if futures[k].status == "cancelled":  # the scheduler went away
+                raise LostWorkError(
+                    f"lost the Dask scheduler at {address} during the run; nothing was written"
+                )
+            if futures[k].status == "error":
+                futures[k].result()  # raises the chunk's own error
+            if futures[k].status == "finished":
+                pending.discard(k)
+                if progress is not None:
+                    progress(k)
+        if not pending:
+            return
+        idle = idle + _POLL if not client.scheduler_info()["workers"] else 0.0
+        if idle >= _worker_timeout():
+            raise LostWorkError(
+                f"the Dask cluster at {address} has had no worker for "
+                f"{_worker_timeout():.0f} s with {describe(min(pending))} still to solve; "
+                "nothing was written"
+            )
 
 
 def _dask() -> tuple[Any, Any]:

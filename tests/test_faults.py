@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, SCENARIOS
 
 TOY = DATA / "toy-two-sector.yaml"
 SCENARIO = """\
@@ -203,22 +203,25 @@ def test_out_under_a_regular_file_is_one_line_exit_1(tmp_path: Path) -> None:
     )
 
 
-def test_a_300_character_name_is_one_line_exit_1(tmp_path: Path) -> None:
+def test_a_300_character_name_is_refused_before_anything_is_solved(tmp_path: Path) -> None:
+    """Longer than a folder name may be: a located input error (exit 2), not a late write."""
     name = "n" * 300
     out = tmp_path / "out"
     code, output = cli("run", str(write_scenario(tmp_path, name)), "--out", str(out))
-    assert code == 1
-    assert one_error_line(output).endswith("file name too long; nothing was written")
-    assert list(out.iterdir()) == []
+    assert code == 2
+    assert one_error_line(output).endswith("name: name is 300 bytes long; the limit is 200")
+    assert not out.exists()
 
 
 def test_a_run_whose_second_scenario_cannot_be_written_writes_neither(tmp_path: Path) -> None:
-    first, second = write_scenario(tmp_path, "first"), write_scenario(tmp_path, "s" * 300)
+    """The toy's files fit a 60 kB file-size limit; the shipped baseline's flows.csv does not."""
+    first = write_scenario(tmp_path, "first")
+    second = SCENARIOS / "baseline.yaml"
     out = tmp_path / "out"
-    code, output = cli("run", str(first), str(second), "--out", str(out))
-    assert code == 1
-    one_error_line(output)
-    assert list(out.iterdir()) == []
+    done = process("run", str(first), str(second), "--out", str(out), preexec_fn=_limited(60_000))
+    assert done.returncode == 1, done.stderr
+    assert "baseline" in one_error_line(done.stderr)
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize(
