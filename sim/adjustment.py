@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import Elasticities, Equilibrium, FloatArray, Policy
+from sim.model import Elasticities, Equilibrium, FloatArray
 
 DAYS_PER_QUARTER = 365.25 / 4
 
@@ -204,14 +204,4 @@ def advance(
         keep[:, None, None] * state.young_delivered + (delivered - state.delivered),
         keep[:, None] * state.young_index + (index - state.index),
         keep[:, None] * state.young_price + (price - state.price),
-    )
-
-
-def log_wedge(policy: Policy, baseline_tariffs: FloatArray) -> FloatArray:
-    """Log of the wedge ratio of a policy state, ``ln w``."""
-    return np.asarray(
-        np.log1p(policy.tariff)
-        + np.log1p(policy.export_tax)
-        + np.log1p(policy.trade_cost)
-        - np.log1p(baseline_tariffs)
     )

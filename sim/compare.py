@@ -157,10 +157,6 @@ def _number(text: str) -> float:
     return float(text) if text not in ("", None) else math.nan
 
 
-def _pct(value: float, base: float) -> float:
-    return percent_change_of(value, base)
-
-
 def comparison_columns(names: list[str]) -> tuple[str, ...]:
     """Columns of the comparison table for scenarios ``names`` (the first the reference)."""
     extra = []
@@ -207,7 +203,7 @@ def compare(folders: list[ResultFolder], files: tuple[str, ...] = tuple(LAYOUT))
                 unit = next((r.get("unit", "") for r in present if r), "")
                 diffs: list[float] = []
                 for v in values[1:]:
-                    diffs += [v - values[0], _pct(v, values[0])]
+                    diffs += [v - values[0], percent_change_of(v, values[0])]
                 rows.append((file, *key, measure, unit, *values, *diffs))
     return Table(comparison_columns(names), rows)
 

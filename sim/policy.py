@@ -335,31 +335,3 @@ def policy_state(
         state.purchase_volume,
         state.purchase_spending,
     )
-
-
-def is_inert(policy: PolicyLike) -> bool:
-    """Whether a policy changes nothing (a zero-coverage ban, a zero shock, ...)."""
-    if policy.type == "ban":
-        return _is_zero(policy.coverage)
-    if policy.type == "export_control":
-        return _is_zero(policy.coverage) and _is_zero(policy.tax_equivalent)
-    if policy.type == "trade_cost":
-        return _is_zero(policy.cost)
-    if policy.type in ("demand_shock", "supply_shock"):
-        return _is_zero(policy.change)
-    if policy.type == "quota":
-        return False
-    if policy.type == "purchase":
-        return _is_zero(policy.volume or 0.0) and _is_zero(policy.spending or 0.0)
-    return policy.rate is None and (policy.increase is None or _is_zero(policy.increase))
-
-
-def change_dates(policy: PolicyLike) -> list[dt.date]:
-    """Dates on which a policy changes the market: its start and, if any, its end.
-
-    An inert policy (see :func:`is_inert`) changes nothing and has no dates, so it does
-    not reset the short- to long-run adjustment of its sector.
-    """
-    if is_inert(policy):
-        return []
-    return [policy.start] if policy.end is None else [policy.start, policy.end]

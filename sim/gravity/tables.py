@@ -63,12 +63,8 @@ class GravitySolution:
     baseline_expenditure: FloatArray
 
 
-def _pct(value: float, base: float) -> float:
-    return percent_change_of(value, base)
-
-
 def _change(value: float, base: float) -> tuple[float, float, float, float]:
-    return (float(value), float(base), float(value - base), _pct(value, base))
+    return (float(value), float(base), float(value - base), percent_change_of(value, base))
 
 
 def indicator_arrays(solution: GravitySolution) -> dict[str, tuple[str, FloatArray, FloatArray]]:
