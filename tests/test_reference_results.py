@@ -52,12 +52,27 @@ def reference(scenario: str) -> Path:
 
 
 def run_record(folder: Path) -> dict[str, Any]:
-    """run.json without the solver's final residuals, which sit at rounding level (about
-    1e-15) and may differ in their last digits on another CPU; both must be tiny."""
+    """run.json without the solver's final residuals and iteration counts.
+
+    The residuals sit at rounding level (about 1e-15) and differ in their last digits on
+    another CPU; both must be tiny. Where a Newton step lands the residual next to the
+    tolerance, another CPU may stop one iteration earlier or later; the counts must stay
+    within one of each other (checked by the caller) and the numbers within the tolerance.
+    """
     record: dict[str, Any] = json.loads((folder / "run.json").read_text())
     for entry in record["solver"]:
         assert entry.pop("max_residual") < TOLERANCE
+        entry["iterations"] = _Iterations(entry["iterations"])
     return record
+
+
+class _Iterations(int):
+    """An iteration count equal to another within one step."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int) and abs(int(self) - int(other)) <= 1
+
+    __hash__ = int.__hash__
 
 
 def agree(fresh: Path, kept: Path) -> None:
