@@ -17,6 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model import Baseline, BoolArray, FloatArray, Policy
+from sim.policytypes import DEFAULT_RENT as DEFAULT_RENT
+from sim.policytypes import RENT_ALIASES
 from sim.quarters import Quarter
 
 Span = tuple[dt.date, dt.date]
@@ -40,15 +42,12 @@ class _State:
 
 
 QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "none": 2}
-# Who earns a licence cost or a quota rent when a policy does not say: a compliance cost is
-# a resource cost nobody earns; quota licences are most often allocated by the importer.
-DEFAULT_RENT = {"export_control": "none", "quota": "importer"}
 
 
 def rent_holder(policy: PolicyLike) -> str:
     """``importer``, ``exporter`` or ``none``: who earns the policy's rent."""
     holder = policy.rent or DEFAULT_RENT.get(policy.type, "none")
-    return "none" if holder == "lost" else holder
+    return RENT_ALIASES.get(holder, holder)
 
 
 class PolicyLike(Protocol):

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 
-# The policy fields that are rates (shares of a value or of a flow); declared once.
-RATE_FIELDS = ("rate", "increase", "coverage", "cost", "change", "tax_equivalent")
+from sim.policytypes import RATE_FIELDS as RATE_FIELDS
 
 
 def parse_rate(value: object) -> float:

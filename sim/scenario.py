@@ -23,6 +23,16 @@ from sim._yaml import Document, FieldPath, load_yaml
 from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
 from sim.errors import InputError, InputErrors
 from sim.policy import rent_holder
+from sim.policytypes import (
+    BY_NAME,
+    COMMON_FIELDS,
+    PE,
+    Bounds,
+    Field,
+    common_keys,
+    drawable_fields,
+    policy_keys,
+)
 from sim.quarters import Quarter, parse_date, parse_quarter
 from sim.rates import format_rate, parse_rate
 from sim.scenario_schema import schema_errors
@@ -46,32 +56,8 @@ TOP_LEVEL_KEYS = (
     "model",
     "gravity",
 )
-MODELS = ("armington-pe", "gravity")
-COMMON_POLICY_KEYS = (
-    "id",
-    "type",
-    "description",
-    "source",
-    "sector",
-    "exporters",
-    "importers",
-    "start",
-    "end",
-    "phase_in",
-)
-POLICY_KEYS: dict[str, tuple[str, ...]] = {
-    "ban": ("coverage",),
-    "tariff": ("rate", "increase"),
-    "export_control": ("coverage", "tax_equivalent", "rent"),
-    "trade_cost": ("cost",),
-    "demand_shock": ("change",),
-    "supply_shock": ("change",),
-    "quota": ("share", "volume", "rent"),
-    "purchase": ("volume", "spending"),
-}
-# Who earns the rent of a licence or a binding quota; ``lost`` is the older spelling of
-# ``none`` for quotas.
-RENT_HOLDERS = ("importer", "exporter", "none", "lost")
+COMMON_POLICY_KEYS = common_keys(PE)
+POLICY_KEYS: dict[str, tuple[str, ...]] = policy_keys(PE)
 POLICY_TYPES = tuple(POLICY_KEYS)
 PARAMETER_KEYS = (*ELASTICITIES, "half_life_quarters", "regions")
 
@@ -699,33 +685,53 @@ def _date(located: _Located) -> dt.date:
         raise located.error(str(exc)) from None
 
 
-def _number(located: _Located, *, low: float | None = None, high: float | None = None) -> float:
+def _outside(located: _Located, shown: str, bounds: Bounds, *, percent: bool) -> None:
+    """Raise at ``located`` when its number is outside ``bounds``."""
+    number = parse_rate(located.value) if percent else float(located.value)
+    side = bounds.problem(number)
+    if side is None:
+        return
+    below = side == "below"
+    bound = bounds.low if below else bounds.high
+    assert bound is not None
+    shown_bound = f"{bound:g} ({format_rate(bound)})" if percent else f"{bound:g}"
+    if bounds.low_open if below else bounds.high_open:
+        raise located.error(f"{shown} must be {'above' if below else 'below'} {shown_bound}")
+    limit = "minimum" if below else "maximum"
+    raise located.error(f"{shown} is {side} the allowed {limit} {shown_bound}")
+
+
+def _number(
+    located: _Located,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    bounds: Bounds | None = None,
+) -> float:
     value = located.value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise located.error(f"expected a number, got {value!r}")
     number = float(value)
     if not math.isfinite(number):
         raise located.error(f"expected a finite number, got {value}")
-    if low is not None and number < low:
-        raise located.error(f"{number:g} is below the allowed minimum {low:g}")
-    if high is not None and number > high:
-        raise located.error(f"{number:g} is above the allowed maximum {high:g}")
+    _outside(located, f"{number:g}", bounds or Bounds(low, high), percent=False)
     return number
 
 
-def _rate(located: _Located, *, low: float, high: float) -> float:
+def _rate(
+    located: _Located,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    bounds: Bounds | None = None,
+) -> float:
     """A rate field (:data:`sim.rates.RATE_FIELDS`): a fraction or a percent string."""
     try:
         number = parse_rate(located.value)
     except ValueError as exc:
         raise located.error(str(exc)) from None
-    for bound, word, outside in ((low, "below", number < low), (high, "above", number > high)):
-        if outside:
-            shown = f"'{located.value}'" if isinstance(located.value, str) else f"{number:g}"
-            raise located.error(
-                f"{shown} is {word} the allowed {'minimum' if word == 'below' else 'maximum'} "
-                f"{bound:g} ({format_rate(bound)})"
-            )
+    shown = f"'{located.value}'" if isinstance(located.value, str) else f"{number:g}"
+    _outside(located, shown, bounds or Bounds(low, high), percent=True)
     return number
 
 
@@ -810,8 +816,8 @@ def _policy(
     for key, located in fields.items():
         if key not in allowed:
             raise _unknown_key(located.doc, located.where[:-1], key, allowed)
-    needs_exporters = kind != "demand_shock"
-    needs_importers = kind not in ("supply_shock", "purchase")
+    needs_exporters = BY_NAME[kind].exporters
+    needs_importers = BY_NAME[kind].importers
     errors: list[InputError] = []
     for key, needed in (
         ("sector", True),
@@ -844,7 +850,7 @@ def _policy(
     if start is not None and end is not None and end <= start:
         errors.append(fields["end"].error(f"end {end} is not after start {start}"))
     phase_in = checked(_phase_in, fields["phase_in"]) if "phase_in" in fields else 0
-    values = checked(_policy_values, kind, fields)
+    values = checked(policy_values, kind, fields)
     sectors = checked(_sectors, fields["sector"], dataset)
     exporters = (
         checked(_regions, fields["exporters"], dataset) if needs_exporters else dataset.regions
@@ -870,67 +876,53 @@ def _policy(
 
 
 def _phase_in(located: _Located) -> int:
+    declared = next(f for f in COMMON_FIELDS if f.name == "phase_in")
     value = located.value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise located.error("phase_in is a whole number of quarters (0 or more)")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise located.error(
+            f"phase_in is a whole number of {declared.unit} ({declared.bounds.text()})"
+        )
+    _number(located, bounds=declared.bounds)
     return value
 
 
-# Instruments that take exactly one of two amounts: the two names, what each means, and the
-# upper bound of each (the lower bound is 0, or -10 for a tariff's increase).
-_ONE_OF: dict[str, tuple[tuple[str, str, float], tuple[str, str, float]]] = {
-    "tariff": (("rate", "new rate", 10.0), ("increase", "added points", 10.0)),
-    "quota": (
-        ("share", "ceiling as a share of the baseline quantity", 100.0),
-        ("volume", "ceiling as an annual quantity", 1e12),
-    ),
-    "purchase": (
-        ("volume", "an annual quantity at baseline prices", 1e12),
-        ("spending", "an annual sum of money", 1e12),
-    ),
-}
+def field_value(declared: Field, located: _Located, model: str = PE) -> Any:
+    """One instrument field of a policy, read and checked against its declaration."""
+    bounds = declared.bounds_for(model)
+    if declared.kind == "rate":
+        return _rate(located, bounds=bounds)
+    if declared.kind == "number":
+        return _number(located, bounds=bounds)
+    if declared.kind == "choice":
+        value = located.value
+        if value not in declared.choices and value not in dict(declared.aliases):
+            raise located.error(f"unknown value {value!r}; allowed: {', '.join(declared.choices)}")
+        return declared.canonical(value)
+    return _text(located, default="")
 
 
-def _one_of(kind: str, fields: dict[str, _Located]) -> dict[str, float]:
-    """The one amount an instrument of :data:`_ONE_OF` was given, checked."""
-    options = _ONE_OF[kind]
-    given = [name for name, _, _ in options if name in fields]
-    if len(given) != 1:
-        where = fields[given[1]] if len(given) == 2 else fields["type"]
-        (a, what_a, _), (b, what_b, _) = options
-        raise where.error(f"a {kind} needs exactly one of '{a}' ({what_a}) or '{b}' ({what_b})")
-    name = given[0]
-    high = next(h for n, _, h in options if n == name)
-    low = -10.0 if name == "increase" else 0.0
-    # A tariff's rate may be written as people write rates ("25%"); quantities may not.
-    read = _rate if kind == "tariff" else _number
-    return {name: read(fields[name], low=low, high=high)}
+def policy_values(kind: str, fields: dict[str, _Located], model: str = PE) -> dict[str, Any]:
+    """The instrument fields of a policy of type ``kind``, checked against the declaration.
 
-
-def _policy_values(kind: str, fields: dict[str, _Located]) -> dict[str, Any]:
-    """The instrument-specific numbers of a policy, checked against their ranges."""
+    Raises
+    ------
+    InputError
+        At the field (or the policy's ``type``) when a one-of group is not given exactly
+        once, a required field is missing or a value is outside its range.
+    """
+    declared = BY_NAME[kind]
+    for members in declared.groups().values():
+        given = [f.name for f in members if f.name in fields]
+        if len(given) != 1:
+            where = fields[given[1]] if len(given) == 2 else fields["type"]
+            wanted = " or ".join(f"'{f.name}' ({f.doc})" for f in members)
+            raise where.error(f"a {kind} needs exactly one of {wanted}")
     values: dict[str, Any] = {}
-    if "coverage" in fields:
-        values["coverage"] = _rate(fields["coverage"], low=0.0, high=1.0)
-    if kind in _ONE_OF:
-        values |= _one_of(kind, fields)
-    if "tax_equivalent" in fields:
-        values["tax_equivalent"] = _rate(fields["tax_equivalent"], low=0.0, high=10.0)
-    if "cost" in fields:
-        values["cost"] = _rate(fields["cost"], low=-0.9, high=10.0)
-    if kind in ("demand_shock", "supply_shock"):
-        if "change" not in fields:
-            raise fields["type"].error(f"a {kind} needs 'change' (e.g. -0.05 for 5% less)")
-        values["change"] = _rate(fields["change"], low=-0.99, high=10.0)
-    if "rent" in POLICY_KEYS[kind] and "rent" in fields:
-        holder = fields["rent"].value
-        if holder not in RENT_HOLDERS:
-            raise fields["rent"].error(
-                f"unknown rent holder {holder!r}; allowed: {', '.join(RENT_HOLDERS[:3])}"
-            )
-        values["rent"] = "none" if holder == "lost" else holder
-    if kind == "trade_cost" and "cost" not in fields:
-        raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
+    for f in declared.fields:
+        if f.name in fields:
+            values[f.name] = field_value(f, fields[f.name], model)
+        elif f.required:
+            raise fields["type"].error(f"a {kind} needs '{f.name}' ({f.doc})")
     return values
 
 
@@ -1018,20 +1010,27 @@ PARAMETER_KEY_FORMS = (
     "SECTOR.regions.REGION.sigma|eps|eta.short_run|long_run, policies.ID.FIELD "
     "or demand_growth.REGION"
 )
-# Allowed range of each drawable number: (low, high, low excluded).
-_POLICY_FIELD_RANGES: dict[str, tuple[float, float, bool]] = {
-    "coverage": (0.0, 1.0, False),
-    "rate": (0.0, 10.0, False),
-    "increase": (-10.0, 10.0, False),
-    "tax_equivalent": (0.0, 10.0, False),
-    "cost": (-0.9, 10.0, False),
-    "change": (-0.99, 10.0, False),
-    "share": (0.0, 100.0, False),
-    "volume": (0.0, 1e12, False),
-    "spending": (0.0, 1e12, False),
-}
 _ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, True)}
 _ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
+
+
+def drawable_range(policy: Any, name: str, model: str) -> tuple[float, float, bool] | str:
+    """The range ``uncertainty`` may draw field ``name`` of a resolved policy from.
+
+    Returns
+    -------
+    (low, high, low excluded), or str
+        Its declared range under ``model``, or why the policy has no such drawable field.
+    """
+    declared = BY_NAME[policy.type]
+    values = {key: getattr(policy, key) for key in declared.keys}
+    drawable = drawable_fields(declared, values)
+    if name not in drawable:
+        return (
+            f"policy '{policy.id}' ({policy.type}) has no drawable field '{name}'; "
+            f"drawable: {', '.join(drawable)}"
+        )
+    return declared.field(name).bounds_for(model).as_range()
 
 
 class _Scope(Protocol):
@@ -1057,19 +1056,7 @@ class _ParameterScope:
             if policy_id not in self.policies:
                 known = ", ".join(self.policies) or "none"
                 return f"unknown policy id '{policy_id}'; policies: {known}"
-            policy = self.policies[policy_id]
-            drawable = [k for k in POLICY_KEYS[policy.type] if k in _POLICY_FIELD_RANGES]
-            if policy.type == "tariff":
-                drawable = ["rate" if policy.rate is not None else "increase"]
-            if policy.type == "quota":
-                drawable = ["share" if policy.volume is None else "volume"]
-            if policy.type == "purchase":
-                drawable = ["spending" if policy.volume is None else "volume"]
-            if name not in drawable:
-                return f"policy '{policy_id}' ({policy.type}) has no drawable field '{name}'; " + (
-                    f"drawable: {', '.join(drawable)}"
-                )
-            return _POLICY_FIELD_RANGES[name]
+            return drawable_range(self.policies[policy_id], name, PE)
         if parts[0] == "demand_growth" and len(parts) == 2:
             if parts[1] not in self.dataset.regions:
                 return f"unknown region '{parts[1]}'; known: {', '.join(self.dataset.regions)}"

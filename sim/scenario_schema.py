@@ -12,26 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from typing import Any
 
 from sim._yaml import Document, FieldPath
 from sim.errors import InputError
-
-POLICY_TYPES = (
-    "ban",
-    "tariff",
-    "export_control",
-    "trade_cost",
-    "demand_shock",
-    "supply_shock",
-    "quota",
-    "purchase",
-    "covariate",
-)
+from sim.policytypes import MODELS, POLICY_TYPES, Field, all_fields
 
 _TEXT = {"type": "string"}
 _NUMBER = {"type": "number"}
 _DATE = {"type": ["string", "integer"], "$comment": "date"}
+_NULLABLE_DATE = {"type": ["string", "integer", "null"], "$comment": "date"}
 # A rate (sim.rates): a fraction or a percent string; bounds apply to numbers only.
 _RATE = {"type": ["number", "string"], "$comment": "rate"}
 _NAMES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
@@ -69,30 +60,60 @@ _SECTOR_PARAMETERS = {
     },
     "additionalProperties": False,
 }
-POLICY_PROPERTIES: dict[str, Any] = {
-    "id": _TEXT,
-    "type": {"enum": list(POLICY_TYPES)},
-    "description": _TEXT,
-    "source": _TEXT,
-    "sector": _NAMES,
-    "exporters": _REGIONS,
-    "importers": _REGIONS,
-    "start": _DATE,
-    "end": {"type": ["string", "integer", "null"], "$comment": "date"},
-    "phase_in": {"type": "integer", "minimum": 0},
-    "coverage": {**_RATE, "minimum": 0, "maximum": 1},
-    "rate": {**_RATE, "minimum": 0},
-    "increase": _RATE,
-    "tax_equivalent": {**_RATE, "minimum": 0},
-    "cost": _RATE,
-    "change": {**_RATE, "minimum": -1},
-    "share": {"type": "number", "minimum": 0},
-    "volume": {"type": "number", "minimum": 0},
-    "spending": {"type": "number", "minimum": 0},
-    "rent": {"enum": ["importer", "exporter", "none", "lost"]},
-    "variable": _TEXT,
-    "value": _NUMBER,
-}
+
+
+def _policy_property(fields: list[Field]) -> dict[str, Any]:
+    """The schema of one policy key, from its declarations under every type and model.
+
+    A file that extends another may change a policy's fields without naming its type, so
+    the schema cannot tell which type's bounds apply: it checks the widest range of the
+    field's declarations, and :mod:`sim.scenario` checks the type's own.
+    """
+    first = fields[0]
+    kinds = {f.kind for f in fields}
+    assert len(kinds) == 1, f"policy field '{first.name}' is declared with two kinds"
+    if first.kind == "choice":
+        values = {c for f in fields for c in (*f.choices, *(a for a, _ in f.aliases))}
+        if first.name == "type":
+            return {"enum": [t.name for t in POLICY_TYPES]}
+        return {"enum": sorted(values, key=[*first.choices, *dict(first.aliases)].index)}
+    if first.kind == "date":
+        return _NULLABLE_DATE if first.nullable else _DATE
+    shape: dict[str, dict[str, Any]] = {
+        "rate": _RATE,
+        "number": _NUMBER,
+        "integer": {"type": "integer"},
+    }
+    simple: dict[str, dict[str, Any]] = {"text": _TEXT, "names": _NAMES, "regions": _REGIONS}
+    if first.kind in simple:
+        return simple[first.kind]
+    out = dict(shape[first.kind])
+    every = [f.bounds_for(m) for f in fields for m in MODELS]
+    lows = [b for b in every if b.low is not None]
+    highs = [b for b in every if b.high is not None]
+    # A bare number above 1 in size is never a valid rate, and sim.rates says how to write
+    # it as a percent: a rate's bound beyond 1 is left to the reader, which gives that hint.
+    reach = 1.0 if first.kind == "rate" else math.inf
+    if len(lows) == len(every):
+        low = min(lows, key=lambda b: (b.low, not b.low_open))
+        if low.low is not None and abs(low.low) <= reach:
+            out["exclusiveMinimum" if low.low_open else "minimum"] = low.low
+    if len(highs) == len(every):
+        high = max(highs, key=lambda b: (b.high, b.high_open))
+        if high.high is not None and abs(high.high) <= reach:
+            out["exclusiveMaximum" if high.high_open else "maximum"] = high.high
+    return out
+
+
+def policy_properties() -> dict[str, Any]:
+    """The JSON Schema properties of a policy, generated from :mod:`sim.policytypes`."""
+    by_name: dict[str, list[Field]] = {}
+    for _, f in all_fields():
+        by_name.setdefault(f.name, []).append(f)
+    return {name: _policy_property(fields) for name, fields in by_name.items()}
+
+
+POLICY_PROPERTIES: dict[str, Any] = policy_properties()
 _DISTRIBUTION = {
     "type": "object",
     "properties": {
@@ -125,7 +146,7 @@ SCHEMA: dict[str, Any] = {
         "parameters": {"type": ["object", "null"], "additionalProperties": _SECTOR_PARAMETERS},
         "demand_growth": {"type": ["object", "null"], "additionalProperties": _RATE},
         "uncertainty": {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION},
-        "model": {"enum": ["armington-pe", "gravity"]},
+        "model": {"enum": list(MODELS)},
         "gravity": {
             "type": ["object", "null"],
             "properties": {
@@ -198,12 +219,16 @@ def _describe(error: Any) -> tuple[FieldPath, str, bool]:
         names = [wanted] if isinstance(wanted, str) else wanted
         words = " or ".join(_TYPE_WORDS[t] for t in names)
         return where, f"expected {words}, got {error.instance!r}", False
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum") and not (
+        math.isfinite(error.instance)
+    ):
+        return where, f"expected a finite number, got {error.instance}", False
     if kind in ("minimum", "exclusiveMinimum"):
         bound = error.validator_value
-        return where, f"{error.instance} is below the allowed minimum {bound}", False
-    if kind == "maximum":
+        return where, f"{error.instance} is below the allowed minimum {bound:g}", False
+    if kind in ("maximum", "exclusiveMaximum"):
         bound = error.validator_value
-        return where, f"{error.instance} is above the allowed maximum {bound}", False
+        return where, f"{error.instance} is above the allowed maximum {bound:g}", False
     if kind == "anyOf":
         wanted = "a name, a list of names or {all_except: [...]}"
         return where, f"expected {wanted}, got {error.instance!r}", False

@@ -25,15 +25,16 @@ end: 2026Q4
 # (tradesim run --against no-policy to change that).
 # extends: baseline
 
+{types}
 policies:
   - id: seafood-ban                 # a name to refer to the policy by
-    type: ban                       # or tariff, export_control, trade_cost, demand_shock, ...
+    type: ban                       # one of the types above
     description: China suspends imports of Japanese aquatic products.
     source: https://japantoday.com/category/national/china-imported-no-seafood-from-japan-in-sept.-over-fukushima-water
     sector: seafood                 # one sector or a list
     exporters: [JPN]                # a list, all, or {{all_except: [...]}}
     importers: [CHN]
-    coverage: 0.91                  # share of the flow stopped, 0 to 1
+    coverage: 0.91                  # {coverage}
     start: 2023-08-24
     # end: 2024-07-01               # leave out to keep it to the end of the horizon
     # phase_in: 2                   # quarters to reach full strength
@@ -61,8 +62,16 @@ def starter_scenario(name: str) -> str:
     """The starter scenario text for ``name``."""
     import json
 
+    from sim.policytypes import BY_NAME, PE, starter_comments
+
+    coverage = BY_NAME["ban"].field("coverage")
     # quoted, so that names YAML would read as a boolean, a number or null stay text
-    return STARTER.format(name=name, quoted=json.dumps(name))
+    return STARTER.format(
+        name=name,
+        quoted=json.dumps(name),
+        types=starter_comments(),
+        coverage=f"{coverage.doc}, {coverage.bounds_for(PE).text()}",
+    )
 
 
 def copied_scenario(source: Path, name: str, destination: Path) -> str:

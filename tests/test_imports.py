@@ -24,6 +24,7 @@ CORE = frozenset(
         "sim.model",
         "sim.percent",
         "sim.policy",
+        "sim.policytypes",
         "sim.quarters",
         "sim.quota",
         "sim.solve",

@@ -276,11 +276,11 @@ def test_random_bytes_never_raise_a_traceback(blob: bytes, tmp_path: Path) -> No
 def test_the_schema_knows_every_policy_field_and_type() -> None:
     from sim.gravity.scenario import GRAVITY_POLICY_KEYS
     from sim.scenario import COMMON_POLICY_KEYS, POLICY_KEYS, TOP_LEVEL_KEYS
-    from sim.scenario_schema import POLICY_PROPERTIES, POLICY_TYPES, SCHEMA
+    from sim.scenario_schema import POLICY_PROPERTIES, SCHEMA
 
     fields = set(COMMON_POLICY_KEYS).union(*POLICY_KEYS.values(), *GRAVITY_POLICY_KEYS.values())
     assert set(POLICY_PROPERTIES) == fields
-    assert set(POLICY_TYPES) == set(POLICY_KEYS) | set(GRAVITY_POLICY_KEYS)
+    assert set(POLICY_PROPERTIES["type"]["enum"]) == set(POLICY_KEYS) | set(GRAVITY_POLICY_KEYS)
     assert tuple(SCHEMA["properties"]) == TOP_LEVEL_KEYS
 
 

@@ -21,6 +21,7 @@ from sim.gravity.dataset import GravityDataset, load_gravity_dataset
 from sim.gravity.solve import CLOSURES
 from sim.gravity.types import GRAVITY_POLICY_KEYS as GRAVITY_POLICY_KEYS
 from sim.gravity.types import GravityPolicy as GravityPolicy
+from sim.policytypes import GRAVITY, common_keys
 from sim.uncertainty import Distribution
 
 if TYPE_CHECKING:
@@ -28,21 +29,13 @@ if TYPE_CHECKING:
     from sim.scenario import _Located
 
 GRAVITY_POLICY_TYPES = tuple(GRAVITY_POLICY_KEYS)
-COMMON_KEYS = ("id", "type", "description", "source", "exporters", "importers")
+COMMON_KEYS = common_keys(GRAVITY)
 GRAVITY_BLOCK_KEYS = ("closure", "sigma")
 NOT_FOR_GRAVITY = {
     "start": "a gravity scenario is static (the data year); remove 'start'",
     "end": "a gravity scenario is static (the data year); remove 'end'",
     "parameters": "a gravity scenario sets sigma in its 'gravity' block, not in 'parameters'",
     "demand_growth": "a gravity scenario has no demand growth; remove 'demand_growth'",
-}
-# Drawable numbers: (low, high, low excluded).
-_POLICY_RANGES: dict[str, tuple[float, float, bool]] = {
-    "value": (-math.inf, math.inf, False),
-    "cost": (-0.9, 10.0, False),
-    "rate": (0.0, 10.0, False),
-    "increase": (-0.9, 10.0, False),
-    "coverage": (0.0, 1.0, False),
 }
 UNCERTAINTY_FORMS = "sigma, cost_coefficients.NAME or policies.ID.FIELD"
 
@@ -232,20 +225,9 @@ class _Scope:
             if policy_id not in self.policies:
                 known = ", ".join(self.policies) or "none"
                 return f"unknown policy id '{policy_id}'; policies: {known}"
-            policy = self.policies[policy_id]
-            drawable = [
-                k
-                for k in GRAVITY_POLICY_KEYS[policy.type]
-                if k in _POLICY_RANGES and (k not in ("rate", "increase") or getattr(policy, k))
-            ]
-            if policy.type == "tariff":
-                drawable = ["rate" if policy.rate is not None else "increase"]
-            if name not in drawable:
-                return (
-                    f"policy '{policy_id}' ({policy.type}) has no drawable field '{name}'; "
-                    f"drawable: {', '.join(drawable)}"
-                )
-            return _POLICY_RANGES[name]
+            from sim.scenario import drawable_range
+
+            return drawable_range(self.policies[policy_id], name, GRAVITY)
         return f"unknown parameter '{key}'; expected {UNCERTAINTY_FORMS}"
 
 
@@ -318,34 +300,13 @@ def _policy_values(
     kind: str, fields: dict[str, _Located], dataset: GravityDataset
 ) -> dict[str, Any]:
     """The instrument-specific numbers of a gravity policy, checked."""
-    from sim.scenario import _number, _rate
+    from sim.scenario import policy_values
 
-    values: dict[str, Any] = {}
+    values = policy_values(kind, fields, GRAVITY)
     if kind == "covariate":
-        for key in ("variable", "value"):
-            if key not in fields:
-                raise fields["type"].error(f"a covariate policy needs '{key}'")
-        variable = fields["variable"].value
         known = [k for k in dataset.coefficients if k != "constant"]
-        if variable not in known:
+        if values["variable"] not in known:
             raise fields["variable"].error(
-                f"unknown cost covariate {variable!r}; known: {', '.join(known)}"
+                f"unknown cost covariate {values['variable']!r}; known: {', '.join(known)}"
             )
-        values["variable"] = variable
-        values["value"] = _number(fields["value"])
-    elif kind == "trade_cost":
-        if "cost" not in fields:
-            raise fields["type"].error("a trade_cost needs 'cost' (ad valorem, e.g. 0.05)")
-        values["cost"] = _rate(fields["cost"], low=-0.9, high=10.0)
-    elif kind == "tariff":
-        given = [k for k in ("rate", "increase") if k in fields]
-        if len(given) != 1:
-            where = fields[given[1]] if len(given) == 2 else fields["type"]
-            raise where.error(
-                "a tariff needs exactly one of 'rate' (new rate) or 'increase' (added points)"
-            )
-        low = -0.9 if given[0] == "increase" else 0.0
-        values[given[0]] = _rate(fields[given[0]], low=low, high=10.0)
-    elif "coverage" in fields:
-        values["coverage"] = _rate(fields["coverage"], low=0.0, high=1.0)
     return values

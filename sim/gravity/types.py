@@ -13,15 +13,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.datatypes import Figure, Source
+from sim.policytypes import GRAVITY, policy_keys
 
 FloatArray = NDArray[np.float64]
 CONSTANT = "constant"
-GRAVITY_POLICY_KEYS: dict[str, tuple[str, ...]] = {
-    "covariate": ("variable", "value"),
-    "trade_cost": ("cost",),
-    "tariff": ("rate", "increase"),
-    "ban": ("coverage",),
-}
+GRAVITY_POLICY_KEYS: dict[str, tuple[str, ...]] = policy_keys(GRAVITY)
 
 
 @dataclass(frozen=True)
