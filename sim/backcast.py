@@ -23,7 +23,7 @@ import numpy as np
 from sim._yaml import Document, load_yaml
 from sim.dataset import Dataset
 from sim.errors import InputError
-from sim.indicators import satellite_figures
+from sim.indicators import producer_sales, satellite_figures
 from sim.model import FloatArray
 from sim.run import RunResult, run_scenario
 from sim.scenario import Scenario, load_scenario
@@ -162,14 +162,14 @@ def satellite_change(
     labels = {f"{sat.region}.{sat.name}": sat for sat in dataset.satellites}
     satellite = labels[obs.satellite or ""]
     r = dataset.regions.index(satellite.region)
-    s = dataset.sector_index(satellite.sector)
+    s = [dataset.sector_index(part.sector) for part in satellite.parts]
     importers = {code: k for k, code in enumerate(dataset.regions)}
     revenue, volume = [], []
     for path in (treated, untreated):
         t = _quarters_in(path, obs.days)
-        values = np.array([path.scenario[i].value[s, r] for i in t])
+        values = np.stack([producer_sales(path.scenario[i], s, r) for i in t], axis=1)
         output = path.baseline.output
-        eta = np.array([path.scenario[i].supply_response(output)[s, r] for i in t])
+        eta = np.stack([path.scenario[i].supply_response(output)[s, r] for i in t], axis=1)
         figures = satellite_figures(satellite, r, importers, dataset.flows[s, r], values, eta)
         revenue.append(figures.sales.sum())
         volume.append(figures.volume.sum())  # an index with a constant base: sums add up

@@ -29,6 +29,7 @@ from sim.datatypes import Elasticity as Elasticity
 from sim.datatypes import Figure as Figure
 from sim.datatypes import FloatArray as FloatArray
 from sim.datatypes import Satellite as Satellite
+from sim.datatypes import SatellitePart as SatellitePart
 from sim.datatypes import Source as Source
 from sim.errors import DatasetError
 from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
@@ -527,39 +528,55 @@ class _Parser:
             where: FieldPath = ("satellites", k)
             name = self.get(entry, where, "name", str)
             (r,) = self.region((*where, "region"), entry.get("region"))
-            self.sector((*where, "sector"), entry.get("sector"))
-            share = self.sourced(
-                (*where, "output_share"),
-                self.get(entry, where, "output_share", dict),
-                f"satellite.{name}.output_share",
-                "share",
-            )
-            shares = {}
-            for importer, spec in self.get(entry, where, "export_shares", dict).items():
-                self.region((*where, "export_shares", importer), importer)
-                shares[importer] = self.sourced(
-                    (*where, "export_shares", importer),
-                    spec,
-                    f"satellite.{name}.export_share.{importer}",
-                    "share",
-                )
-            for value, spot in [
-                (share, "output_share"),
-                *[(v, f"export_shares.{i}") for i, v in shares.items()],
-            ]:
-                if not 0 <= value <= 1:
-                    raise self.fail((*where, *spot.split(".")), "a share must be between 0 and 1")
+            if "parts" in entry:
+                specs = self.get(entry, where, "parts", list)
+                if not specs:
+                    raise self.fail((*where, "parts"), "a satellite needs at least one part")
+                located = [((*where, "parts", m), spec) for m, spec in enumerate(specs)]
+            else:
+                located = [(where, entry)]
+            parts = []
+            for spot, spec in located:
+                if not isinstance(spec, dict):
+                    raise self.fail(spot, "expected a mapping with sector, output_share, ...")
+                parts.append(self.parse_satellite_part(spot, name, spec, len(located) > 1))
+            sectors = [part.sector for part in parts]
+            if len(set(sectors)) < len(sectors):
+                raise self.fail((*where, "parts"), "each part must follow a different sector")
             satellites.append(
-                Satellite(
-                    name,
-                    str(entry.get("title", name)),
-                    self.regions[r],
-                    str(entry["sector"]),
-                    share,
-                    shares,
-                )
+                Satellite(name, str(entry.get("title", name)), self.regions[r], tuple(parts))
             )
         return tuple(satellites)
+
+    def parse_satellite_part(
+        self, where: FieldPath, name: str, entry: dict[str, Any], several: bool
+    ) -> SatellitePart:
+        sector = self.get(entry, where, "sector", str)
+        self.sector((*where, "sector"), sector)
+        # Figures of a satellite with several parts are named by sector, to stay distinct.
+        item = f"satellite.{name}.{sector}" if several else f"satellite.{name}"
+        share = self.sourced(
+            (*where, "output_share"),
+            self.get(entry, where, "output_share", dict),
+            f"{item}.output_share",
+            "share",
+        )
+        shares = {}
+        for importer, spec in self.get(entry, where, "export_shares", dict).items():
+            self.region((*where, "export_shares", importer), importer)
+            shares[importer] = self.sourced(
+                (*where, "export_shares", importer),
+                spec,
+                f"{item}.export_share.{importer}",
+                "share",
+            )
+        for value, spot in [
+            (share, "output_share"),
+            *[(v, f"export_shares.{i}") for i, v in shares.items()],
+        ]:
+            if not 0 <= value <= 1:
+                raise self.fail((*where, *spot.split(".")), "a share must be between 0 and 1")
+        return SatellitePart(sector, share, shares)
 
     def parse_facts(self, raw: Any) -> dict[str, float]:
         facts: dict[str, float] = {}
@@ -580,8 +597,17 @@ class _Parser:
                     (*where, "kind"),
                     f"unknown check kind '{kind}'; allowed: export_share, exports_total",
                 )
-            sector = self.get(entry, where, "sector", str)
-            self.sector((*where, "sector"), sector)
+            if "sectors" in entry:
+                sectors = self.get(entry, where, "sectors", list)
+                if not sectors or "sector" in entry:
+                    raise self.fail(
+                        (*where, "sectors"), "give one 'sector' or a non-empty list 'sectors'"
+                    )
+                for m, code in enumerate(sectors):
+                    self.sector((*where, "sectors", m), code)
+            else:
+                sectors = [self.get(entry, where, "sector", str)]
+                self.sector((*where, "sector"), sectors[0])
             exporter = self.get(entry, where, "exporter", str)
             self.region((*where, "exporter"), exporter)
             importers = entry.get("importers", [])
@@ -594,7 +620,7 @@ class _Parser:
                 Check(
                     name=self.get(entry, where, "name", str),
                     kind=kind,
-                    sector=sector,
+                    sectors=tuple(str(code) for code in sectors),
                     exporter=exporter,
                     importers=importers,
                     expected=self.get(entry, where, "expected", float),
@@ -606,9 +632,11 @@ class _Parser:
 
     def check_consistency(self, dataset: Dataset) -> None:
         for k, check in enumerate(dataset.checks):
-            total = dataset.exports(check.sector, check.exporter)
+            total = sum(dataset.exports(s, check.exporter) for s in check.sectors)
             if check.kind == "export_share":
-                part = dataset.exports(check.sector, check.exporter, check.importers)
+                part = sum(
+                    dataset.exports(s, check.exporter, check.importers) for s in check.sectors
+                )
                 value = part / total if total > 0 else float("nan")
             else:
                 value = total

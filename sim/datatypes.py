@@ -55,15 +55,35 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class SatellitePart:
+    """A satellite's share of one sector of its region."""
+
+    sector: str
+    output_share: float
+    export_shares: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Satellite:
-    """A sub-national part of one region's sector (e.g. Hokkaido's seafood)."""
+    """A sub-national part of one region's output (e.g. Hokkaido's seafood and scallops).
+
+    Its ``parts`` each follow one sector of the region; a satellite of one sector has one.
+    """
 
     name: str
     title: str
     region: str
-    sector: str
-    output_share: float
-    export_shares: dict[str, float]
+    parts: tuple[SatellitePart, ...]
+
+    @property
+    def sector(self) -> str:
+        """The sectors it follows, joined by ``+`` (``scallops+seafood``)."""
+        return "+".join(part.sector for part in self.parts)
+
+    @property
+    def importers(self) -> tuple[str, ...]:
+        """Importers with a listed export share in any part, in first-listed order."""
+        return tuple(dict.fromkeys(code for part in self.parts for code in part.export_shares))
 
 
 @dataclass(frozen=True)
@@ -72,7 +92,7 @@ class Check:
 
     name: str
     kind: str
-    sector: str
+    sectors: tuple[str, ...]  # summed: "marine products" span seafood and scallops
     exporter: str
     importers: tuple[str, ...]
     expected: float

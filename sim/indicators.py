@@ -7,6 +7,11 @@ sales not attributed to a listed importer move with the region's remaining sales
 producer price and volume then follow from its own revenue change under the sector's
 supply elasticity: revenue ratio :math:`R = \hat p^{1+\eta}`, so
 :math:`\hat p = R^{1/(1+\eta)}` and volume :math:`= R / \hat p`.
+
+A satellite may follow several sectors of its region (Hokkaido's scallops and the rest of
+its seafood), each part with its own shares: sales and exports add up over the parts, the
+volume index is the parts' volume indices weighted by baseline sales, and the price index
+is revenue over volume.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.datatypes import Satellite
+from sim.datatypes import Satellite, SatellitePart
 from sim.model import FloatArray
+from sim.timepath import PeriodSolution
 
 
 def trade_values(value: FloatArray) -> dict[str, FloatArray]:
@@ -44,9 +50,34 @@ def trade_values(value: FloatArray) -> dict[str, FloatArray]:
     }
 
 
+def producer_sales(period: PeriodSolution, sectors: list[int], region: int) -> FloatArray:
+    """A region's sales of some sectors by destination, a government's purchases included.
+
+    Output a government buys (a ``purchase`` policy) leaves the markets but is still sold
+    by the producers, at the producer price: it is counted as a sale in the home market, so
+    that a satellite's revenue, price and volume include it.
+
+    Returns
+    -------
+    ndarray, shape (len(sectors), destination)
+        Annual values at producer prices.
+    """
+    values = period.value[sectors, region].copy()
+    for segment in period.segments:
+        bought = segment.equilibrium.purchased
+        if bought is not None:
+            price = segment.equilibrium.producer_price[sectors, region]
+            values[:, region] += segment.weight * price * bought[sectors, region]
+    return values
+
+
 @dataclass(frozen=True)
 class SatelliteFigures:
-    """A satellite's figures on one path, arrays over periods."""
+    """A satellite's figures on one path, arrays over periods.
+
+    ``volume`` is an index (baseline year = 1) and ``producer_price`` the revenue ratio
+    over it, so with several parts the price is their sales-weighted (Paasche) index.
+    """
 
     sales: FloatArray
     exports: dict[str, FloatArray]
@@ -54,11 +85,37 @@ class SatelliteFigures:
     volume: FloatArray
 
 
+def part_sales(
+    part: SatellitePart, importer_index: dict[str, int], base_row: FloatArray
+) -> FloatArray:
+    """A satellite part's baseline sales to each destination (shift-share).
+
+    Parameters
+    ----------
+    part : SatellitePart
+    importer_index : dict
+        Importer code -> position.
+    base_row : ndarray, shape (destination,)
+        The region's baseline annual sales of the part's sector to each destination.
+    """
+    own = np.zeros_like(base_row)
+    listed = np.zeros(base_row.shape, dtype=bool)
+    for code, share in part.export_shares.items():
+        k = importer_index[code]
+        own[k] = share * base_row[k]
+        listed[k] = True
+    total = part.output_share * base_row.sum()
+    rest = base_row[~listed].sum()
+    rest_share = (total - own[listed].sum()) / rest if rest > 0 else 0.0
+    own[~listed] = rest_share * base_row[~listed]
+    return own
+
+
 def satellite_figures(
     satellite: Satellite,
     region_index: int,
     importer_index: dict[str, int],
-    base_row: FloatArray,
+    base_rows: FloatArray,
     value_rows: FloatArray,
     eta: FloatArray,
 ) -> SatelliteFigures:
@@ -68,33 +125,62 @@ def satellite_figures(
     ----------
     satellite : Satellite
     region_index : int
-        Position of the satellite's region.
+        Position of the satellite's region (its home market).
     importer_index : dict
         Importer code -> position, for the satellite's listed export shares.
-    base_row : ndarray, shape (destination,)
-        The region's baseline annual sales of the sector to each destination.
-    value_rows : ndarray, shape (period, destination)
-        The region's sales values on the path (same unit and time basis as ``base_row``).
-    eta : ndarray, shape (period,)
-        The region's supply elasticity of the sector in each period.
+    base_rows : ndarray, shape (part, destination)
+        The region's baseline annual sales of each part's sector to each destination.
+    value_rows : ndarray, shape (part, period, destination)
+        The region's sales values on the path (same unit and time basis as ``base_rows``).
+    eta : ndarray, shape (part, period)
+        The region's supply elasticity of each part's sector in each period.
     """
-    own = np.zeros_like(base_row)
-    listed = np.zeros(base_row.shape, dtype=bool)
-    for code, share in satellite.export_shares.items():
-        k = importer_index[code]
-        own[k] = share * base_row[k]
-        listed[k] = True
-    total = satellite.output_share * base_row.sum()
-    rest = base_row[~listed].sum()
-    rest_share = (total - own[listed].sum()) / rest if rest > 0 else 0.0
-    own[~listed] = rest_share * base_row[~listed]
-    ratio = np.divide(value_rows, base_row, out=np.ones_like(value_rows), where=base_row > 0)
-    sales_by_destination = own * ratio
-    sales = sales_by_destination.sum(axis=1)
-    revenue_ratio = sales / total if total > 0 else np.ones_like(sales)
-    finite = np.isfinite(eta)
-    price = np.where(finite, revenue_ratio ** (1.0 / (1.0 + np.where(finite, eta, 0.0))), 1.0)
-    exports = {
-        code: sales_by_destination[:, importer_index[code]] for code in satellite.export_shares
-    }
-    return SatelliteFigures(sales, exports, price, np.where(price > 0, revenue_ratio / price, 0.0))
+    periods = value_rows.shape[1]
+    sales = np.zeros(periods)
+    base_total = 0.0
+    volume_value = np.zeros(periods)  # each part's volume index times its baseline sales
+    exports = {code: np.zeros(periods) for code in satellite.importers}
+    for k, part in enumerate(satellite.parts):
+        base_row = base_rows[k]
+        own = part_sales(part, importer_index, base_row)
+        ratio = np.divide(
+            value_rows[k], base_row, out=np.ones_like(value_rows[k]), where=base_row > 0
+        )
+        by_destination = own * ratio
+        part_sales_path = by_destination.sum(axis=1)
+        total = own.sum()
+        revenue_ratio = part_sales_path / total if total > 0 else np.ones(periods)
+        finite = np.isfinite(eta[k])
+        exponent = 1.0 / (1.0 + np.where(finite, eta[k], 0.0))
+        price = np.where(finite, revenue_ratio**exponent, 1.0)
+        volume_value += total * np.where(price > 0, revenue_ratio / price, 0.0)
+        sales += part_sales_path
+        base_total += total
+        for code in part.export_shares:
+            exports[code] += by_destination[:, importer_index[code]]
+    revenue_ratio = sales / base_total if base_total > 0 else np.ones(periods)
+    volume = volume_value / base_total if base_total > 0 else np.ones(periods)
+    price = np.divide(revenue_ratio, volume, out=np.zeros(periods), where=volume > 0)
+    return SatelliteFigures(sales, exports, price, volume)
+
+
+def baseline_exports(
+    satellite: Satellite, region_index: int, importer_index: dict[str, int], base_rows: FloatArray
+) -> float:
+    """A satellite's baseline cross-border sales, summed over its parts.
+
+    Parameters
+    ----------
+    satellite : Satellite
+    region_index : int
+        Position of the satellite's region, whose home market is not an export.
+    importer_index : dict
+        Importer code -> position.
+    base_rows : ndarray, shape (part, destination)
+        The region's baseline annual sales of each part's sector.
+    """
+    total = 0.0
+    for k, part in enumerate(satellite.parts):
+        own = part_sales(part, importer_index, base_rows[k])
+        total += float(own.sum() - own[region_index])
+    return total

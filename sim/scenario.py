@@ -140,6 +140,8 @@ class PolicySpec:
             "end": None if self.end is None else self.end.isoformat(),
             "phase_in": self.phase_in,
         }
+        if self.type == "purchase":  # it has none: a government buys its own region's output
+            del out["importers"]
         for key in POLICY_KEYS[self.type]:
             out[key] = getattr(self, key)
         if "rent" in out:

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from sim.csvtext import Column, Labels, as_column
 from sim.datatypes import Dataset
-from sim.indicators import satellite_figures, trade_values
+from sim.indicators import producer_sales, satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.percent import percent_change, percent_change_of
 from sim.timepath import PathSolution, PeriodSolution
@@ -373,11 +373,12 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
     rows: list[Row] = []
     index = {code: k for k, code in enumerate(dataset.regions)}
     for satellite in dataset.satellites:
-        s, r = dataset.sector_index(satellite.sector), index[satellite.region]
+        s = [dataset.sector_index(part.sector) for part in satellite.parts]
+        r = index[satellite.region]
         figures = []
         for periods in (path.scenario, path.reference):
-            values = np.array([_values(p)[s, r] for p in periods])
-            eta = np.array([p.supply_response(path.baseline.output)[s, r] for p in periods])
+            values = np.stack([producer_sales(p, s, r) for p in periods], axis=1)
+            eta = np.stack([p.supply_response(path.baseline.output)[s, r] for p in periods], axis=1)
             figures.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
         scn, ref = figures
         label = f"{satellite.region}.{satellite.name}"
@@ -386,7 +387,7 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
             ("producer_price", "index, baseline year = 1", scn.producer_price, ref.producer_price),
             ("volume", "index, baseline year = 1", scn.volume, ref.volume),
         ]
-        for code in satellite.export_shares:
+        for code in satellite.importers:
             series.append(
                 (
                     f"exports_to_{code}",

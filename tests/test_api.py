@@ -111,7 +111,7 @@ def test_bad_input_is_an_input_error_naming_the_field() -> None:
                  "start": "2023Q2"}]})  # fmt: skip
     assert str(error.value) == (
         "scenario mapping 'bad': policies[0].sector: unknown sector 'fish'; known: seafood, "
-        "chip_tools, critical_minerals, other_goods"
+        "scallops, chip_tools, critical_minerals, other_goods"
     )
     with pytest.raises(InputError, match="no table 'flow'; this result has: flows, prices"):
         sim.run("baseline").table("flow")

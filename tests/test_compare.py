@@ -138,7 +138,7 @@ def test_plots_are_pngs_with_one_line_per_series(folders, tmp_path: Path) -> Non
     fig = paths_figure(loaded)
     _, seafood, prices, welfare = fig.axes
     assert len(seafood.lines) == 2 * 5  # every other region, per scenario
-    assert len(prices.lines) == 2 * 4  # four sectors per scenario
+    assert len(prices.lines) == 2 * 5  # five sectors per scenario
     assert len([ln for ln in welfare.lines if ln.get_label()[0] != "_"]) == 2 * 6  # every region
     flows = [(r[2], r[3], r[4]) for r in headline(loaded, ("exports",), top=3).rows]
     diff = differences_figure(loaded, flows)
@@ -176,7 +176,7 @@ def test_iamc_export_round_trips_to_flows(folders, tmp_path: Path) -> None:
         values = series[(r["exporter"], f"Trade|Exports|{sector}|{r['importer']}")]
         assert values[periods.index(r["period"])] == float(r["value"])
         checked += 1
-    assert checked == len(periods) * 4 * 6 * 5
+    assert checked == len(periods) * 5 * 6 * 5
     assert np.isfinite(iamc_table(load_results(folder)).rows[0][5])
 
 

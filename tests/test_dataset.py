@@ -9,6 +9,7 @@ import pytest
 
 from sim.dataset import _normalise, article_text, dataset_path, load_dataset
 from sim.errors import DatasetError
+from sim.indicators import baseline_exports, part_sales
 
 
 @pytest.fixture(scope="module")
@@ -19,17 +20,59 @@ def dataset():  # type: ignore[no-untyped-def]
 def test_regions_and_sectors(dataset) -> None:  # type: ignore[no-untyped-def]
     assert {"JPN", "CHN", "HKG", "USA"} <= set(dataset.regions)
     assert len(dataset.regions) >= 6
-    assert dataset.sectors == ("seafood", "chip_tools", "critical_minerals", "other_goods")
-    assert dataset.flows.shape == (4, len(dataset.regions), len(dataset.regions))
+    assert dataset.sectors == (
+        "seafood",
+        "scallops",
+        "chip_tools",
+        "critical_minerals",
+        "other_goods",
+    )
+    assert dataset.flows.shape == (5, len(dataset.regions), len(dataset.regions))
     assert (dataset.flows >= 0).all()
     assert (dataset.gdp > 0).all()
     assert dataset.unit.startswith("JPY bn")
 
 
+def marine(dataset, importers=None) -> float:  # type: ignore[no-untyped-def]
+    """Japan's exports of MAFF "marine products": the seafood and scallops sectors."""
+    return sum(dataset.exports(s, "JPN", importers) for s in ("seafood", "scallops"))
+
+
 def test_china_and_hong_kong_take_42_percent_of_japan_seafood_exports(dataset) -> None:  # type: ignore[no-untyped-def]
-    share = dataset.exports("seafood", "JPN", ("CHN", "HKG")) / dataset.exports("seafood", "JPN")
+    share = marine(dataset, ("CHN", "HKG")) / marine(dataset)
     assert share == pytest.approx(0.42, abs=0.005)
-    assert dataset.exports("seafood", "JPN") == pytest.approx(387.3, abs=0.5)
+    assert marine(dataset) == pytest.approx(387.3, abs=0.5)
+
+
+def test_scallops_carry_the_published_2022_figures(dataset) -> None:  # type: ignore[no-untyped-def]
+    # MAFF figures are published to 0.1 JPY bn and shares to 0.1 point.
+    assert dataset.exports("scallops", "JPN") == pytest.approx(91.1, abs=0.05)
+    assert dataset.exports("scallops", "JPN", ("CHN",)) == pytest.approx(46.7, abs=0.05)
+    assert dataset.exports("scallops", "JPN", ("HKG",)) == pytest.approx(4.8, abs=0.05)
+    assert dataset.exports("scallops", "JPN", ("USA",)) / 91.1 == pytest.approx(0.09, abs=0.001)
+    # China and Hong Kong buy 35% of Japan's scallop output (Jiji), so output is 147.1.
+    s, jpn = dataset.sector_index("scallops"), dataset.region_index("JPN")
+    output = dataset.flows[s, jpn].sum()
+    assert (46.7 + 4.8) / output == pytest.approx(0.35, abs=0.0005)
+    # Marine products to China are unchanged by the split: 87.1 = 40.4 + 46.7.
+    assert marine(dataset, ("CHN",)) == pytest.approx(87.1, abs=0.05)
+
+
+def test_the_hokkaido_satellite_reproduces_its_83_bn_of_2022_exports(dataset) -> None:  # type: ignore[no-untyped-def]
+    """The satellite's baseline exports match the dataset's own fact, given to 1 JPY bn."""
+    (hokkaido,) = [s for s in dataset.satellites if s.name == "hokkaido"]
+    assert [part.sector for part in hokkaido.parts] == ["scallops", "seafood"]
+    index = {code: k for k, code in enumerate(dataset.regions)}
+    rows = dataset.flows[[dataset.sector_index(p.sector) for p in hokkaido.parts], index["JPN"]]
+    exports = baseline_exports(hokkaido, index["JPN"], index, rows)
+    assert exports == pytest.approx(dataset.facts["hokkaido_seafood_exports_2022"], abs=0.5)
+    # Its scallop part holds Hokkaido's 110 JPY bn of landings and sells 35 to China.
+    scallops = part_sales(hokkaido.parts[0], index, rows[0])
+    assert scallops.sum() == pytest.approx(110.0, abs=0.1)
+    assert scallops[index["CHN"]] == pytest.approx(35.0, abs=0.05)
+    # Sales of each part stay within Japan's sales of the sector, destination by destination.
+    for part, row in zip(hokkaido.parts, rows, strict=True):
+        assert (part_sales(part, index, row) <= row + 1e-9).all()
 
 
 def test_every_figure_has_a_known_source(dataset) -> None:  # type: ignore[no-untyped-def]
@@ -66,8 +109,9 @@ def test_the_article_figures_are_in_the_data_with_their_sentences(dataset) -> No
     minerals = dataset.sectors.index("critical_minerals")
     assert minerals >= 0
     (hokkaido,) = [s for s in dataset.satellites if s.name == "hokkaido"]
-    assert hokkaido.region == "JPN" and hokkaido.sector == "seafood"
-    assert 0 < hokkaido.output_share < hokkaido.export_shares["CHN"] < 1
+    assert hokkaido.region == "JPN" and hokkaido.sector == "scallops+seafood"
+    for part in hokkaido.parts:
+        assert 0 < part.output_share < part.export_shares["CHN"] < 1
 
 
 def edited(tmp_path: Path, old: str, new: str) -> Path:
@@ -86,14 +130,14 @@ def flow_line(name: str = "[seafood, JPN, CHN,") -> str:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda line: (line, line.replace("87.1", "-87.1")), "flows must be zero or positive"),
+        (lambda line: (line, line.replace("40.4", "-40.4")), "flows must be zero or positive"),
         (lambda line: (line, ""), "flows missing, e.g. [seafood, JPN, CHN]"),
         (lambda line: (line, line + "\n" + line), "is listed twice"),
         (
             lambda line: (line, re.sub(r", [\w-]+\]", ", no-such-source]", line)),
             "unknown source 'no-such-source'",
         ),
-        (lambda line: (line, line.replace("87.1", "30")), "fails: expected 0.42 +- 0.005"),
+        (lambda line: (line, line.replace("40.4", "10")), "fails: expected 0.42 +- 0.005"),
     ],
 )
 def test_bad_datasets_are_refused_with_file_and_line(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +114,46 @@ def test_a_purchase_needs_exactly_one_amount(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "bad.yaml:9:15: policies[0].spending: a purchase needs exactly one of" in result.output
+
+
+def test_the_worked_purchase_of_the_docs_runs_from_a_dataset_as_computed_by_hand(
+    tmp_path: Path,
+) -> None:
+    """docs/scenarios.md: a state buys V = 20 a year of a home market of 100 (eps 1, eta 0.25).
+
+    Buyers spend a fixed 100, so supply ``100 p^0.25`` clears against ``100 / p + 20 / p``:
+    ``p^1.25 = 1.2``, ``p = 1.2^0.8 = 1.1570``. A quarter's welfare: buyers
+    ``-100 ln p / 4``, producers ``100 (p^1.25 - 1) / 1.25 / 4 = 4``, the state ``-20 / 4``.
+    """
+    dataset = Path(__file__).parent / "data" / "purchase-example.yaml"
+    path = tmp_path / "buy.yaml"
+    path.write_text(
+        f"name: buy\ndataset: {dataset}\nstart: 2023Q1\nend: 2023Q4\npolicies:\n"
+        "  - id: scallop-purchase\n    type: purchase\n    sector: scallops\n"
+        "    exporters: [JPN]\n    spending: 20\n    start: 2023-04-01\n    end: 2023-10-01\n"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    prices = list(csv.DictReader((out / "buy" / "prices.csv").open()))
+    price = {(r["period"], r["region"]): float(r["producer_price"]) for r in prices}
+    p = 1.2**0.8
+    # the CSV holds six decimals
+    assert price[("2023Q1", "JPN")] == 1.0 and price[("2023Q4", "JPN")] == 1.0
+    for quarter in ("2023Q2", "2023Q3"):
+        assert price[(quarter, "JPN")] == pytest.approx(p, abs=1e-6)
+        assert price[(quarter, "ROW")] == 1.0  # no trade, so no spill-over
+    rows = list(csv.DictReader((out / "buy" / "welfare.csv").open()))
+    q2 = next(
+        r
+        for r in rows
+        if r["period"] == "2023Q2" and r["region"] == "JPN" and r["sector"] == "scallops"
+    )
+    assert float(q2["consumer_surplus"]) == pytest.approx(-100 * np.log(p) / 4, abs=1e-6)
+    assert float(q2["producer_surplus"]) == pytest.approx(100 * (p**1.25 - 1) / 1.25 / 4, abs=1e-6)
+    assert float(q2["purchase_cost"]) == pytest.approx(-20 / 4, abs=1e-6)

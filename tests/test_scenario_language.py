@@ -106,7 +106,7 @@ def test_every_error_of_a_file_is_reported_one_line_each(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"Error: {path}:8:13: policies[0].sector: unknown sector 'fish'; "
-        "known: seafood, chip_tools, critical_minerals, other_goods",
+        "known: seafood, scallops, chip_tools, critical_minerals, other_goods",
         f"Error: {path}:16:17: policies[1].importers[0]: unknown region 'CHA'; "
         "did you mean 'CHN'? known: JPN, CHN, HKG, USA, ASE, ROW",
         f"Error: {path}:19:17: demand_growth.JPNN: unknown region 'JPNN'; did you mean 'JPN'? "
@@ -295,7 +295,7 @@ def test_every_error_within_one_policy_is_reported(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"Error: {path}:7:13: policies[0].sector: unknown sector 'fish'; "
-        "known: seafood, chip_tools, critical_minerals, other_goods",
+        "known: seafood, scallops, chip_tools, critical_minerals, other_goods",
         f"Error: {path}:8:17: policies[0].exporters[0]: unknown region 'JPM'; "
         "did you mean 'JPN'? known: JPN, CHN, HKG, USA, ASE, ROW",
         f"Error: {path}:11:10: policies[0].end: end 2023-01-01 is not after start 2024-01-01",
