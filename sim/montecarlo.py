@@ -21,6 +21,7 @@ from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
 from sim.policy import Target, target
+from sim.processing import processing_baseline
 from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
 from sim.scenario_path import solve_scenario
@@ -170,8 +171,13 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         dataset, [() if d.comparison is None else d.comparison.policies for d in drawn]
     )
     names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
+    one = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
     return solve_markets(
-        Baseline(np.tile(dataset.flows, (n, 1, 1)), np.tile(dataset.tariffs, (n, 1, 1))),
+        Baseline(
+            np.tile(one.flows, (n, 1, 1)),
+            np.tile(one.tariffs, (n, 1, 1)),
+            None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
+        ),
         stacked_paths,
         rates,
         policies,
@@ -180,6 +186,7 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         names,
         comparison,
         comparison_targets,
+        dataset.routes.tiled(n, len(dataset.sectors)),
     )
 
 
