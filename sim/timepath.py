@@ -75,15 +75,15 @@ class PeriodSolution:
             return cells
         return recorded_flows(cells, segment.route_shares, self.routes)
 
+    def segment_value(self, segment: Segment) -> FloatArray:
+        """One part's bilateral values at producer prices (annual rate), as recorded."""
+        eq = segment.equilibrium
+        return self._recorded(eq.producer_price[:, :, None] * eq.demand, segment)
+
     @cached_property
     def value(self) -> FloatArray:
         """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
-        return self._mean(
-            [
-                self._recorded(s.equilibrium.producer_price[:, :, None] * s.equilibrium.demand, s)
-                for s in self.segments
-            ]
-        )
+        return self._mean([self.segment_value(s) for s in self.segments])
 
     @cached_property
     def volume(self) -> FloatArray:
