@@ -153,6 +153,14 @@ def _route_level(tariffs: FloatArray, routes: Routes) -> FloatArray:
     )
 
 
+def recorded_baseline(baseline: Baseline, routes: Routes) -> FloatArray:
+    """The recorded baseline flows (the dataset's) from the model's baseline."""
+    cell = routes._cell()
+    totals = baseline.flows[cell]
+    shares = np.divide(routes.quantity, totals, out=np.zeros(len(routes)), where=totals > 0)
+    return recorded_flows(baseline.flows, shares, routes)
+
+
 def recorded_flows(cells: FloatArray, shares: FloatArray, routes: Routes) -> FloatArray:
     """Flows as statistics record them, from the model's flows of one equilibrium.
 

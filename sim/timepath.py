@@ -26,7 +26,13 @@ from sim.adjustment import AdjustmentSpeeds, AdjustmentState
 from sim.datatypes import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
-from sim.processing import Routes, channel_policy, processing_baseline, recorded_flows
+from sim.processing import (
+    Routes,
+    channel_policy,
+    processing_baseline,
+    recorded_baseline,
+    recorded_flows,
+)
 from sim.quarters import Quarter, quarter_range
 from sim.quota import Solver, solve_with_quotas
 from sim.solve import SolveReport, solve_period
@@ -322,9 +328,7 @@ def _solve_one_path(
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
         segments = []
-        for span, weight, state, shares in policy_parts(
-            baseline, pairs, policies, quarter, growth, routes
-        ):
+        for span, weight, state in policy_parts(baseline, pairs, policies, quarter, growth, routes):
             elasticities = adjustment.period_elasticities(speeds, memory, *span)
             x, report, state = solve_with_quotas(
                 baseline,
@@ -334,7 +338,11 @@ def _solve_one_path(
                 guess,
                 sector_names=sector_names,
                 period=str(quarter),
+                routes=routes,
             )
+            shares = None
+            if routes is not None:
+                state, shares = channel_policy(baseline, state, routes)
             guess = x
             equilibrium = evaluate(x, baseline, state, elasticities)
             with np.errstate(divide="ignore"):
@@ -352,25 +360,24 @@ def policy_parts(
     quarter: Quarter,
     growth: FloatArray,
     routes: Routes | None = None,
-) -> list[tuple[Span, float, Policy, FloatArray | None]]:
+) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
     A quarter is cut where a policy starts or ends (:func:`sim.policy.spans`); neighbouring
     parts whose states are equal are one part, so that a policy restated as two
-    back-to-back halves with the same terms is solved exactly as the whole. With processing
-    routes, each part's state carries its channels and the routes' shares of their cells.
+    back-to-back halves with the same terms is solved exactly as the whole. The states are
+    those of the legs: with processing routes, quotas as volumes are shares of the recorded
+    flows, and the channels are added when the part is solved.
     """
-    parts: list[tuple[Span, float, Policy, FloatArray | None]] = []
+    recorded = None if routes is None else recorded_baseline(baseline, routes)
+    parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
-        state = policy_state(baseline, pairs, quarter, growth, span)
-        shares = None
-        if routes is not None:
-            state, shares = channel_policy(baseline, state, routes)
+        state = policy_state(baseline, pairs, quarter, growth, span, recorded=recorded)
         if parts and _same_state(parts[-1][2], state):
-            (first, _), before, kept, kept_shares = parts[-1]
-            parts[-1] = ((first, span[1]), before + weight, kept, kept_shares)
+            (first, _), before, _ = parts[-1]
+            parts[-1] = ((first, span[1]), before + weight, parts[-1][2])
         else:
-            parts.append((span, weight, state, shares))
+            parts.append((span, weight, state))
     return parts
 
 

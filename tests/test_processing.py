@@ -212,3 +212,17 @@ def test_a_route_larger_than_its_recorded_leg_is_refused(tmp_path: Path) -> None
         result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_a_quota_on_the_first_leg_caps_the_recorded_flow_processing_included(
+    tmp_path: Path,
+) -> None:
+    """Half of the recorded 40 (30 final demand, 10 for processing): the cap is on the 40.
+
+    The quota solver stops when every binding flow is within 1e-10 of its cap in logs.
+    """
+    path = run(tmp_path, policy("quota", "JPN", "CHN", "    share: 0.5\n"))
+    for period in path.scenario[1:]:
+        assert period.volume[0, JPN, CHN] == pytest.approx(20.0, rel=1e-9)
+        seg = period.segments[-1]
+        assert seg.route_shares is not None and seg.route_shares[0] > 0  # the route still runs
