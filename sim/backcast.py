@@ -132,8 +132,7 @@ def window_values(path: PathSolution, window: tuple[dt.date, dt.date]) -> FloatA
         for segment in period.segments:
             days = _overlap(segment.days, window)
             if days:
-                eq = segment.equilibrium
-                value = eq.producer_price[:, :, None] * eq.demand * (days / 365.0)
+                value = period.segment_value(segment) * (days / 365.0)
                 total = value if total is None else total + value
     if total is None:
         raise ValueError(f"the window {window[0]}..{window[1]} lies outside the path")

@@ -33,6 +33,7 @@ from sim.datatypes import SatellitePart as SatellitePart
 from sim.datatypes import Source as Source
 from sim.errors import DatasetError
 from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
+from sim.processing import Routes, model_flows
 
 PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
 MAX_DATASET_BYTES = 200_000_000
@@ -217,6 +218,7 @@ class _Parser:
             "satellites",
             "facts",
             "checks",
+            "processing",
         }
         for key in data:
             if key not in allowed:
@@ -239,6 +241,7 @@ class _Parser:
         else:
             flows = self.parse_flows(raw_flows, unit)
         tariffs = self.parse_tariffs(data.get("tariffs", []))
+        routes = self.parse_processing(data.get("processing"), flows, unit)
         satellites = self.parse_satellites(self.listed(data, "satellites"))
         facts = self.parse_facts(self.listed(data, "facts"))
         checks = self.parse_checks(self.listed(data, "checks"))
@@ -268,6 +271,7 @@ class _Parser:
             figures=tuple(self.figures),
             origin=str(self.doc.path),
             fingerprint=_fingerprint(self.doc.path, *self.extra_files),
+            routes=routes,
         )
         self.check_consistency(dataset)
         return dataset
@@ -521,6 +525,100 @@ class _Parser:
                 "must be 0; add a row resetting it",
             )
         return tariffs
+
+    def parse_processing(self, raw: Any, flows: FloatArray, unit: str) -> Routes:
+        """``processing: {elasticity: {value, source}, routes: [...]}`` (absent: no routes).
+
+        A route's ``value`` (in the dataset's unit) or ``share`` (of the recorded origin ->
+        processor flow) is the first leg; the processed leg, ``1 + margin`` times it, must
+        fit in the recorded processor -> destination flow.
+        """
+        if raw is None:
+            return Routes.empty()
+        where: FieldPath = ("processing",)
+        if not isinstance(raw, dict):
+            raise self.fail(where, "expected a mapping with elasticity and routes")
+        for key in raw:
+            if key not in ("elasticity", "routes"):
+                raise self.doc.error(
+                    (*where, key), "unknown field; allowed: elasticity, routes", at_key=True
+                )
+        elasticity = self.sourced(
+            (*where, "elasticity"),
+            self.get(raw, where, "elasticity", dict),
+            "processing.elasticity",
+            "elasticity",
+        )
+        if not 1.0 < elasticity <= MAX_ELASTICITY:
+            raise self.fail(
+                (*where, "elasticity", "value"),
+                f"the substitution between channels must be > 1 and <= {MAX_ELASTICITY:g}",
+            )
+        parsed = [
+            self.parse_route((*where, "routes", n), entry, flows, unit)
+            for n, entry in enumerate(self.get(raw, where, "routes", list))
+        ]
+        columns = list(zip(*parsed, strict=True)) if parsed else [()] * 6
+        s, i, k, j = (np.array(c, dtype=np.intp) for c in columns[:4])
+        quantity, margin = (np.array(c, dtype=float) for c in columns[4:])
+        result = Routes(s, i, k, j, quantity, margin, elasticity)
+        self.check_route_legs(result, flows)
+        return result
+
+    def parse_route(
+        self, at: FieldPath, entry: Any, flows: FloatArray, unit: str
+    ) -> tuple[int, int, int, int, float, float]:
+        """One route: sector, origin, processor, destination, first leg and margin."""
+        if not isinstance(entry, dict):
+            raise self.fail(at, "expected a mapping with sector, origin, processor, ...")
+        allowed = {"sector", "origin", "processor", "destination", "value", "share", "margin"}
+        for key in entry:
+            if key not in allowed:
+                raise self.doc.error(
+                    (*at, key), f"unknown field; allowed: {', '.join(sorted(allowed))}", at_key=True
+                )
+        s = self.sector((*at, "sector"), entry.get("sector"))
+        i, k, j = (
+            self.region((*at, key), entry.get(key))[0]
+            for key in ("origin", "processor", "destination")
+        )
+        if len({i, k, j}) < 3:
+            raise self.fail(at, "origin, processor and destination must be three regions")
+        label = ".".join(["processing", self.sectors[s], *(self.regions[r] for r in (i, k, j))])
+        if ("value" in entry) == ("share" in entry):
+            raise self.fail(at, "give exactly one of 'value' or 'share'")
+        key = "value" if "value" in entry else "share"
+        amount = self.sourced(
+            (*at, key),
+            self.get(entry, at, key, dict),
+            f"{label}.{key}",
+            unit if key == "value" else "share of origin -> processor flow",
+        )
+        if amount < 0 or (key == "share" and amount > 1):
+            raise self.fail((*at, key, "value"), f"a route's {key} must be >= 0 (a share <= 1)")
+        margin = self.sourced(
+            (*at, "margin"), self.get(entry, at, "margin", dict), f"{label}.margin", "share"
+        )
+        if margin < 0:
+            raise self.fail((*at, "margin", "value"), "a processing margin must be >= 0")
+        quantity = amount if key == "value" else amount * float(flows[s, i, k])
+        return s, i, k, j, quantity, margin
+
+    def check_route_legs(self, routes: Routes, flows: FloatArray) -> None:
+        """Every leg must fit in the recorded flow it is part of."""
+        left = model_flows(flows, routes)
+        for n in range(len(routes)):
+            s = routes.sector[n]
+            for a, b, leg in [
+                (routes.origin[n], routes.processor[n], "first"),
+                (routes.processor[n], routes.destination[n], "processed"),
+            ]:
+                if left[s, a, b] < -1e-9 * max(flows[s, a, b], 1.0):
+                    raise self.fail(
+                        ("processing", "routes", n),
+                        f"the routes' {leg} legs exceed the recorded "
+                        f"{self.regions[a]} -> {self.regions[b]} flow ({flows[s, a, b]:g})",
+                    )
 
     def parse_satellites(self, raw: Any) -> tuple[Satellite, ...]:
         satellites = []

@@ -10,10 +10,12 @@ for elasticities, where ``sigma`` and ``eps`` belong to the destination (the buy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sim.processing import Routes
 
 FloatArray = NDArray[np.float64]
 SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
@@ -125,6 +127,9 @@ class Dataset:
         ``sigma``, ``eps`` and ``eta`` as :class:`Elasticity`.
     half_life : ndarray, shape (sector,)
         Quarters for half of the short- to long-run adjustment.
+    routes : Routes
+        Processing routes (:mod:`sim.processing`); ``flows`` records them as trade
+        statistics do, on the legs origin -> processor and processor -> destination.
     """
 
     name: str
@@ -147,6 +152,7 @@ class Dataset:
     figures: tuple[Figure, ...]
     origin: str = ""
     fingerprint: str = ""
+    routes: Routes = field(default_factory=Routes.empty)
 
     def region_index(self, code: str) -> int:
         """Position of a region code."""

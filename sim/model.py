@@ -8,7 +8,8 @@ the rest. Symbols, per sector ``s`` (dropped below), origin ``i`` and destinatio
 =================  ======================================================================
 ``m[i, j]``        baseline flow at producer prices (also a quantity: baseline price 1)
 ``theta[i, j]``    ``j``'s baseline spending share on ``i`` at internal prices,
-                   :math:`(1+t^0_{ij}) m_{ij} / E_j`
+                   :math:`(1+t^0_{ij}) m_{ij} / E_j` (a cell with processing routes at
+                   its channels' delivered prices)
 ``E[j]``           baseline spending :math:`\sum_k (1+t^0_{kj}) m_{kj}`
 ``Y[i]``           baseline output :math:`\sum_j m_{ij}`
 ``x[i]``           unknown log producer price :math:`\ln \hat p_i`
@@ -32,7 +33,8 @@ Equations:
     y'_i = Y_i \hat p_i^{\eta_i} S_i, \qquad \sum_j m'_{ij} + G_i = y'_i ,
 
 with ``G_i = Q_i + V_i / p_i`` the output a government buys (a quantity and a sum of money;
-0 without a ``purchase`` policy).
+0 without a ``purchase`` policy). A cell bought through processing routes has the effective
+wedge of its channels and sells ``kappa_ij m'_ij`` of the origin's good (:mod:`sim.processing`).
 
 References
 ----------
@@ -59,15 +61,24 @@ class Baseline:
     ----------
     flows : ndarray, shape (sector, origin, destination)
     tariffs : ndarray, shape (sector, origin, destination)
+    levels : ndarray, same shape, optional
+        Baseline delivered price per unit of each flow: ``1 + tariff`` by default; a cell
+        bought through processing routes pays its channels' average (their legs' tariffs
+        and the processing margin, :func:`sim.processing.processing_baseline`).
     """
 
     flows: FloatArray
     tariffs: FloatArray
+    levels: FloatArray | None = None
 
     @property
     def spending(self) -> FloatArray:
         """Baseline spending ``E``, shape (sector, destination)."""
-        return ((1.0 + self.tariffs) * self.flows).sum(axis=1)
+        return (self._levels * self.flows).sum(axis=1)
+
+    @property
+    def _levels(self) -> FloatArray:
+        return 1.0 + self.tariffs if self.levels is None else self.levels
 
     @property
     def output(self) -> FloatArray:
@@ -79,7 +90,7 @@ class Baseline:
         """Baseline spending shares ``theta``, shape (sector, origin, destination)."""
         spending = self.spending
         safe = np.where(spending > 0, spending, 1.0)
-        return (1.0 + self.tariffs) * self.flows / safe[:, None, :]
+        return self._levels * self.flows / safe[:, None, :]
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,11 @@ class Policy:
         A government's purchases of each producer's output at an annual rate: a quantity
         (baseline-price units) and a sum of money (the producer's price buys ``V / p``).
         Bought output leaves the market, so it is added to the demand the producer meets.
+    channel_wedge, channel_volume : ndarray, shape (sector, origin, destination), optional
+        Cells bought through several channels (processing routes, :mod:`sim.processing`):
+        the ratio of the cell's effective wedge ``W`` to its direct leg's, and the origin's
+        quantity per unit of the cell's composite quantity ``kappa``. Neither depends on
+        the producer price.
     """
 
     tariff: FloatArray
@@ -115,6 +131,8 @@ class Policy:
     quota_rent: NDArray[np.int8] | None = None
     purchase_volume: FloatArray | None = None
     purchase_spending: FloatArray | None = None
+    channel_wedge: FloatArray | None = None
+    channel_volume: FloatArray | None = None
 
     @classmethod
     def none(cls, baseline: Baseline) -> Policy:
@@ -134,12 +152,13 @@ class Policy:
 
     def wedge(self, baseline: Baseline) -> FloatArray:
         """Ratio of new to baseline delivered-price wedges ``w``."""
-        return (
+        wedge = (
             (1.0 + self.tariff)
             * (1.0 + self.export_tax)
             * (1.0 + self.trade_cost)
             / (1.0 + baseline.tariffs)
         )
+        return wedge if self.channel_wedge is None else wedge * self.channel_wedge
 
 
 @dataclass(frozen=True)
@@ -285,6 +304,10 @@ def evaluate(
         + np.log(policy.demand)[:, None, :]
     )
     demand = np.where(available, np.exp(log_demand), 0.0)
+    if policy.channel_volume is not None:
+        # The origin sells kappa units of its good per unit of a multi-channel cell's
+        # composite; kappa does not depend on prices, so the Jacobian keeps its form.
+        demand = demand * policy.channel_volume
     actual_index = log_index
     if log_response is not log_delivered:
         actual_index = log_price_index(policy.availability * theta, log_delivered, available, sigma)

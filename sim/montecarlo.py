@@ -21,6 +21,7 @@ from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
 from sim.policy import Target, target
+from sim.processing import Routes, processing_baseline
 from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
 from sim.scenario_path import solve_scenario
@@ -39,6 +40,7 @@ from sim.timepath import (
     ElasticityPaths,
     PathSolution,
     PeriodSolution,
+    Segment,
     elasticity_paths,
     growth_rates,
     solve_markets,
@@ -138,7 +140,7 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     orders: dict[str, list[int]] = {}
     for d in range(len(drawn)):
         part = slice(d * n_sectors, (d + 1) * n_sectors)
-        path = _draw_path(stacked, part)
+        path = _draw_path(stacked, part, dataset.routes, d)
         satellites = satellite_rows(dataset, path)
         frames = {
             "summary.csv": summary_frame(dataset, path, satellites, welfare_total[:, part]),
@@ -170,8 +172,13 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         dataset, [() if d.comparison is None else d.comparison.policies for d in drawn]
     )
     names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
+    one = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
     return solve_markets(
-        Baseline(np.tile(dataset.flows, (n, 1, 1)), np.tile(dataset.tariffs, (n, 1, 1))),
+        Baseline(
+            np.tile(one.flows, (n, 1, 1)),
+            np.tile(one.tariffs, (n, 1, 1)),
+            None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
+        ),
         stacked_paths,
         rates,
         policies,
@@ -180,6 +187,7 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         names,
         comparison,
         comparison_targets,
+        dataset.routes.tiled(n, len(dataset.sectors)),
     )
 
 
@@ -220,8 +228,12 @@ def _cut(record: Any, part: slice) -> Any:
     return replace(record, **arrays)
 
 
-def _draw_path(path: PathSolution, part: slice) -> PathSolution:
-    """One draw's path out of a stacked solution."""
+def _draw_path(path: PathSolution, part: slice, routes: Routes, draw: int) -> PathSolution:
+    """One draw's path out of a stacked solution; ``routes`` are the dataset's own."""
+    mine = slice(draw * len(routes), (draw + 1) * len(routes))
+
+    def shares(segment: Segment) -> FloatArray | None:
+        return None if segment.route_shares is None else segment.route_shares[mine]
 
     def periods(solutions: tuple[PeriodSolution, ...]) -> tuple[PeriodSolution, ...]:
         return tuple(
@@ -229,9 +241,15 @@ def _draw_path(path: PathSolution, part: slice) -> PathSolution:
                 p.quarter,
                 _cut(p.elasticities, part),
                 tuple(
-                    replace(s, policy=_cut(s.policy, part), equilibrium=_cut(s.equilibrium, part))
+                    replace(
+                        s,
+                        policy=_cut(s.policy, part),
+                        equilibrium=_cut(s.equilibrium, part),
+                        route_shares=shares(s),
+                    )
                     for s in p.segments
                 ),
+                routes if p.routes is not None else None,
             )
             for p in solutions
         )

@@ -288,6 +288,8 @@ def policy_state(
     quarter: Quarter,
     demand_growth: FloatArray | None = None,
     span: Span | None = None,
+    *,
+    recorded: FloatArray | None = None,
 ) -> Policy:
     """Assemble the policy state of a quarter, or of one span of it.
 
@@ -301,6 +303,9 @@ def policy_state(
         Trend multiplier of demand in this quarter.
     span : (date, date), optional
         Part of the quarter (see :func:`spans`); the whole quarter by default.
+    recorded : ndarray, shape (sector, origin, destination), optional
+        The flows a quota's volume is a share of: the baseline's by default, the recorded
+        flows when processing routes sit in the baseline's cells.
 
     Returns
     -------
@@ -314,7 +319,7 @@ def policy_state(
         none.availability,
         none.demand,
         none.supply,
-        base_flows=baseline.flows,
+        base_flows=baseline.flows if recorded is None else recorded,
     )
     if demand_growth is not None:
         state.demand *= demand_growth

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.errors import SolverError
 from sim.model import Baseline, Elasticities, FloatArray, Policy, evaluate
+from sim.processing import Routes, channel_policy, recorded_baseline, recorded_flows
 from sim.solve import SolveReport
 
 TOLERANCE = 1e-10
@@ -53,6 +54,7 @@ def solve_with_quotas(
     *,
     sector_names: tuple[str, ...] = (),
     period: str = "",
+    routes: Routes | None = None,
 ) -> tuple[FloatArray, SolveReport, Policy]:
     """Solve one period with its quotas binding exactly where they bind.
 
@@ -68,22 +70,31 @@ def solve_with_quotas(
         Starting log prices.
     sector_names, period : optional
         Used to name the failing market.
+    routes : Routes, optional
+        Processing routes: ``policy`` is then the state of the legs, the market is solved
+        with its channels (:func:`sim.processing.channel_policy`), and a quota caps the
+        recorded flow of its leg, processing included.
 
     Returns
     -------
     log_price, report, policy
-        The policy returned carries the quota wedges in its tariff, export-tax or
-        trade-cost arrays.
+        The policy returned (of the legs, without channels) carries the quota wedges in
+        its tariff, export-tax or trade-cost arrays.
 
     Raises
     ------
     SolverError
         If the wedges do not settle within the round limit.
     """
+
+    def seen(state: Policy) -> tuple[Policy, FloatArray | None]:
+        return (state, None) if routes is None else channel_policy(baseline, state, routes)
+
     if policy.quota is None or not np.isfinite(policy.quota).any():
-        x, report = solve(policy, initial)
+        x, report = solve(seen(policy)[0], initial)
         return x, report, policy
-    covered = np.isfinite(policy.quota) & (baseline.flows > 0)
+    base = baseline.flows if routes is None else recorded_baseline(baseline, routes)
+    covered = np.isfinite(policy.quota) & (base > 0)
     log_ceiling = np.log(np.where(covered, policy.quota, 1.0))
     response = np.broadcast_to(elasticities.sigma[:, None, :], baseline.flows.shape)
     log_wedge = np.zeros(baseline.flows.shape)
@@ -91,13 +102,14 @@ def solve_with_quotas(
     gap = np.inf
     for _ in range(MAX_ROUNDS):
         state = with_wedges(policy, log_wedge)
-        x, report = solve(state, start)
+        model_state, shares = seen(state)
+        x, report = solve(model_state, start)
         start = x
-        demand = evaluate(x, baseline, state, elasticities).demand
+        demand = evaluate(x, baseline, model_state, elasticities).demand
+        if routes is not None and shares is not None:
+            demand = recorded_flows(demand, shares, routes)
         with np.errstate(divide="ignore"):
-            log_ratio = np.log(
-                np.where(covered, demand / np.where(covered, baseline.flows, 1.0), 1.0)
-            )
+            log_ratio = np.log(np.where(covered, demand / np.where(covered, base, 1.0), 1.0))
         excess = np.where(covered, log_ratio - log_ceiling, 0.0)
         binding = log_wedge > 0
         gap = float(np.max(np.where(binding, np.abs(excess), np.maximum(excess, 0.0))))

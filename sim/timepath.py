@@ -26,6 +26,13 @@ from sim.adjustment import AdjustmentSpeeds, AdjustmentState
 from sim.datatypes import ELASTICITIES, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
+from sim.processing import (
+    Routes,
+    channel_policy,
+    processing_baseline,
+    recorded_baseline,
+    recorded_flows,
+)
 from sim.quarters import Quarter, quarter_range
 from sim.quota import Solver, solve_with_quotas
 from sim.solve import SolveReport, solve_period
@@ -35,7 +42,8 @@ from sim.solve import SolveReport, solve_period
 class Segment:
     """The equilibrium of one part of a quarter, with its share of the quarter's days.
 
-    ``days`` is the part's first day and the day after its last.
+    ``days`` is the part's first day and the day after its last; ``route_shares`` each
+    processing route's share of its cell (:func:`sim.processing.channel_policy`).
     """
 
     weight: float
@@ -43,6 +51,7 @@ class Segment:
     equilibrium: Equilibrium
     report: SolveReport
     days: tuple[dt.date, dt.date]
+    route_shares: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -53,26 +62,39 @@ class PeriodSolution:
     different set of policies in force; its flows, prices and welfare are the averages of
     those equilibria weighted by days (a ban from 24 August leaves 2023Q3 with 54 days of
     normal trade and 38 of none).
+
+    Bilateral values and volumes are recorded as trade statistics record them: a processing
+    route's first leg in the origin -> processor flow, its processed leg in the processor ->
+    destination flow (:func:`sim.processing.recorded_flows`).
     """
 
     quarter: Quarter
     elasticities: Elasticities
     segments: tuple[Segment, ...]
+    routes: Routes | None = None
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
 
+    def _recorded(self, cells: FloatArray, segment: Segment) -> FloatArray:
+        if self.routes is None or segment.route_shares is None:
+            return cells
+        return recorded_flows(cells, segment.route_shares, self.routes)
+
+    def segment_value(self, segment: Segment) -> FloatArray:
+        """One part's bilateral values at producer prices (annual rate), as recorded."""
+        eq = segment.equilibrium
+        return self._recorded(eq.producer_price[:, :, None] * eq.demand, segment)
+
     @cached_property
     def value(self) -> FloatArray:
         """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
-        return self._mean(
-            [s.equilibrium.producer_price[:, :, None] * s.equilibrium.demand for s in self.segments]
-        )
+        return self._mean([self.segment_value(s) for s in self.segments])
 
     @cached_property
     def volume(self) -> FloatArray:
         """Bilateral quantities (annual rate, baseline prices), shape (sector, origin, dest)."""
-        return self._mean([s.equilibrium.demand for s in self.segments])
+        return self._mean([self._recorded(s.equilibrium.demand, s) for s in self.segments])
 
     @cached_property
     def supply(self) -> FloatArray:
@@ -219,7 +241,7 @@ def solve_path(
     PathSolution
     """
     return solve_markets(
-        Baseline(dataset.flows, dataset.tariffs),
+        processing_baseline(dataset.flows, dataset.tariffs, dataset.routes),
         elasticity_paths(dataset, parameters or {}),
         growth_rates(dataset, demand_growth or {}),
         policies,
@@ -228,6 +250,7 @@ def solve_path(
         dataset.sectors,
         comparison,
         comparison_targets,
+        dataset.routes,
     )
 
 
@@ -241,6 +264,7 @@ def solve_markets(
     sector_names: tuple[str, ...],
     comparison: Sequence[PolicyLike] = (),
     comparison_targets: Sequence[Target] = (),
+    routes: Routes | None = None,
 ) -> PathSolution:
     """Solve the path of any stack of independent sector markets, and its comparison run.
 
@@ -262,14 +286,19 @@ def solve_markets(
     comparison, comparison_targets : sequences, optional
         The policies of the comparison run and their masks; none (the no-policy path) by
         default.
+    routes : Routes, optional
+        Processing routes of the stacked sectors (``baseline`` holds them in their cells).
     """
     speeds = adjustment_speeds(paths)
+    routes = routes if routes is not None and len(routes) else None
     return PathSolution(
         baseline,
         quarters,
-        _solve_one_path(baseline, speeds, rates, policies, policy_targets, quarters, sector_names),
         _solve_one_path(
-            baseline, speeds, rates, comparison, comparison_targets, quarters, sector_names
+            baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
+        ),
+        _solve_one_path(
+            baseline, speeds, rates, comparison, comparison_targets, quarters, sector_names, routes
         ),
     )
 
@@ -289,6 +318,7 @@ def _solve_one_path(
     policy_targets: Sequence[Target],
     quarters: tuple[Quarter, ...],
     sector_names: tuple[str, ...],
+    routes: Routes | None = None,
 ) -> tuple[PeriodSolution, ...]:
     """One path, part after part: each part's adjustment depends on the parts before only."""
     pairs = list(zip(policies, policy_targets, strict=True))
@@ -298,7 +328,7 @@ def _solve_one_path(
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
         segments = []
-        for span, weight, state in policy_parts(baseline, pairs, policies, quarter, growth):
+        for span, weight, state in policy_parts(baseline, pairs, policies, quarter, growth, routes):
             elasticities = adjustment.period_elasticities(speeds, memory, *span)
             x, report, state = solve_with_quotas(
                 baseline,
@@ -308,14 +338,18 @@ def _solve_one_path(
                 guess,
                 sector_names=sector_names,
                 period=str(quarter),
+                routes=routes,
             )
+            shares = None
+            if routes is not None:
+                state, shares = channel_policy(baseline, state, routes)
             guess = x
             equilibrium = evaluate(x, baseline, state, elasticities)
             with np.errstate(divide="ignore"):
                 log_wedge = np.log(state.wedge(baseline))
             memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
-            segments.append(Segment(weight, state, _kept(equilibrium), report, span))
-        periods.append(PeriodSolution(quarter, speeds.long_run, tuple(segments)))
+            segments.append(Segment(weight, state, _kept(equilibrium), report, span, shares))
+        periods.append(PeriodSolution(quarter, speeds.long_run, tuple(segments), routes))
     return tuple(periods)
 
 
@@ -325,16 +359,20 @@ def policy_parts(
     policies: Sequence[PolicyLike],
     quarter: Quarter,
     growth: FloatArray,
+    routes: Routes | None = None,
 ) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
     A quarter is cut where a policy starts or ends (:func:`sim.policy.spans`); neighbouring
     parts whose states are equal are one part, so that a policy restated as two
-    back-to-back halves with the same terms is solved exactly as the whole.
+    back-to-back halves with the same terms is solved exactly as the whole. The states are
+    those of the legs: with processing routes, quotas as volumes are shares of the recorded
+    flows, and the channels are added when the part is solved.
     """
+    recorded = None if routes is None else recorded_baseline(baseline, routes)
     parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
-        state = policy_state(baseline, pairs, quarter, growth, span)
+        state = policy_state(baseline, pairs, quarter, growth, span, recorded=recorded)
         if parts and _same_state(parts[-1][2], state):
             (first, _), before, _ = parts[-1]
             parts[-1] = ((first, span[1]), before + weight, parts[-1][2])

@@ -23,6 +23,7 @@ CORE = frozenset(
         "sim.indicators",
         "sim.model",
         "sim.percent",
+        "sim.processing",
         "sim.policy",
         "sim.policytypes",
         "sim.quarters",
