@@ -1,0 +1,190 @@
+"""Nested Armington demand: home goods against an import composite, then among imports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.api import load_scenario
+from sim.model import Baseline, Elasticities, evaluate, excess_demand
+from sim.scenario_path import solve_scenario
+from sim.solve import solve_period
+from tests.conftest import make_policy
+
+FLAT = Path(__file__).parent / "data" / "flat-regression"
+
+
+def _market(seed: int = 3) -> tuple[Baseline, np.ndarray]:
+    """Two sectors, four regions, every producer selling at home, baseline tariffs."""
+    rng = np.random.default_rng(seed)
+    flows = rng.uniform(1.0, 60.0, (2, 4, 4)) + np.eye(4)[None] * 200.0
+    flows[1, 2, 0] = 0.0  # a flow that does not trade
+    tariffs = rng.uniform(0.0, 0.2, (2, 4, 4)) * (1 - np.eye(4))[None]
+    return Baseline(flows, tariffs), rng.uniform(size=(2, 4, 4))
+
+
+def _adjusting(base: Elasticities, rng: np.random.Generator, *, same: bool) -> Elasticities:
+    """Elasticities with an adjustment under way; the import nest on its own clock unless same."""
+    sectors, regions = shape2 = base.sigma.shape
+    shape3 = (sectors, regions, regions)
+    r, k = rng.uniform(0.3, 1.0, shape2), rng.normal(0.0, 0.05, shape3)
+    rm, km = (r, k) if same else (rng.uniform(0.3, 1.0, shape2), rng.normal(0.0, 0.05, shape3))
+    return replace(
+        base,
+        delivered_weight=r,
+        delivered_offset=k,
+        index_weight=rng.uniform(0.3, 1.0, shape2),
+        index_offset=rng.normal(0.0, 0.05, shape2),
+        supply_weight=rng.uniform(0.3, 1.0, shape2),
+        supply_offset=rng.normal(0.0, 0.05, shape2),
+        import_weight=rm,
+        import_offset=km,
+    )
+
+
+def _shocked(baseline: Baseline, draws: np.ndarray):  # type: ignore[no-untyped-def]
+    availability = np.ones_like(baseline.flows)
+    availability[0, 0, 1] = 0.1  # most of a flow banned
+    tariff = baseline.tariffs + 0.3 * (draws > 0.7) * (1 - np.eye(4))[None]
+    return make_policy(baseline, availability=availability, tariff=tariff)
+
+
+def test_a_flat_dataset_solves_exactly_as_before_nesting() -> None:
+    # expected.json: the path of scenario.yaml on dataset.yaml (every sector one sigma), as
+    # solved by the one-level model of commit e32d067. Rounding differences only: 1e-12.
+    expected = json.loads((FLAT / "expected.json").read_text())
+    path = solve_scenario(load_scenario(FLAT / "scenario.yaml"))  # type: ignore[arg-type]
+    assert [str(p.quarter) for p in path.scenario] == expected["quarters"]
+    for name in ("value", "producer_price", "price_index"):
+        got = np.array([getattr(p, name) for p in path.scenario])
+        np.testing.assert_allclose(got, np.array(expected[name]), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("adjusting", [False, True])
+def test_equal_nests_are_the_one_level_ces(adjusting: bool) -> None:
+    baseline, draws = _market()
+    rng = np.random.default_rng(7)
+    sigma = rng.uniform(1.3, 6.0, (2, 4))
+    flat = Elasticities(sigma, rng.uniform(0.2, 1.5, (2, 4)), rng.uniform(0.2, 3.0, (2, 4)))
+    if adjusting:
+        flat = _adjusting(flat, rng, same=True)
+    nested = replace(flat, sigma_import=sigma)  # the import nest on the same clock
+    flat = replace(flat, import_weight=None, import_offset=None)
+    policy = _shocked(baseline, draws)
+    x_flat, _ = solve_period(baseline, policy, flat)
+    x_nested, _ = solve_period(baseline, policy, nested)
+    np.testing.assert_allclose(x_nested, x_flat, rtol=0, atol=1e-10)
+    a, b = evaluate(x_flat, baseline, policy, flat), evaluate(x_flat, baseline, policy, nested)
+    np.testing.assert_allclose(b.demand, a.demand, rtol=1e-10)
+    np.testing.assert_allclose(b.price_index, a.price_index, rtol=1e-10)
+    np.testing.assert_allclose(b.spending_shares, a.spending_shares, rtol=1e-10, atol=1e-14)
+    _, jac_flat = excess_demand(x_flat, baseline, policy, flat)
+    _, jac_nested = excess_demand(x_flat, baseline, policy, nested)
+    np.testing.assert_allclose(jac_nested, jac_flat, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("adjusting", [False, True])
+def test_the_nested_jacobian_is_exact(adjusting: bool) -> None:
+    baseline, draws = _market(5)
+    rng = np.random.default_rng(11)
+    elasticities = Elasticities(
+        rng.uniform(1.2, 3.0, (2, 4)),
+        rng.uniform(0.2, 1.5, (2, 4)),
+        rng.uniform(0.2, 3.0, (2, 4)),
+        sigma_import=rng.uniform(2.0, 9.0, (2, 4)),
+    )
+    if adjusting:
+        elasticities = _adjusting(elasticities, rng, same=False)
+    policy = _shocked(baseline, draws)
+    x = rng.normal(0.0, 0.1, (2, 4))
+    _, jacobian = excess_demand(x, baseline, policy, elasticities)
+    h = 1e-6
+    for k in range(4):
+        step = np.zeros_like(x)
+        step[:, k] = h
+        up, _ = excess_demand(x + step, baseline, policy, elasticities)
+        down, _ = excess_demand(x - step, baseline, policy, elasticities)
+        # central differences: error O(h^2) ~ 1e-12, rounding ~ 1e-16 / h = 1e-10
+        np.testing.assert_allclose(jacobian[:, :, k], (up - down) / (2 * h), rtol=0, atol=1e-8)
+
+
+def _one_buyer(sigma: float, sigma_import: float, eps: float, tariff_on_a: float):  # type: ignore[no-untyped-def]
+    """Buyer H (region 0) with home sales 60 and imports from A (25) and B (15).
+
+    Producer prices are fixed (infinitely elastic supply), so a tariff on A's goods moves
+    only A's delivered price in H.
+    """
+    flows = np.array([[[60.0, 0.0, 0.0], [25.0, 100.0, 0.0], [15.0, 0.0, 100.0]]])
+    baseline = Baseline(flows, np.zeros_like(flows))
+    tariff = np.zeros_like(flows)
+    tariff[0, 1, 0] = tariff_on_a
+    shape = (1, 3)
+    elasticities = Elasticities(
+        np.full(shape, sigma),
+        np.full(shape, eps),
+        np.full(shape, np.inf),
+        sigma_import=np.full(shape, sigma_import),
+    )
+    policy = make_policy(baseline, tariff=tariff)
+    x, _ = solve_period(baseline, policy, elasticities)
+    return evaluate(x, baseline, policy, elasticities)
+
+
+def test_a_small_price_change_of_one_origin_moves_shares_by_the_nested_formulas() -> None:
+    sd, sm, eps, t = 1.5, 4.0, 0.7, 1e-6
+    eq = _one_buyer(sd, sm, eps, t)
+    home, a, b = eq.demand[0, :, 0] / np.array([60.0, 25.0, 15.0])  # ratios to baseline
+    d = np.log1p(t)
+    # Nested CES at the margin: A against B by sigma_import; B, whose price is unchanged,
+    # against home goods by (sigma_import - sigma) times A's share of imports (25/40) — the
+    # move of the import price index; home goods by (sigma - eps) times A's share of all
+    # spending (25/100) — the move of the composite price index.
+    np.testing.assert_allclose(np.log(a / b) / d, -sm, rtol=1e-5)
+    np.testing.assert_allclose(np.log(b / home) / d, (sm - sd) * 25 / 40, rtol=1e-5)
+    np.testing.assert_allclose(np.log(home) / d, (sd - eps) * 25 / 100, rtol=1e-5)
+    np.testing.assert_allclose(np.log(eq.price_index[0, 0]) / d, 25 / 100, rtol=1e-5)
+
+
+def test_a_ten_percent_tariff_matches_the_hand_computed_nested_ces() -> None:
+    sd, sm, eps = 2.0, 3.0, 1.0
+    eq = _one_buyer(sd, sm, eps, 0.10)
+    # By hand: import index P_M = (0.625 * 1.1^-2 + 0.375)^(-1/2) = 1.05909, composite
+    # index P = (0.6 + 0.4 / P_M)^(-1) = 1.02282, then m' = m P_ij^-sm P_M^(sm-sd) P^(sd-eps).
+    p_m = (0.625 * 1.1**-2 + 0.375) ** -0.5
+    p = 1.0 / (0.6 + 0.4 / p_m)
+    assert p_m == pytest.approx(1.05909, abs=1e-5)
+    assert p == pytest.approx(1.02282, abs=1e-5)
+    expected = [60.0 * p, 25.0 * 1.1**-3 * p_m * p, 15.0 * p_m * p]
+    np.testing.assert_allclose(eq.demand[0, :, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(eq.price_index[0, 0], p, rtol=1e-12)
+
+
+@pytest.mark.parametrize("adjusting", [False, True])
+def test_spending_adds_up_to_the_sum_of_flows(adjusting: bool) -> None:
+    baseline, draws = _market(9)
+    rng = np.random.default_rng(2)
+    elasticities = Elasticities(
+        rng.uniform(1.2, 3.0, (2, 4)),
+        rng.uniform(0.2, 1.5, (2, 4)),
+        rng.uniform(0.2, 3.0, (2, 4)),
+        sigma_import=rng.uniform(2.0, 9.0, (2, 4)),
+    )
+    if adjusting:
+        elasticities = _adjusting(elasticities, rng, same=False)
+    policy = _shocked(baseline, draws)
+    x, _ = solve_period(baseline, policy, elasticities)
+    eq = evaluate(x, baseline, policy, elasticities)
+    spent = (
+        eq.producer_price[:, :, None] * policy.wedge(baseline) * (1 + baseline.tariffs) * eq.demand
+    ).sum(axis=1)
+    if not adjusting:
+        # CES expenditure: E D P Q with Q = P^-eps (static demand).
+        expected = baseline.spending * policy.demand * eq.price_index ** (1 - elasticities.eps)
+        np.testing.assert_allclose(spent, expected, rtol=1e-10)
+    # Market clearing: every producer's sales are what it supplies.
+    np.testing.assert_allclose(eq.demand.sum(axis=2), eq.supply, rtol=1e-9)
+    assert np.all(spent > 0)
