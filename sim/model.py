@@ -301,7 +301,7 @@ def _evaluate(
         terms = ces_terms(weights, log_response, available, sigma)
         power = terms.sum(axis=1)
         safe_power = np.where(power > 0, power, 1.0)
-        log_index = np.log(safe_power) / (1.0 - elasticities.sigma)
+        log_index = _log_ratio(power, theta.sum(axis=1)) / (1.0 - elasticities.sigma)
         shares = terms / safe_power[:, None, :]
         relative = -sigma * np.where(available, log_response, 0.0) + sigma * log_index[:, None, :]
     else:
@@ -325,13 +325,15 @@ def _evaluate(
     if elasticities.index_weight is not None:
         assert elasticities.index_offset is not None
         log_aggregate = elasticities.index_offset + elasticities.index_weight * log_index
-    log_demand = (
-        np.log(np.where(available, policy.availability * baseline.flows, 1.0))
-        + relative
+    # The baseline flow times a ratio that is exactly 1 without a change: no shock gives
+    # the baseline exactly, not to rounding.
+    log_ratio = (
+        relative
         - elasticities.eps[:, None, :] * log_aggregate[:, None, :]
         + np.log(policy.demand)[:, None, :]
     )
-    demand = np.where(available, np.exp(log_demand), 0.0)
+    with np.errstate(over="ignore"):
+        demand = np.where(available, policy.availability * baseline.flows * np.exp(log_ratio), 0.0)
     actual_index = log_index
     if log_response is not log_delivered or nested is not None:
         actual_index = log_price_index(
@@ -415,7 +417,17 @@ def log_price_index(
             sigma_import,
         )
     power = ces_terms(weights, log_price, available, sigma).sum(axis=1)
-    return np.log(np.where(power > 0, power, 1.0)) / (1.0 - sigma[:, 0, :])
+    base = (weights if theta is None else theta).sum(axis=1)
+    return _log_ratio(power, base) / (1.0 - sigma[:, 0, :])
+
+
+def _log_ratio(power: FloatArray, base: FloatArray) -> FloatArray:
+    """``ln(power / base)`` of a CES index (0 where either is 0).
+
+    Dividing by the baseline sum of shares, rather than taking it to be 1, makes the index
+    exactly 1 at baseline prices whatever the rounding of the shares.
+    """
+    return np.log(np.where((power > 0) & (base > 0), power / np.where(base > 0, base, 1.0), 1.0))
 
 
 def excess_demand(

@@ -128,7 +128,9 @@ def nested_demand(
         composite = np.where(some, import_share * np.exp((1.0 - sigma) * log_import_upper), 0.0)
     power = domestic + composite
     safe_power = np.where(power > 0, power, 1.0)
-    log_index = np.log(safe_power) / (1.0 - sigma)
+    # Relative to the baseline sum of shares, so that baseline prices give exactly 1.
+    base = np.where(home, theta, 0.0).sum(axis=1) + import_share
+    log_index = np.log(safe_power / np.where(power > 0, base, 1.0)) / (1.0 - sigma)
     shares = np.where(home, domestic[:, None, :], composite[:, None, :] * within_upper)
     shares = shares / safe_power[:, None, :]
     relative = np.where(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,9 +12,13 @@ import numpy as np
 import pytest
 
 from sim.api import load_scenario
+from sim.dataset import Dataset, dataset_path, load_dataset
+from sim.errors import DatasetError
 from sim.model import Baseline, Elasticities, evaluate, excess_demand
+from sim.quarters import Quarter
 from sim.scenario_path import solve_scenario
 from sim.solve import solve_period
+from sim.timepath import elasticity_paths, solve_path
 from tests.conftest import make_policy
 
 FLAT = Path(__file__).parent / "data" / "flat-regression"
@@ -188,3 +194,140 @@ def test_spending_adds_up_to_the_sum_of_flows(adjusting: bool) -> None:
     # Market clearing: every producer's sales are what it supplies.
     np.testing.assert_allclose(eq.demand.sum(axis=2), eq.supply, rtol=1e-9)
     assert np.all(spent > 0)
+
+
+def _edited_dataset(tmp_path: Path, old: str, new: str) -> Path:
+    text = dataset_path("japan-china-2022").read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "edited.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+CHINA_ETA = "CHN: {short_run: 0.125,"
+
+
+def test_no_shock_gives_the_baseline_exactly() -> None:
+    dataset = load_dataset("japan-china-2022")
+    assert not np.array_equal(
+        dataset.elasticities["sigma"].long_run, dataset.elasticities["sigma_import"].long_run
+    )
+    path = solve_path(dataset, (), (), Quarter(2023, 1), Quarter(2024, 4))
+    for period in path.scenario:
+        np.testing.assert_array_equal(period.volume, dataset.flows)
+        np.testing.assert_array_equal(period.producer_price, 1.0)
+        np.testing.assert_array_equal(period.price_index, 1.0)
+
+
+def _short_run_response(dataset: Dataset) -> np.ndarray:
+    """Supply response ``ln(y / Y) / ln p`` of each seafood producer to China's ban."""
+    paths = elasticity_paths(dataset, {})
+    short = Elasticities(
+        *(paths.short_run[name] for name in ("sigma", "eps", "eta")),
+        sigma_import=paths.short_run["sigma_import"],
+    )
+    baseline = Baseline(dataset.flows, dataset.tariffs)
+    availability = np.ones_like(dataset.flows)
+    s, jpn, chn = (dataset.sector_index("seafood"), *map(dataset.region_index, ("JPN", "CHN")))
+    availability[s, jpn, chn] = 0.09
+    policy = make_policy(baseline, availability=availability)
+    x, _ = solve_period(baseline, policy, short)
+    eq = evaluate(x, baseline, policy, short)
+    assert np.all(np.abs(x[s]) > 1e-7)  # every seafood producer's price moved
+    return np.log(eq.supply[s] / baseline.output[s]) / x[s]
+
+
+def test_a_region_override_changes_only_that_regions_supply_response(tmp_path: Path) -> None:
+    shipped = load_dataset("japan-china-2022")
+    # the same override at the sector's own value: no region differs
+    uniform = load_dataset(_edited_dataset(tmp_path, CHINA_ETA, "CHN: {short_run: 0.25,"))
+    chn = shipped.region_index("CHN")
+    with_override, without = _short_run_response(shipped), _short_run_response(uniform)
+    # The response is the elasticity itself (constant-elasticity supply), to rounding.
+    np.testing.assert_allclose(without, 0.25, rtol=1e-9)
+    np.testing.assert_allclose(with_override[chn], 0.125, rtol=1e-9)
+    others = np.arange(len(shipped.regions)) != chn
+    np.testing.assert_allclose(with_override[others], without[others], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    sigma_domestic: {short_run: 1.095",
+            "    sigma: {short_run: 1.2, long_run: 2.0, source: seafood-esubd}\n"
+            "    sigma_domestic: {short_run: 1.095",
+            "give either sigma (one nest) or sigma_domestic and sigma_import, not both",
+        ),
+        (
+            "    sigma_import: {short_run: 1.57, long_run: 2.5, source: seafood-esubm}\n",
+            "",
+            "missing required field 'sigma_import'",
+        ),
+        ("short_run: 1.57, long_run: 2.5", "short_run: 1.0, long_run: 2.5", "sigma_import must be"),
+        ("CHN: {short_run: 0.125", "CHX: {short_run: 0.125", "unknown region 'CHX'"),
+        ("CHN: {short_run: 0.125, long_run: 1.0,", "CHN: {short_run: 0.125,", "'long_run'"),
+        (
+            '    quote: "sigmamt(r,NFMi) = 2.0; !! GTAP = 4.2"\n',
+            '    quote: "sigmamt(r,NFMi) = 2.0; !! GTAP = 4.2"\n    range: "2 to 4.2"\n',
+            "a published figure is no choice",
+        ),
+    ],
+)
+def test_bad_nested_fields_are_refused_with_file_and_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = _edited_dataset(tmp_path, old, new)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}:")
+    assert message in str(info.value)
+
+
+def test_scenario_parameters_set_each_nest_or_both(tmp_path: Path) -> None:
+    dataset = load_dataset("japan-china-2022")
+    s = dataset.sector_index("seafood")
+    paths = elasticity_paths(
+        dataset,
+        {
+            "seafood": {
+                "sigma_import": {"long_run": 3.5},
+                "regions": {"HKG": {"sigma": {"short_run": 1.4}}},
+            }
+        },
+    )
+    assert np.all(paths.long_run["sigma_import"][s] == 3.5)
+    np.testing.assert_array_equal(paths.long_run["sigma"], dataset.elasticities["sigma"].long_run)
+    hkg = dataset.region_index("HKG")
+    assert paths.short_run["sigma"][s, hkg] == paths.short_run["sigma_import"][s, hkg] == 1.4
+    scenario = tmp_path / "nests.yaml"
+    scenario.write_text(
+        "name: nests\ndataset: japan-china-2022\nstart: 2023Q1\nend: 2023Q4\npolicies: []\n"
+        "parameters:\n  seafood:\n    sigma_domestic: {long_run: 1.5}\n"
+        "    sigma_import: {short_run: 1.2, long_run: 3.0}\n"
+        "uncertainty:\n  seafood.sigma_import.long_run: {dist: uniform, low: 2.0, high: 4.0}\n",
+        encoding="utf-8",
+    )
+    loaded = load_scenario(scenario)
+    assert loaded.parameters["seafood"]["sigma_import"] == {"short_run": 1.2, "long_run": 3.0}
+    assert "seafood.sigma_import.long_run" in loaded.uncertainty  # type: ignore[union-attr]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        scenario.read_text().replace("short_run: 1.2", "short_run: 0.9"), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(bad)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "sigma_import must be greater than 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sources_shows_which_values_are_choices_within_a_published_range() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "sources"], capture_output=True, text=True, check=True
+    )
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "(choice within a published range)" in lines["sigma_import.short_run.seafood"]
+    assert "(choice within a published range)" not in lines["eta.short_run.seafood.CHN"]
+    assert "[choice within a published range: ratio 0.34 to 0.43" in lines["short-run-substitution"]
