@@ -50,6 +50,10 @@ class AdjustmentSpeeds:
     supply_ratio : ndarray, shape (sector, origin)
         ``eta_SR / eta_LR``.
     half_life_days : ndarray, shape (sector,)
+    import_ratio : ndarray, shape (sector, destination), optional
+        ``sigma_import_SR / sigma_import_LR`` when demand is nested: the clock on which
+        buyers substitute among import origins (``delivered_ratio`` is then the clock of
+        the choice between home goods and imports).
     """
 
     long_run: Elasticities
@@ -57,6 +61,7 @@ class AdjustmentSpeeds:
     index_ratio: FloatArray
     supply_ratio: FloatArray
     half_life_days: FloatArray
+    import_ratio: FloatArray | None = None
 
 
 def speeds(
@@ -76,12 +81,17 @@ def speeds(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(finite, short / np.where(finite, long, 1.0), 1.0)
 
+    import_ratio = None
+    if long_run.sigma_import is not None:
+        assert short_run.sigma_import is not None
+        import_ratio = ratio(short_run.sigma_import, long_run.sigma_import)
     return AdjustmentSpeeds(
         long_run.static,
         ratio(short_run.sigma, long_run.sigma),
         ratio(short_run.eps, long_run.eps),
         ratio(short_run.eta, long_run.eta),
         np.asarray(half_life, dtype=float) * DAYS_PER_QUARTER,
+        import_ratio,
     )
 
 
@@ -163,7 +173,13 @@ def period_elasticities(
     rq, kq = weights(speeds.index_ratio, state.young_index, state.index)
     q, g = weights(speeds.supply_ratio, state.young_price, state.price)
     long = speeds.long_run
-    return Elasticities(long.sigma, long.eps, long.eta, r, k, rq, kq, q, g)
+    rm, km = None, None
+    if speeds.import_ratio is not None:
+        # Same price changes, same clock state: only the share not yet responded to differs.
+        rm, km = weights(speeds.import_ratio, state.young_delivered, state.delivered)
+    return Elasticities(
+        long.sigma, long.eps, long.eta, r, k, rq, kq, q, g, long.sigma_import, rm, km
+    )
 
 
 def advance(

@@ -710,9 +710,12 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
     source_width = max(len(f.source) for f in data.figures)
     click.echo(f"{'item':<{width}}  {'value':>12}  {'unit':<12}  source")
     for figure in data.figures:
+        choice = (
+            " (choice within a published range)" if data.sources[figure.source].is_choice else ""
+        )
         click.echo(
             f"{figure.item:<{width}}  {_readable(figure.value):>12}  "
-            f"{figure.unit[:12]:<12}  {figure.source}"
+            f"{figure.unit[:12]:<12}  {figure.source}{choice}"
         )
     click.echo("")
     click.echo("sources:")

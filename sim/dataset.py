@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 
 from sim._yaml import Document, FieldPath, load_yaml
 from sim.datatypes import ELASTICITIES as ELASTICITIES
+from sim.datatypes import ELASTICITY_KEYS as ELASTICITY_KEYS
 from sim.datatypes import SOURCE_KINDS as SOURCE_KINDS
 from sim.datatypes import Check as Check
 from sim.datatypes import Dataset as Dataset
@@ -317,6 +319,15 @@ class _Parser:
                 )
             else:
                 sources[key] = Source(key, kind, self.get(entry, where, "reason", str))
+            if "range" in entry:
+                span = self.get(entry, where, "range", str)
+                if kind in ("article", "statistic"):
+                    raise self.fail(
+                        (*where, "range"),
+                        "a published figure is no choice: give 'range' on the derived "
+                        "source or assumption that chooses within it",
+                    )
+                sources[key] = replace(sources[key], range=span)
         return sources
 
     def parse_regions(
@@ -350,7 +361,10 @@ class _Parser:
     ) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, Elasticity], FloatArray]:
         codes: list[str] = []
         names: list[str] = []
-        values: dict[str, tuple[list[float], list[float]]] = {e: ([], []) for e in ELASTICITIES}
+        n = len(self.regions)
+        values: dict[str, tuple[list[FloatArray], list[FloatArray]]] = {
+            e: ([], []) for e in ELASTICITIES
+        }
         half_lives: list[float] = []
         for k, entry in enumerate(raw):
             where: FieldPath = ("sectors", k)
@@ -361,27 +375,21 @@ class _Parser:
             names.append(str(entry.get("name", code)))
             if "source" in entry:
                 self.source((*where, "source"), entry["source"])
-            for elasticity in ELASTICITIES:
-                spec = self.get(entry, where, elasticity, dict)
-                for run, store in zip(("short_run", "long_run"), values[elasticity], strict=True):
-                    spot = (*where, elasticity, run)
-                    value = self.number(
-                        spot,
-                        self.get(spec, (*where, elasticity), run, (int, float)),
-                        allow_inf=elasticity == "eta",
-                    )
-                    problem = check_elasticity_value(elasticity, value)
-                    if problem:
-                        raise self.fail(spot, problem)
-                    store.append(value)
-                    self.figures.append(
-                        Figure(
-                            f"{elasticity}.{run}.{code}",
-                            value,
-                            "elasticity",
-                            self.source((*where, elasticity, "source"), spec.get("source")),
-                        )
-                    )
+            nested = [key for key in ("sigma_domestic", "sigma_import") if key in entry]
+            if "sigma" in entry and nested:
+                raise self.fail(
+                    (*where, nested[0]),
+                    "give either sigma (one nest) or sigma_domestic and sigma_import, not both",
+                )
+            keys = ["sigma_domestic", "sigma_import"] if nested else ["sigma"]
+            rows: dict[str, tuple[FloatArray, FloatArray]] = {}
+            for key in (*keys, "eps", "eta"):
+                spec = self.get(entry, where, key, dict)
+                rows[key] = self.parse_elasticity((*where, key), spec, key, code, n)
+            for key, (short, long) in rows.items():
+                for name in ELASTICITY_KEYS[key]:
+                    values[name][0].append(short)
+                    values[name][1].append(long)
             half = self.sourced(
                 (*where, "half_life_quarters"),
                 self.get(entry, where, "half_life_quarters", dict),
@@ -393,15 +401,68 @@ class _Parser:
                     (*where, "half_life_quarters", "value"), "half-life must be positive"
                 )
             half_lives.append(half)
-        n = len(self.regions)
         elasticities = {
-            e: Elasticity(
-                np.repeat(np.array(sr)[:, None], n, axis=1),
-                np.repeat(np.array(lr)[:, None], n, axis=1),
-            )
+            e: Elasticity(np.array(sr).reshape(-1, n), np.array(lr).reshape(-1, n))
             for e, (sr, lr) in values.items()
         }
         return tuple(codes), tuple(names), elasticities, np.array(half_lives)
+
+    def parse_elasticity(
+        self, where: FieldPath, spec: dict[str, Any], name: str, sector: str, regions: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """Short- and long-run values by region: ``{short_run, long_run, source, regions}``.
+
+        ``regions: {CODE: {short_run, long_run, source}}`` overrides the values of a few
+        regions (the producer's for ``eta``, the buyer's for the others).
+        """
+        allowed = ("short_run", "long_run", "source", "regions")
+        for key in spec:
+            if key not in allowed:
+                raise self.doc.error(
+                    (*where, key), f"unknown field; allowed: {', '.join(allowed)}", at_key=True
+                )
+        short, long = (
+            np.full(regions, self.elasticity(where, spec, name, run, sector))
+            for run in ("short_run", "long_run")
+        )
+        overrides = spec.get("regions", {})
+        if not isinstance(overrides, dict):
+            raise self.fail((*where, "regions"), "expected a mapping of region codes")
+        for region, block in overrides.items():
+            spot = (*where, "regions", region)
+            (r,) = self.region(spot, region)
+            if not isinstance(block, dict):
+                raise self.fail(spot, "expected {short_run, long_run, source}")
+            for key in block:
+                if key not in allowed[:3]:
+                    raise self.doc.error(
+                        (*spot, key),
+                        f"unknown field; allowed: {', '.join(allowed[:3])}",
+                        at_key=True,
+                    )
+            label = f"{sector}.{region}"
+            short[r] = self.elasticity(spot, block, name, "short_run", label)
+            long[r] = self.elasticity(spot, block, name, "long_run", label)
+        return short, long
+
+    def elasticity(
+        self, where: FieldPath, spec: dict[str, Any], name: str, run: str, label: str
+    ) -> float:
+        """One sourced elasticity value, checked and listed as a figure."""
+        spot = (*where, run)
+        value = self.number(spot, self.get(spec, where, run, (int, float)), allow_inf=name == "eta")
+        problem = check_elasticity_value(name, value)
+        if problem:
+            raise self.fail(spot, problem)
+        self.figures.append(
+            Figure(
+                f"{name}.{run}.{label}",
+                value,
+                "elasticity",
+                self.source((*where, "source"), spec.get("source")),
+            )
+        )
+        return value
 
     def region(self, where: FieldPath, code: Any, *, wildcard: bool = False) -> list[int]:
         if wildcard and code == "*":
@@ -753,8 +814,8 @@ MAX_ELASTICITY = 100.0
 
 def check_elasticity_value(name: str, value: float) -> str | None:
     """Return why ``value`` is not allowed for elasticity ``name``, or None if it is."""
-    if name == "sigma" and not value > 1:
-        return "sigma must be greater than 1 (a ban on a variety would otherwise be unbounded)"
+    if name in ("sigma", "sigma_domestic", "sigma_import") and not value > 1:
+        return f"{name} must be greater than 1 (a ban on a variety would otherwise be unbounded)"
     if name in ("eps", "eta") and not value > 0:
         return f"{name} must be positive"
     if value > MAX_ELASTICITY and not (name == "eta" and math.isinf(value)):

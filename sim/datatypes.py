@@ -4,8 +4,8 @@ Plain frozen records with no reading or checking of files (that is :mod:`sim.dat
 so the model, time path and tables can take a dataset without importing its reader.
 
 Array axes: ``(sector, origin, destination)`` for flows and tariffs; ``(sector, region)``
-for elasticities, where ``sigma`` and ``eps`` belong to the destination (the buyer) and
-``eta`` to the origin (the producer).
+for elasticities, where ``sigma``, ``sigma_import`` and ``eps`` belong to the destination
+(the buyer) and ``eta`` to the origin (the producer).
 """
 
 from __future__ import annotations
@@ -19,31 +19,58 @@ from sim.processing import Routes
 
 FloatArray = NDArray[np.float64]
 SOURCE_KINDS = ("article", "statistic", "derived", "assumption")
-ELASTICITIES = ("sigma", "eps", "eta")
+# The elasticity arrays of a dataset. ``sigma`` is the elasticity between home goods and
+# imports (the only one when demand is not nested), ``sigma_import`` the one among import
+# origins: equal to ``sigma`` in a sector that gives one ``sigma``.
+ELASTICITIES = ("sigma", "eps", "eta", "sigma_import")
+# The names a dataset sector or a scenario's ``parameters`` may give, and the arrays each
+# sets: ``sigma`` sets both nests to one value (one-level CES).
+ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
+    "sigma": ("sigma", "sigma_import"),
+    "sigma_domestic": ("sigma",),
+    "sigma_import": ("sigma_import",),
+    "eps": ("eps",),
+    "eta": ("eta",),
+}
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure comes from."""
+    """Where a figure comes from.
+
+    ``range`` names the published range a value was chosen within, when the figure is a
+    choice rather than a published value (empty otherwise).
+    """
 
     id: str
     kind: str
     citation: str
     quote: str = ""
     inputs: tuple[str, ...] = ()
+    range: str = ""
 
     def __post_init__(self) -> None:
         # folded YAML text keeps line breaks and a trailing newline; a citation is one line
         object.__setattr__(self, "citation", " ".join(self.citation.split()))
         object.__setattr__(self, "quote", " ".join(self.quote.split()))
+        object.__setattr__(self, "range", " ".join(self.range.split()))
+
+    @property
+    def is_choice(self) -> bool:
+        """Whether the figure is a choice within a published range."""
+        return bool(self.range)
 
     def describe(self) -> str:
         """One-line description: URL, quoted sentence, inputs or reason."""
         if self.kind == "article":
-            return f'article: "{self.citation}"'
-        if self.kind == "statistic":
-            return f"{self.citation}" + (f' ("{self.quote}")' if self.quote else "")
-        return f"{self.kind}: {self.citation}"
+            text = f'article: "{self.citation}"'
+        elif self.kind == "statistic":
+            text = f"{self.citation}" + (f' ("{self.quote}")' if self.quote else "")
+        else:
+            text = f"{self.kind}: {self.citation}"
+        if self.is_choice:
+            text += f" [choice within a published range: {self.range}]"
+        return text
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,8 @@ class Dataset:
     gdp : ndarray, shape (region,)
         GDP in :attr:`unit`.
     elasticities : dict
-        ``sigma``, ``eps`` and ``eta`` as :class:`Elasticity`.
+        ``sigma`` (home goods against imports), ``sigma_import`` (among import origins),
+        ``eps`` and ``eta`` as :class:`Elasticity`.
     half_life : ndarray, shape (sector,)
         Quarters for half of the short- to long-run adjustment.
     routes : Routes

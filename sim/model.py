@@ -49,6 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.nested import NestedDemand, ces_terms, foreign_mask, nested_demand, nested_log_index
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -178,6 +180,12 @@ class Elasticities:
     price index (aggregate demand, ``eps``) and the producer price (supply, ``eta``).
     Without adjustment (``None``) the weights are 1 and the offsets 0: the static model.
 
+    With ``sigma_import`` the demand is nested (:mod:`sim.nested`): ``sigma`` is then the
+    elasticity between home goods and the import composite (ESUBD) and ``sigma_import`` the
+    one among import origins (ESUBM); delivered prices have a second response price on the
+    lower nest's clock, ``K^M + r^M d``. Without it (``None``) origins, home included,
+    substitute with ``sigma`` in one nest.
+
     Attributes
     ----------
     sigma, eps, eta : ndarray, shape (sector, region)
@@ -189,6 +197,12 @@ class Elasticities:
         ``r^Q`` and ``K^Q``.
     supply_weight, supply_offset : ndarray, shape (sector, origin), optional
         ``q`` and ``G``.
+    sigma_import : ndarray, shape (sector, destination), optional
+        Elasticity among import origins (nested demand).
+    import_weight : ndarray, shape (sector, destination), optional
+        ``r^M``.
+    import_offset : ndarray, shape (sector, origin, destination), optional
+        ``K^M``.
     """
 
     sigma: FloatArray
@@ -200,11 +214,14 @@ class Elasticities:
     index_offset: FloatArray | None = None
     supply_weight: FloatArray | None = None
     supply_offset: FloatArray | None = None
+    sigma_import: FloatArray | None = None
+    import_weight: FloatArray | None = None
+    import_offset: FloatArray | None = None
 
     @property
     def static(self) -> Elasticities:
         """The same elasticities with no adjustment under way."""
-        return Elasticities(self.sigma, self.eps, self.eta)
+        return Elasticities(self.sigma, self.eps, self.eta, sigma_import=self.sigma_import)
 
     def response_weights(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``r``, ``r^Q`` and ``q``: how much of a change in this period is responded to."""
@@ -276,8 +293,19 @@ def evaluate(
     -------
     Equilibrium
     """
+    return _evaluate(log_price, baseline, policy, elasticities)[0]
+
+
+def _evaluate(
+    log_price: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> tuple[Equilibrium, NestedDemand | None]:
+    """:func:`evaluate`, and the nested demand system's shares when demand is nested."""
     sigma = elasticities.sigma[:, None, :]
     theta = baseline.shares
+    weights = policy.availability * theta
     available = (policy.availability > 0) & (theta > 0) & np.isfinite(log_price)[:, :, None]
     log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
     log_response = log_delivered
@@ -287,30 +315,53 @@ def evaluate(
             elasticities.delivered_offset
             + elasticities.delivered_weight[:, None, :] * log_delivered
         )
-    terms = _index_terms(policy.availability * theta, log_response, available, sigma)
-    power = terms.sum(axis=1)
-    safe_power = np.where(power > 0, power, 1.0)
-    log_index = np.log(safe_power) / (1.0 - elasticities.sigma)
-    shares = terms / safe_power[:, None, :]
+    nested: NestedDemand | None = None
+    if elasticities.sigma_import is None:
+        terms = ces_terms(weights, log_response, available, sigma)
+        power = terms.sum(axis=1)
+        safe_power = np.where(power > 0, power, 1.0)
+        log_index = _log_ratio(power, theta.sum(axis=1)) / (1.0 - elasticities.sigma)
+        shares = terms / safe_power[:, None, :]
+        relative = -sigma * np.where(available, log_response, 0.0) + sigma * log_index[:, None, :]
+    else:
+        log_import = log_delivered
+        if elasticities.import_weight is not None:
+            assert elasticities.import_offset is not None
+            log_import = (
+                elasticities.import_offset + elasticities.import_weight[:, None, :] * log_delivered
+            )
+        nested = nested_demand(
+            weights,
+            theta,
+            available,
+            log_response,
+            log_import,
+            elasticities.sigma,
+            elasticities.sigma_import,
+        )
+        log_index, shares, relative = nested.log_index, nested.shares, nested.log_relative
     log_aggregate = log_index
     if elasticities.index_weight is not None:
         assert elasticities.index_offset is not None
         log_aggregate = elasticities.index_offset + elasticities.index_weight * log_index
-    log_demand = (
-        np.log(np.where(available, policy.availability * baseline.flows, 1.0))
-        - sigma * np.where(available, log_response, 0.0)
-        + sigma * log_index[:, None, :]
+    # The baseline flow times a ratio that is exactly 1 without a change: no shock gives
+    # the baseline exactly, not to rounding.
+    log_ratio = (
+        relative
         - elasticities.eps[:, None, :] * log_aggregate[:, None, :]
         + np.log(policy.demand)[:, None, :]
     )
-    demand = np.where(available, np.exp(log_demand), 0.0)
+    with np.errstate(over="ignore"):
+        demand = np.where(available, policy.availability * baseline.flows * np.exp(log_ratio), 0.0)
     if policy.channel_volume is not None:
         # The origin sells kappa units of its good per unit of a multi-channel cell's
         # composite; kappa does not depend on prices, so the Jacobian keeps its form.
         demand = demand * policy.channel_volume
     actual_index = log_index
-    if log_response is not log_delivered:
-        actual_index = log_price_index(policy.availability * theta, log_delivered, available, sigma)
+    if log_response is not log_delivered or nested is not None:
+        actual_index = log_price_index(
+            weights, log_delivered, available, sigma, elasticities.sigma_import, theta
+        )
     eta = elasticities.eta
     log_supply_price = np.nan_to_num(log_price, neginf=0.0)
     if elasticities.supply_weight is not None:
@@ -329,7 +380,7 @@ def evaluate(
             )
         )
     supply = np.where(np.isfinite(log_price), supply, 0.0)
-    return Equilibrium(
+    equilibrium = Equilibrium(
         log_price,
         demand,
         np.exp(actual_index),
@@ -338,6 +389,7 @@ def evaluate(
         log_index,
         _purchased(log_price, policy),
     )
+    return equilibrium, nested
 
 
 def _purchased(log_price: FloatArray, policy: Policy) -> FloatArray | None:
@@ -353,20 +405,13 @@ def _purchased(log_price: FloatArray, policy: Policy) -> FloatArray | None:
     return np.where(np.isfinite(log_price), bought, 0.0)
 
 
-def _index_terms(
-    weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
-) -> FloatArray:
-    """Terms ``a theta P^(1 - sigma)`` of a CES price index; zero where unavailable."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return np.where(
-            available,
-            weights * np.exp((1.0 - sigma) * np.where(available, log_price, 0.0)),
-            0.0,
-        )
-
-
 def log_price_index(
-    weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
+    weights: FloatArray,
+    log_price: FloatArray,
+    available: BoolArray,
+    sigma: FloatArray,
+    sigma_import: FloatArray | None = None,
+    theta: FloatArray | None = None,
 ) -> FloatArray:
     """Log CES price index over origins, shape (sector, destination).
 
@@ -379,9 +424,33 @@ def log_price_index(
     available : ndarray of bool, same shape
         Flows that trade.
     sigma : ndarray, shape (sector, 1, destination)
+    sigma_import : ndarray, shape (sector, destination), optional
+        Elasticity among import origins: the index of the nested demand of
+        :mod:`sim.nested`, with ``sigma`` the upper nest's.
+    theta : ndarray, shape (sector, origin, destination), optional
+        Baseline spending shares (``weights`` when not given), for the nested index.
     """
-    power = _index_terms(weights, log_price, available, sigma).sum(axis=1)
-    return np.log(np.where(power > 0, power, 1.0)) / (1.0 - sigma[:, 0, :])
+    if sigma_import is not None:
+        return nested_log_index(
+            weights,
+            weights if theta is None else theta,
+            available,
+            log_price,
+            sigma[:, 0, :],
+            sigma_import,
+        )
+    power = ces_terms(weights, log_price, available, sigma).sum(axis=1)
+    base = (weights if theta is None else theta).sum(axis=1)
+    return _log_ratio(power, base) / (1.0 - sigma[:, 0, :])
+
+
+def _log_ratio(power: FloatArray, base: FloatArray) -> FloatArray:
+    """``ln(power / base)`` of a CES index (0 where either is 0).
+
+    Dividing by the baseline sum of shares, rather than taking it to be 1, makes the index
+    exactly 1 at baseline prices whatever the rounding of the shares.
+    """
+    return np.log(np.where((power > 0) & (base > 0), power / np.where(base > 0, base, 1.0), 1.0))
 
 
 def excess_demand(
@@ -410,8 +479,11 @@ def excess_demand(
         :math:`\partial F_i / \partial x_k = \sum_j s_{ij} (\sigma_j - \varepsilon_j) \pi_{kj}
         - \delta_{ik} (\sum_j s_{ij} \sigma_j + \eta_i)`, with :math:`s_{ij}` the share of
         ``j`` in ``i``'s sales and :math:`\pi_{kj}` the share of ``k`` in ``j``'s spending.
+        With nested demand, import sales add
+        :math:`\sum_{j \ne i} s_{ij} (\sigma^M_j \mu_{kj} - \sigma_j \nu_{kj})` and respond
+        to their own price with :math:`\sigma^M_j` (``docs/model.md``).
     """
-    eq = evaluate(log_price, baseline, policy, elasticities)
+    eq, nested = _evaluate(log_price, baseline, policy, elasticities)
     residual, sold = _log_gap(eq, baseline)
     sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
     delivered_weight, index_weight, supply_weight = elasticities.response_weights()
@@ -423,7 +495,25 @@ def excess_demand(
     cross = np.matmul(weighted, eq.spending_shares.transpose(0, 2, 1))
     output = baseline.output
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta * supply_weight, 0.0)
-    own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
+    if nested is None:
+        own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
+    else:
+        assert elasticities.sigma_import is not None
+        import_weight = _or_ones(elasticities.import_weight, elasticities.sigma)
+        lower = elasticities.sigma_import * import_weight
+        foreign = foreign_mask(output.shape[1])
+        abroad = np.where(foreign, sales_shares, 0.0)
+        # Import sales also respond to the import composite price of both nests.
+        cross = (
+            cross
+            + np.matmul(abroad * lower[:, None, :], nested.import_shares.transpose(0, 2, 1))
+            - np.matmul(abroad * sigma[:, None, :], nested.import_shares_upper.transpose(0, 2, 1))
+        )
+        own = (
+            (abroad * lower[:, None, :]).sum(axis=2)
+            + (np.where(foreign, 0.0, sales_shares) * sigma[:, None, :]).sum(axis=2)
+            + eta
+        )
     if policy.purchase_spending is not None:
         # A fixed sum buys less when the price rises: d ln(V/p) / dx = -1.
         spent = policy.purchase_spending * np.exp(-np.nan_to_num(log_price, neginf=0.0))

@@ -96,7 +96,9 @@ def solve_with_quotas(
     base = baseline.flows if routes is None else recorded_baseline(baseline, routes)
     covered = np.isfinite(policy.quota) & (base > 0)
     log_ceiling = np.log(np.where(covered, policy.quota, 1.0))
-    response = np.broadcast_to(elasticities.sigma[:, None, :], baseline.flows.shape)
+    # Quotas bind on imports: with nested demand they respond with the import nest's sigma.
+    own = elasticities.sigma if elasticities.sigma_import is None else elasticities.sigma_import
+    response = np.broadcast_to(own[:, None, :], baseline.flows.shape)
     log_wedge = np.zeros(baseline.flows.shape)
     start = initial
     gap = np.inf

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from sim._yaml import Document, FieldPath, load_yaml
-from sim.dataset import ELASTICITIES, Dataset, check_elasticity_value, load_dataset
+from sim.dataset import ELASTICITY_KEYS, Dataset, check_elasticity_value, load_dataset
 from sim.errors import InputError, InputErrors
 from sim.policy import rent_holder
 from sim.policytypes import (
@@ -59,7 +59,8 @@ TOP_LEVEL_KEYS = (
 COMMON_POLICY_KEYS = common_keys(PE)
 POLICY_KEYS: dict[str, tuple[str, ...]] = policy_keys(PE)
 POLICY_TYPES = tuple(POLICY_KEYS)
-PARAMETER_KEYS = (*ELASTICITIES, "half_life_quarters", "regions")
+PARAMETER_ELASTICITIES = tuple(ELASTICITY_KEYS)
+PARAMETER_KEYS = (*PARAMETER_ELASTICITIES, "half_life_quarters", "regions")
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,9 @@ class Scenario:
         First and last quarter of the horizon.
     policies : tuple of PolicySpec
     parameters : dict
-        ``sector -> {sigma|eps|eta: {short_run, long_run}, half_life_quarters,
-        regions: {REGION: {...}}}`` overrides of the dataset's elasticities.
+        ``sector -> {sigma|sigma_domestic|sigma_import|eps|eta: {short_run, long_run},
+        half_life_quarters, regions: {REGION: {...}}}`` overrides of the dataset's
+        elasticities.
     demand_growth : dict
         ``region -> annual growth rate`` of demand in every sector (both paths).
     uncertainty : dict
@@ -936,7 +938,8 @@ def _parameters(raw: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
         if isinstance(spec, _Located):
             what = "is empty" if spec.value == {} else "is not a mapping"
             raise spec.error(
-                f"{what}; expected overrides of sigma, eps, eta, half_life_quarters or regions"
+                f"{what}; expected overrides of {', '.join(PARAMETER_ELASTICITIES)}, "
+                "half_life_quarters or regions"
             )
         if sector not in dataset.sectors:
             close = difflib.get_close_matches(sector, dataset.sectors, n=1)
@@ -979,9 +982,9 @@ def _elasticity_block(
                 inner = block if isinstance(block, _Located) else _first_located(block)
                 _region(inner, region, dataset)
                 if isinstance(block, _Located):
-                    raise block.error("expected a mapping of sigma, eps, eta")
+                    raise block.error(f"expected a mapping of {', '.join(PARAMETER_ELASTICITIES)}")
                 out[key][region] = _elasticity_block(
-                    block, dataset, (*prefix, key, region), ELASTICITIES
+                    block, dataset, (*prefix, key, region), PARAMETER_ELASTICITIES
                 )
         else:
             out[key] = _short_long(key, value, (*prefix, key))
@@ -1007,13 +1010,16 @@ def _short_long(name: str, value: Any, prefix: FieldPath) -> dict[str, float]:
     return out
 
 
+_NAMES = "|".join(ELASTICITY_KEYS)
 PARAMETER_KEY_FORMS = (
-    "SECTOR.sigma|eps|eta.short_run|long_run, SECTOR.half_life_quarters, "
-    "SECTOR.regions.REGION.sigma|eps|eta.short_run|long_run, policies.ID.FIELD "
+    f"SECTOR.{_NAMES}.short_run|long_run, SECTOR.half_life_quarters, "
+    f"SECTOR.regions.REGION.{_NAMES}.short_run|long_run, policies.ID.FIELD "
     "or demand_growth.REGION"
 )
 _ELASTICITY_RANGES = {"sigma": (1.0, math.inf, True), "eps": (0.0, math.inf, True)}
 _ELASTICITY_RANGES["eta"] = _ELASTICITY_RANGES["eps"]
+_ELASTICITY_RANGES["sigma_domestic"] = _ELASTICITY_RANGES["sigma"]
+_ELASTICITY_RANGES["sigma_import"] = _ELASTICITY_RANGES["sigma"]
 
 
 def drawable_range(policy: Any, name: str, model: str) -> tuple[float, float, bool] | str:
@@ -1074,7 +1080,11 @@ class _ParameterScope:
             if rest[1] not in self.dataset.regions:
                 return f"unknown region '{rest[1]}'; known: {', '.join(self.dataset.regions)}"
             rest = rest[2:]
-        if len(rest) == 2 and rest[0] in ELASTICITIES and rest[1] in ("short_run", "long_run"):
+        if (
+            len(rest) == 2
+            and rest[0] in PARAMETER_ELASTICITIES
+            and rest[1] in ("short_run", "long_run")
+        ):
             return _ELASTICITY_RANGES[rest[0]]
         return f"unknown parameter '{key}'; expected {PARAMETER_KEY_FORMS}"
 

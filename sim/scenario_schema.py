@@ -43,7 +43,7 @@ _RUNS = {
     "properties": {"short_run": _NUMBER, "long_run": _NUMBER},
     "additionalProperties": False,
 }
-_ELASTICITIES = {"sigma": _RUNS, "eps": _RUNS, "eta": _RUNS}
+_ELASTICITIES = {name: _RUNS for name in ("sigma", "sigma_domestic", "sigma_import", "eps", "eta")}
 _SECTOR_PARAMETERS = {
     "type": "object",
     "properties": {

@@ -23,7 +23,7 @@ import numpy as np
 
 from sim import adjustment
 from sim.adjustment import AdjustmentSpeeds, AdjustmentState
-from sim.datatypes import ELASTICITIES, Dataset
+from sim.datatypes import ELASTICITIES, ELASTICITY_KEYS, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
 from sim.processing import (
@@ -174,8 +174,9 @@ def elasticity_paths(dataset: Dataset, parameters: dict[str, dict]) -> Elasticit
     ----------
     dataset : Dataset
     parameters : dict
-        ``sector -> {sigma|eps|eta: {short_run, long_run}, half_life_quarters,
-        regions: {REGION: {sigma|eps|eta: {...}}}}``.
+        ``sector -> {sigma|sigma_domestic|sigma_import|eps|eta: {short_run, long_run},
+        half_life_quarters, regions: {REGION: {...}}}``. ``sigma`` sets both nests of the
+        demand (one-level CES); the specific nests' keys are applied after it.
     """
     short = {name: dataset.elasticities[name].short_run.copy() for name in ELASTICITIES}
     long = {name: dataset.elasticities[name].long_run.copy() for name in ELASTICITIES}
@@ -183,14 +184,16 @@ def elasticity_paths(dataset: Dataset, parameters: dict[str, dict]) -> Elasticit
     runs = {"short_run": short, "long_run": long}
     for sector, spec in parameters.items():
         s = dataset.sector_index(sector)
-        for name in ELASTICITIES:
-            for run, value in spec.get(name, {}).items():
-                runs[run][name][s, :] = value
+        for key, names in ELASTICITY_KEYS.items():
+            for run, value in spec.get(key, {}).items():
+                for name in names:
+                    runs[run][name][s, :] = value
         for region, block in spec.get("regions", {}).items():
             r = dataset.region_index(region)
-            for name in ELASTICITIES:
-                for run, value in block.get(name, {}).items():
-                    runs[run][name][s, r] = value
+            for key, names in ELASTICITY_KEYS.items():
+                for run, value in block.get(key, {}).items():
+                    for name in names:
+                        runs[run][name][s, r] = value
         if "half_life_quarters" in spec:
             half_life[s] = spec["half_life_quarters"]
     return ElasticityPaths(short, long, half_life)
@@ -305,9 +308,18 @@ def solve_markets(
 
 def adjustment_speeds(paths: ElasticityPaths) -> AdjustmentSpeeds:
     """The partial-adjustment parameters of :mod:`sim.adjustment` from elasticity paths."""
-    short = Elasticities(*(paths.short_run[name] for name in ELASTICITIES))
-    long = Elasticities(*(paths.long_run[name] for name in ELASTICITIES))
+    short, long = (_elasticities(run) for run in (paths.short_run, paths.long_run))
+    if all(
+        np.array_equal(run["sigma_import"], run["sigma"])
+        for run in (paths.short_run, paths.long_run)
+    ):
+        # Equal nests are the one-level CES: solved as such, exactly as without nesting.
+        short, long = replace(short, sigma_import=None), replace(long, sigma_import=None)
     return adjustment.speeds(short, long, paths.half_life)
+
+
+def _elasticities(run: dict[str, FloatArray]) -> Elasticities:
+    return Elasticities(run["sigma"], run["eps"], run["eta"], sigma_import=run["sigma_import"])
 
 
 def _solve_one_path(

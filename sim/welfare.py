@@ -125,7 +125,9 @@ def variety_effect(
     with np.errstate(divide="ignore"):
         log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
     sigma = elasticities.sigma[:, None, :]
-    every = np.exp(log_price_index(theta, log_delivered, reachable, sigma))
+    every = np.exp(
+        log_price_index(theta, log_delivered, reachable, sigma, elasticities.sigma_import, theta)
+    )
     surplus = consumer_surplus(
         baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
     )

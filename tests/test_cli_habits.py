@@ -58,7 +58,7 @@ def test_sensitivity_reports_progress(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # Morris: (k + 1) N solves for the k parameters of the uncertainty block
-    assert result.stderr.splitlines()[-1] == "seafood-ban-lifted: 14/14 points solved"
+    assert result.stderr.splitlines()[-1] == "seafood-ban-lifted: 16/16 points solved"
 
 
 def test_the_same_scenario_from_two_folders_is_labelled_by_folder(

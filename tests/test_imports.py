@@ -22,6 +22,7 @@ CORE = frozenset(
         "sim.datatypes",
         "sim.indicators",
         "sim.model",
+        "sim.nested",
         "sim.percent",
         "sim.processing",
         "sim.policy",

@@ -25,7 +25,7 @@ def _ranked(tmp_path: Path, *options: str) -> list[dict[str, str]]:
 
 def test_morris_puts_the_ban_coverage_first_for_china_bound_seafood(tmp_path: Path) -> None:
     rows = _ranked(tmp_path, *CHINA, "--samples", "10")
-    assert [int(r["rank"]) for r in rows] == list(range(1, 7))
+    assert [int(r["rank"]) for r in rows] == list(range(1, 8))
     # The share of trade the ban stops moves the China-bound flow directly; the other
     # parameters only move it through diversion while the ban is in force.
     assert rows[0]["parameter"] == "policies.seafood-ban.coverage"
