@@ -21,7 +21,7 @@ from sim.csvtext import Column, Labels, format_cell
 from sim.errors import InputError
 from sim.percent import percent_change
 from sim.resultread import Columns, read_columns, read_run
-from sim.resultschema import TABLE_FILES, schema
+from sim.resultschema import DRAW_FILES, TABLE_FILES, schema
 from sim.tables import Table
 
 # Per result file: the columns that identify a row (mapped onto the common key columns
@@ -176,6 +176,9 @@ def load_results(path: Path, keep: tuple[str, ...] | None = None) -> ResultFolde
         columns = _read_file(path, name, run)
         if keep is None or name in keep:
             data[name] = columns
+    for name in DRAW_FILES:  # written by --keep-draws: checked when present
+        if (path / name).is_file():
+            _read_file(path, name, run)
     return ResultFolder(path, run, data)
 
 

@@ -222,9 +222,12 @@ def parse_columns(raw: bytes, path: Path, spec: FileSchema, periods: set[str]) -
     counts = np.diff(at, prepend=-1)
     ragged = np.flatnonzero(counts != len(header))
     if len(ragged):
-        line = int(ragged[0]) + 1
+        line, count = int(ragged[0]) + 1, int(counts[ragged[0]])
         raise ResultFolderError(
-            f"expected {len(header)} fields, got {int(counts[ragged[0]])}", path=path, line=line
+            f"expected {len(header)} fields, got {count}",
+            path=path,
+            line=line,
+            field=header[count] if count < len(header) else None,
         )
     n_rows = len(ends) - 1
     stops = separators[len(header) :].reshape(n_rows, len(header))
@@ -266,13 +269,16 @@ def _header(path: Path, line: bytes, spec: FileSchema) -> tuple[str, ...]:
     full = spec.layouts()[-1]
     missing = [c for c in spec.names if c not in header]
     if missing:
-        raise ResultFolderError(f"no column '{missing[0]}' in the header", path=path, line=1)
+        raise ResultFolderError(
+            f"no column '{missing[0]}' in the header", path=path, line=1, field=missing[0]
+        )
     extra = [c for c in header if c not in full]
     if extra:
         raise ResultFolderError(
             f"unexpected column '{extra[0]}'; {spec.name} has {', '.join(full)}",
             path=path,
             line=1,
+            field=extra[0],
         )
     raise ResultFolderError(
         f"columns out of order or incomplete; expected {', '.join(spec.names)}",

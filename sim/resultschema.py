@@ -226,6 +226,7 @@ SCHEMAS: dict[str, dict[str, FileSchema]] = {
 }
 # The tables every run writes; draws.csv and draw_parameters.csv only with --keep-draws.
 TABLE_FILES = ("flows.csv", "prices.csv", "welfare.csv", "indicators.csv", "summary.csv")
+DRAW_FILES = ("draws.csv", "draw_parameters.csv")
 RESULT_FILES = (*TABLE_FILES, "run.json")
 
 
