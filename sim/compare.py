@@ -260,14 +260,23 @@ class _Joined:
     values: NDArray[np.float64]
 
 
-def _global(columns: list[Labels]) -> tuple[tuple[str, ...], list[NDArray[np.int64]]]:
-    """The union of the labels of one key column in every folder, and each one's codes."""
-    labels = tuple(sorted({label for column in columns for label in column.labels}))
-    sorted_labels = np.array(labels, dtype=object)
-    return labels, [
-        np.searchsorted(sorted_labels, np.array(c.labels, dtype=object)).astype(np.int64)[c.codes]
-        for c in columns
-    ]
+class _Codes:
+    """Labels met so far in one column, numbered in the order they are first seen."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, int] = {}
+
+    def codes(self, column: Labels) -> NDArray[np.int64]:
+        """The column's codes in this numbering (new labels are added)."""
+        mine = [self.at.setdefault(label, len(self.at)) for label in column.labels]
+        return np.asarray(mine, dtype=np.int64)[column.codes]
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.at)
+
+
+# Bits of the integer key given to each key column: 5 x 12 bits fit in an int64.
+_KEY_BITS = 12
 
 
 def _text(columns: Columns, name: str) -> Labels:
@@ -277,50 +286,61 @@ def _text(columns: Columns, name: str) -> Labels:
 
 
 def _join(folders: list[ResultFolder], file: str) -> _Joined:
+    """Join one file of every folder on its keys, reading the folders one at a time.
+
+    Each row's key is packed into one integer (12 bits per key column); the joined keys
+    are the reference's in its order, then any key only a later folder has.
+    """
     mapping, measures = LAYOUT[file]
-    read = [folder.columns(file) for folder in folders]
-    sizes = [len(next(iter(c.values()))) for c in read]
     inverse = {common: own for own, common in mapping.items()}
-    keys: list[tuple[tuple[str, ...], list[NDArray[np.int64]]]] = []
-    for common in KEY_COLUMNS:
-        own = inverse.get(common)
-        if own is None:  # a key the file does not have: empty text in every row
-            keys.append((("",), [np.zeros(n, dtype=np.int64) for n in sizes]))
-        else:
-            keys.append(_global([_text(c, own) for c in read]))
-    composite = []
-    for f, n in enumerate(sizes):
+    numbering = [_Codes() for _ in KEY_COLUMNS]
+    units = _Codes()
+    units.at[""] = 0  # for the rows of a file without a unit column
+    keys = np.zeros(0, dtype=np.int64)  # in first-seen order
+    sorted_keys, sorted_at = keys, np.zeros(0, dtype=np.int64)
+    unit = np.zeros(0, dtype=np.int64)
+    values = np.full((0, len(measures), len(folders)), math.nan)
+    for f, folder in enumerate(folders):
+        read = folder.columns(file)
+        n = len(next(iter(read.values())))
         key = np.zeros(n, dtype=np.int64)
-        for labels, codes in keys:
-            key = key * (len(labels) + 1) + np.broadcast_to(codes[f], n)
-        composite.append(key)
-    everything = np.concatenate(composite)
-    distinct, first = np.unique(everything, return_index=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    values = np.full((len(distinct), len(measures), len(folders)), math.nan)
-    # "" (sorted first, code 0) for keys of a file without a unit column
-    units = {""} | {u for c in read if "unit" in c for u in _text(c, "unit").labels}
-    unit_labels = tuple(sorted(units))
-    unit_codes = np.zeros(len(distinct), dtype=np.int64)
-    for f in reversed(range(len(folders))):  # the first folder that has a key gives its unit
-        position = rank[np.searchsorted(distinct, composite[f])]
-        for m, measure in enumerate(measures):
-            values[position, m, f] = np.asarray(read[f][measure], dtype=np.float64)
-        if "unit" in read[f]:
-            unit = _text(read[f], "unit")
-            at = np.searchsorted(
-                np.array(unit_labels, dtype=object), np.array(unit.labels, dtype=object)
+        for common, numbers in zip(KEY_COLUMNS, numbering, strict=True):
+            own = inverse.get(common)
+            codes = numbers.codes(_text(read, own)) if own else np.zeros(n, dtype=np.int64)
+            if len(numbers.at) >= 1 << _KEY_BITS:
+                raise InputError(f"{file} has more than {1 << _KEY_BITS} distinct {own} labels")
+            key = (key << _KEY_BITS) | codes
+        if not np.array_equal(key, keys):
+            found = np.searchsorted(sorted_keys, key)
+            found = np.minimum(found, max(len(sorted_keys) - 1, 0))
+            known = (sorted_keys[found] == key) if len(sorted_keys) else np.zeros(n, dtype=bool)
+            new, first = np.unique(key[~known], return_index=True)
+            new = new[np.argsort(first, kind="stable")]
+            keys = np.concatenate([keys, new])
+            order = np.argsort(keys, kind="stable")
+            sorted_keys, sorted_at = keys[order], order
+            own_unit = (
+                units.codes(_text(read, "unit"))[~known][first[np.argsort(first)]]
+                if "unit" in read
+                else np.zeros(len(new), dtype=np.int64)
             )
-            unit_codes[position] = np.asarray(at, dtype=np.int64)[unit.codes]
-    # the keys of the joined rows, decoded from the composite key in the first-seen order
+            unit = np.concatenate([unit, own_unit])  # the first folder with a key gives its unit
+            position = sorted_at[np.searchsorted(sorted_keys, key)]
+        else:
+            position = np.arange(n)
+        if len(keys) > len(values):  # rows for the new keys, empty in earlier folders
+            more = np.full((len(keys) - len(values), len(measures), len(folders)), math.nan)
+            values = np.concatenate([values, more])
+        for m, measure in enumerate(measures):
+            values[position, m, f] = np.asarray(read[measure], dtype=np.float64)
+        del read
     key_columns = []
-    remainder = distinct[order]
-    for labels, _ in reversed(keys):
-        key_columns.append(Labels(remainder % (len(labels) + 1), labels))
-        remainder = remainder // (len(labels) + 1)
-    return _Joined(key_columns[::-1], Labels(unit_codes, unit_labels), measures, values)
+    mask = (1 << _KEY_BITS) - 1
+    for k, numbers in enumerate(numbering):
+        shift = _KEY_BITS * (len(KEY_COLUMNS) - 1 - k)
+        labels = numbers.labels() or ("",)
+        key_columns.append(Labels((keys >> shift) & mask, labels))
+    return _Joined(key_columns, Labels(unit, units.labels()), measures, values)
 
 
 def compare_blocks(
