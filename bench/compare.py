@@ -60,6 +60,7 @@ def scenarios(folder: Path, size: str, count: int, quarters: int) -> list[Path]:
 
 
 def main() -> None:
+    """Run the benchmark and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", type=int, default=50)
     parser.add_argument("--size", default="50x20", help="REGIONSxSECTORS")
