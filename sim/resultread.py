@@ -1,15 +1,16 @@
 """Reading result folders strictly: every file present, complete and of the right shape.
 
-A folder given to ``compare``, ``export`` or ``plot`` is checked as it is read, so a
-damaged folder (a missing or truncated file, a broken ``run.json``, a cell that is not a
-number) is refused with one line naming the file, line and field, exit status 2, instead
-of failing half-way through a command or exporting wrong numbers.
+A folder given to ``compare``, ``export`` or ``plot`` is checked as it is read, against the
+declaration of its files (:mod:`sim.resultschema`), so a damaged folder (a missing or
+truncated file, a broken ``run.json``, a missing or extra column, a cell that is not a
+number) is refused with one line naming the file, line and column, exit status 2, instead
+of failing half-way through a command or exporting wrong numbers. Tables are read as
+columns: the checks run on whole numpy arrays, not row by row.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -83,81 +84,6 @@ def read_run(path: Path) -> dict[str, Any]:
             "damaged run record: expected text", path=record, field="dataset.unit"
         )
     return run
-
-
-def read_table(
-    path: Path, keys: tuple[str, ...], measures: tuple[str, ...], periods: set[str]
-) -> list[dict[str, str]]:
-    """Read one result CSV, checking its header, its row lengths and its numbers.
-
-    Parameters
-    ----------
-    path : Path
-        The CSV file.
-    keys : tuple of str
-        Columns that must be present.
-    measures : tuple of str
-        Columns that must be present and hold a number (or be empty) in every row.
-    periods : set of str
-        The run's periods; a ``period`` cell must be one of them.
-
-    Returns
-    -------
-    list of dict
-        One dict of strings per row.
-
-    Raises
-    ------
-    ResultFolderError
-        Naming the file, the line and the column of the first problem.
-    """
-    if not path.is_file():
-        raise ResultFolderError(
-            f"'{path.parent}' has no {path.name}; the result folder is incomplete"
-        )
-    text = _read(path, MAX_TABLE_BYTES)
-    if not text.endswith("\n"):
-        raise ResultFolderError(
-            "the file does not end with a newline; was it cut short?",
-            path=path,
-            line=text.count("\n") + 1,
-        )
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise ResultFolderError(f"damaged CSV: {error}", path=path) from None
-    if not rows:
-        raise ResultFolderError("the file is empty; expected a header line", path=path, line=1)
-    header = rows[0]
-    missing = [c for c in (*keys, *measures) if c not in header]
-    if missing:
-        raise ResultFolderError(f"no column '{missing[0]}' in the header", path=path, line=1)
-    if len(set(header)) != len(header):
-        raise ResultFolderError("a column name appears twice in the header", path=path, line=1)
-    records = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if len(cells) != len(header):
-            raise ResultFolderError(
-                f"expected {len(header)} fields, got {len(cells)}", path=path, line=number
-            )
-        record = dict(zip(header, cells, strict=True))
-        if "period" in record and record["period"] not in periods:
-            raise ResultFolderError(
-                f"period '{record['period']}' is not one of run.json's periods",
-                path=path,
-                line=number,
-                field="period",
-            )
-        for measure in measures:
-            if not _is_number(record[measure]):
-                raise ResultFolderError(
-                    f"expected a number, got {record[measure]!r}",
-                    path=path,
-                    line=number,
-                    field=measure,
-                )
-        records.append(record)
-    return records
 
 
 def read_columns(path: Path, spec: FileSchema, periods: set[str]) -> Columns:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sim.csvtext import Labels, format_cell
+from sim.csvtext import Labels
 from sim.optional import need
 
 if TYPE_CHECKING:
@@ -51,18 +51,6 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
         else:
             arrays.append(pa.array(column, type=pa.float64(), from_pandas=True))
     parquet.write_table(pa.table(arrays, names=list(table.columns)), destination)
-
-
-def read_parquet_rows(path: Path) -> list[dict[str, str]]:
-    """A Parquet result table as rows of CSV text (what :func:`sim.results.read_csv` gives)."""
-    parquet = need("pyarrow.parquet", "pandas", "Reading Parquet results")
-    columns = parquet.read_table(path).to_pydict()
-    names = list(columns)
-    cells = [
-        ["" if v is None else (v if isinstance(v, str) else format_cell(v)) for v in columns[n]]
-        for n in names
-    ]
-    return [dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)]
 
 
 def read_parquet_columns(path: Path, spec: Any) -> dict[str, Any]:
