@@ -13,8 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -205,13 +203,18 @@ class Result:
     def folder(self) -> ResultFolder:
         """The result as :func:`sim.compare.load_results` reads it from its files."""
         from sim.compare import ResultFolder
+        from sim.resultread import parse_columns
         from sim.results import table_csv
+        from sim.resultschema import schema
 
-        tables = {
-            name: list(csv.DictReader(io.StringIO(table_csv(table))))
+        model, periods = str(self.run.get("model", "")), set(self.run.get("periods", []))
+        data = {
+            name: parse_columns(
+                table_csv(table).encode("utf-8"), Path(name), schema(name, model), periods
+            )
             for name, table in self.tables.items()
         }
-        return ResultFolder(Path(self.name), self.run, tables)
+        return ResultFolder(Path(self.name), self.run, data)
 
 
 def _columns(table: Table) -> dict[str, Any]:
@@ -343,7 +346,7 @@ def compare(
         One row per indicator, sector, region and partner; a column per scenario and the
         change and percent change of each against the first.
     """
-    from sim.compare import HEADLINE_INDICATORS, headline, load_results
+    from sim.compare import HEADLINE_INDICATORS, headline, indicators_of, load_results
 
     if len(results) < 2:
         raise InputError("compare needs at least two results")
@@ -355,7 +358,7 @@ def compare(
         for k, f in enumerate(folders, start=1)
     ]
     if indicators is None:
-        present = {row["indicator"] for f in folders for row in f.tables["summary.csv"]}
+        present = set(indicators_of(folders))
         indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)
     table = headline(folders, indicators)
     pandas = need("pandas", "pandas", "sim.compare")

@@ -750,10 +750,10 @@ def _print_provenance(data: Any) -> None:
         )
 
 
-def _result_folders(folders: tuple[Path, ...]) -> list[Any]:
+def _result_folders(folders: tuple[Path, ...], keep: tuple[str, ...] | None = None) -> list[Any]:
     from sim.compare import labelled, load_results
 
-    return labelled([load_results(folder) for folder in folders])
+    return labelled([load_results(folder, keep) for folder in folders])
 
 
 def _json_value(value: Any) -> Any:
@@ -823,8 +823,7 @@ def compare(
     """
     import json
 
-    from sim.compare import HEADLINE_INDICATORS, headline
-    from sim.compare import compare as compare_folders
+    from sim.compare import HEADLINE_INDICATORS, headline, indicators_of, write_comparison
     from sim.errors import InputError
     from sim.results import table_csv
 
@@ -833,10 +832,11 @@ def compare(
     for target in (out, plot):
         if target is not None and target.exists() and not force:
             raise InputError(f"'{target}' already exists; use --force to replace it")
-    loaded = _result_folders(folders)
+    # every file is checked; only summary.csv stays in memory (--out reads the rest again)
+    loaded = _result_folders(folders, ("summary.csv",))
     if not indicators:
         # the defaults a result folder has (gravity results have no satellites)
-        present = {row["indicator"] for f in loaded for row in f.tables["summary.csv"]}
+        present = set(indicators_of(loaded))
         indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)
     table = headline(loaded, indicators)
     names = [f.name for f in loaded]
@@ -869,9 +869,7 @@ def compare(
                 line += _cell(diffs[i], width, signed=True) + _cell(diffs[i + 1], 8, signed=True)
             click.echo(line)
     if out is not None:
-        from sim.results import write_text_atomic
-
-        write_text_atomic(out, table_csv(compare_folders(loaded)))
+        write_comparison(out, loaded)
         click.echo(f"wrote {out}", err=fmt != "table")
     if plot is not None:
         from sim.models import model_of_folders

@@ -38,7 +38,7 @@ def pyplot() -> Any:
 def _series(
     folder: ResultFolder, file: str, column: str, **match: str
 ) -> tuple[list[str], list[float]]:
-    rows = [r for r in folder.tables[file] if all(r[k] == v for k, v in match.items())]
+    rows = folder.rows(file, **match)
     return [r["period"] for r in rows], [float(r[column]) for r in rows]
 
 
@@ -120,9 +120,8 @@ def paths_figure(
         return gravity_figure(folders)
     plt = pyplot()
     check_compatible(folders)
-    flows = folders[0].tables["flows.csv"]
-    _choose("sector", sector, {r["sector"] for r in flows})
-    regions = {r["exporter"] for r in flows}
+    _choose("sector", sector, set(folders[0].labels("flows.csv", "sector")))
+    regions = set(folders[0].labels("flows.csv", "exporter"))
     _choose("region", region, regions)
     partners = list(partners) or sorted(regions - {region})
     for partner in partners:
@@ -134,7 +133,7 @@ def paths_figure(
     colour_of = {code: colours[k % len(colours)] for k, code in enumerate(sorted(regions))}
     fig, grid = plt.subplots(2, 2, figsize=(16, 10))
     targets_ax, exports_ax, prices_ax, welfare_ax = grid.flat
-    sectors = sorted({r["sector"] for r in folders[0].tables["prices.csv"]})
+    sectors = folders[0].labels("prices.csv", "sector")
     targets = {folder.name: target_flows(folder) for folder in folders}
     shown = list(dict.fromkeys(t for ts in targets.values() for t in ts))  # policy order
     for n, folder in enumerate(folders):
@@ -216,14 +215,14 @@ def gravity_figure(folders: list[ResultFolder]) -> Figure:
     check_compatible(folders)
     unit = _unit(folders[0])
     fig, (welfare_ax, gdp_ax, target_ax) = plt.subplots(3, 1, figsize=(16, 13))
-    regions = sorted({r["region"] for r in folders[0].tables["indicators.csv"]})
+    regions = folders[0].labels("indicators.csv", "region")
     shown = list(dict.fromkeys(t for f in folders for t in target_flows(f)))
     width = 0.8 / len(folders)
     for n, folder in enumerate(folders):
-        indicators = folder.tables["indicators.csv"]
         for ax, name in ((welfare_ax, "welfare"), (gdp_ax, "real_gdp")):
             change = {
-                r["region"]: _float(r["change_pct"]) for r in indicators if r["indicator"] == name
+                r["region"]: _float(r["change_pct"])
+                for r in folder.rows("indicators.csv", indicator=name)
             }
             ax.bar(
                 [k + n * width for k in range(len(regions))],
@@ -233,8 +232,7 @@ def gravity_figure(folders: list[ResultFolder]) -> Figure:
             )
         exports = {
             (r["region"], r["partner"]): _float(r["change_pct"])
-            for r in folder.tables["summary.csv"]
-            if r["indicator"] == "exports"
+            for r in folder.rows("summary.csv", indicator="exports")
         }
         target_ax.bar(
             [k + n * width for k in range(len(shown))],
@@ -263,8 +261,8 @@ def gravity_figure(folders: list[ResultFolder]) -> Figure:
     return fig
 
 
-def _float(text: str) -> float:
-    return float(text) if text not in ("", None) else math.nan
+def _float(value: float | str) -> float:
+    return float(value) if value not in ("", None) else math.nan
 
 
 def differences_figure(
@@ -287,7 +285,7 @@ def differences_figure(
     unit = _unit(reference)
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    regions = sorted({r["region"] for r in reference.tables["welfare.csv"]})
+    regions = reference.labels("welfare.csv", "region")
     for n, folder in enumerate(others):
         style = STYLES[n % len(STYLES)]
         for k, (sector, exporter, importer) in enumerate(flows):

@@ -36,9 +36,8 @@ def region_changes(folder: ResultFolder, indicator: str) -> dict[str, float]:
         become NaN.
     """
     return {
-        row["region"]: float(row["change_pct"]) if row["change_pct"] else float("nan")
-        for row in folder.tables["indicators.csv"]
-        if row["indicator"] == indicator and row["sector"] == "all"
+        row["region"]: float(row["change_pct"])
+        for row in folder.rows("indicators.csv", indicator=indicator, sector="all")
     }
 
 

@@ -25,7 +25,8 @@ from sim.files import (
     write_bytes_durably,
     write_text_atomic,
 )
-from sim.tables import RESULT_FILES as RESULT_FILES
+from sim.resultschema import RESULT_FILES as RESULT_FILES
+from sim.resultschema import check_table
 from sim.tables import Table
 
 __all__ = [
@@ -151,6 +152,10 @@ def write_result_folders(
 
 
 def _folder_filler(tables: dict[str, Table], run: dict[str, Any], format: str) -> Fill:
+    model = str(run.get("model", "armington-pe"))
+    for name, table in tables.items():
+        check_table(name, table.columns, table.data, model)
+
     def fill(stage: Path) -> None:
         os.mkdir(stage)
         for name, table in tables.items():

@@ -1,11 +1,11 @@
 """Solved paths -> tidy result tables (key columns first, one observation per row).
 
-Column names are defined once here and used by the writer, the documentation tests and
-the comparison of result folders. Values are per quarter in the dataset's unit (a
-quarter's flow is a quarter of the annual rate; the baseline has no seasonality). Every
-``baseline_*`` column is the same quantity in the same period of the comparison run: the
-scenario it extends, or the no-policy path (:mod:`sim.timepath`). Percent changes follow
-:mod:`sim.percent`.
+Column names are declared once, in :mod:`sim.resultschema`, which the writer, the reader,
+the comparison of result folders and the documentation share. Values are per quarter in
+the dataset's unit (a quarter's flow is a quarter of the annual rate; the baseline has no
+seasonality). Every ``baseline_*`` column is the same quantity in the same period of the
+comparison run: the scenario it extends, or the no-policy path (:mod:`sim.timepath`).
+Percent changes follow :mod:`sim.percent`.
 """
 
 from __future__ import annotations
@@ -22,74 +22,17 @@ from sim.datatypes import Dataset
 from sim.indicators import producer_sales, satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.percent import percent_change, percent_change_of
+from sim.resultschema import RESULT_FILES as RESULT_FILES
+from sim.resultschema import names
 from sim.timepath import PathSolution, PeriodSolution
 from sim.uncertainty import BAND_COLUMNS, bands
 from sim.welfare import WELFARE_PARTS, welfare
 
-FLOW_COLUMNS = (
-    "period",
-    "sector",
-    "exporter",
-    "importer",
-    "value",
-    "baseline_value",
-    "change",
-    "change_pct",
-    "volume",
-    "baseline_volume",
-)
-PRICE_COLUMNS = (
-    "period",
-    "sector",
-    "region",
-    "producer_price",
-    "baseline_producer_price",
-    "consumer_price",
-    "baseline_consumer_price",
-    "output_value",
-    "baseline_output_value",
-)
-# The files of a result folder, in the order they are listed and exported.
-RESULT_FILES = (
-    "flows.csv",
-    "prices.csv",
-    "welfare.csv",
-    "indicators.csv",
-    "summary.csv",
-    "run.json",
-)
-
-WELFARE_COLUMNS = (
-    "period",
-    "region",
-    "sector",
-    *WELFARE_PARTS,
-    "total",
-    "total_pct_gdp",
-    "variety_effect",
-)
-INDICATOR_COLUMNS = (
-    "period",
-    "region",
-    "sector",
-    "indicator",
-    "unit",
-    "value",
-    "baseline_value",
-    "change",
-    "change_pct",
-)
-SUMMARY_COLUMNS = (
-    "indicator",
-    "sector",
-    "region",
-    "partner",
-    "unit",
-    "value",
-    "baseline_value",
-    "change",
-    "change_pct",
-)
+FLOW_COLUMNS = names("flows.csv")
+PRICE_COLUMNS = names("prices.csv")
+WELFARE_COLUMNS = names("welfare.csv")
+INDICATOR_COLUMNS = names("indicators.csv")
+SUMMARY_COLUMNS = names("summary.csv")
 ALL = "all"
 QUARTERS_PER_YEAR = 4.0
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sim.csvtext import Labels, format_cell
+from sim.csvtext import Labels
 from sim.optional import need
 
 if TYPE_CHECKING:
@@ -53,16 +53,50 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
     parquet.write_table(pa.table(arrays, names=list(table.columns)), destination)
 
 
-def read_parquet_rows(path: Path) -> list[dict[str, str]]:
-    """A Parquet result table as rows of CSV text (what :func:`sim.results.read_csv` gives)."""
+def read_parquet_columns(path: Path, spec: Any) -> dict[str, Any]:
+    """A Parquet result table as columns (as :func:`sim.resultread.read_columns` gives).
+
+    Parameters
+    ----------
+    path : Path
+    spec : sim.resultschema.FileSchema
+        The file's declaration; its columns and types are checked.
+
+    Raises
+    ------
+    ResultFolderError
+        For other columns, or a column of the wrong type.
+    """
+    import numpy as np
+
+    from sim.errors import ResultFolderError
+
     parquet = need("pyarrow.parquet", "pandas", "Reading Parquet results")
-    columns = parquet.read_table(path).to_pydict()
-    names = list(columns)
-    cells = [
-        ["" if v is None else (v if isinstance(v, str) else format_cell(v)) for v in columns[n]]
-        for n in names
-    ]
-    return [dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)]
+    try:
+        table = parquet.read_table(path)
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise ResultFolderError(f"damaged Parquet file: {error}", path=path) from None
+    if tuple(table.column_names) not in spec.layouts():
+        raise ResultFolderError(
+            f"columns {', '.join(table.column_names)}; expected {', '.join(spec.names)}",
+            path=path,
+        )
+    columns: dict[str, Any] = {}
+    for name in table.column_names:
+        cells = table.column(name).to_pylist()
+        dtype = spec.spec(name).dtype
+        if dtype == "float":
+            if not all(c is None or isinstance(c, (int, float)) for c in cells):
+                raise ResultFolderError("expected numbers", path=path, field=name)
+            columns[name] = np.array([np.nan if c is None else c for c in cells], dtype=float)
+        elif dtype == "int":
+            columns[name] = np.array(cells, dtype=np.int64)
+        else:
+            text = ["" if c is None else str(c) for c in cells]
+            labels = tuple(sorted(set(text)))
+            at = {label: k for k, label in enumerate(labels)}
+            columns[name] = Labels(np.array([at[t] for t in text], dtype=np.int32), labels)
+    return columns
 
 
 def typed_columns(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> list[list[Any]]:

@@ -114,6 +114,25 @@ def test_compare_writes_the_full_csv_and_json(folders, tmp_path: Path) -> None:
     assert len(records) == 6
 
 
+def test_keys_only_a_later_folder_has_follow_the_references_rows(folders) -> None:
+    # history-no-ban stops in 2025Q4; as the reference, baseline's later quarters come after
+    short, full = load_results(folders["history-no-ban"]), load_results(folders["baseline"])
+    table = compare([short, full], ("flows.csv",))
+    records = [dict(zip(table.columns, r, strict=True)) for r in table.rows]
+    periods = [r["period"] for r in records]
+    first_late = periods.index("2026Q1")
+    assert all(p < "2026" for p in periods[:first_late])
+    assert all(p >= "2026" for p in periods[first_late:])
+    flows = rows(folders["baseline"] / "flows.csv")
+    assert len(records) == 2 * len(flows)  # value and volume of every key of the union
+    late = records[first_late:]
+    assert all(np.isnan(r["history-no-ban"]) and not np.isnan(r["baseline"]) for r in late)
+    by_key = {(r["period"], r["sector"], r["exporter"], r["importer"]): r for r in flows}
+    for r in late[:50]:
+        row = by_key[(r["period"], r["sector"], r["region"], r["partner"])]
+        assert r["baseline"] == float(row[r["measure"]])
+
+
 def test_compare_refuses_folders_of_different_datasets(folders, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()

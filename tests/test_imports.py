@@ -40,8 +40,9 @@ CORE = frozenset(
         "sim.gravity.types",
     }
 )
-# What the core may use besides itself: the error types and the column formatting of tables.
-CORE_MAY_IMPORT = CORE | {"sim", "sim.errors", "sim.csvtext"}
+# What the core may use besides itself: the error types, the column formatting of tables
+# and the declaration of the result files' columns (data, no I/O).
+CORE_MAY_IMPORT = CORE | {"sim", "sim.errors", "sim.csvtext", "sim.resultschema"}
 
 
 def module_name(path: Path) -> str:
