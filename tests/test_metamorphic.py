@@ -137,15 +137,28 @@ def test_a_ban_of_lower_coverage_never_lowers_the_exporters_price_or_exports(
     assert np.all(value_l >= value_t * (1 - SLACK))
 
 
+BANNED = ("seafood", "scallops")
+
+
+def _exporter_welfare(path: PathSolution, part: str) -> np.ndarray:
+    """Japan's welfare part in each banned sector per quarter, shape (period, sector)."""
+    return welfare_arrays(path)[part][:, [sector(n) for n in BANNED], index("JPN")]
+
+
 @LAW
 @given(early=st.integers(min_value=0, max_value=700), later=st.integers(min_value=1, max_value=500))
 def test_an_earlier_end_of_a_ban_never_lowers_the_exporters_exports_or_welfare(
     early: int, later: int
 ) -> None:
-    """Export quantities are never lower, in any quarter; the producer price is never lower
-    until the later end. After it the later lift meets a supply that shrank for longer, so
-    its price can overshoot the earlier lift's for a few quarters (docs/model.md); the
-    exporter still gains from the earlier end over the horizon.
+    """Export quantities are never lower, in any quarter. Until the later end the earlier
+    end is more open market at every date, so the producer price, each banned sector's
+    producer surplus and the exporter's welfare in the banned sectors are never lower in a
+    quarter that ends by then. After it the later lift meets a supply that shrank for
+    longer and buyers still adjusting to its price rise, so its price and the exporter's
+    welfare can overshoot the earlier lift's for a few quarters (docs/model.md); that is a
+    terms-of-trade gain on fewer exports, not a measurement artefact, so it is not a law
+    quarter by quarter. Over the horizon the earlier end still wins with this calibration
+    (the overshoot recovers about half of the extra ban's cost, see the next test).
     """
     first = dt.date(2023, 9, 1) + dt.timedelta(days=early)
     second = first + dt.timedelta(days=later)
@@ -156,6 +169,11 @@ def test_an_earlier_end_of_a_ban_never_lowers_the_exporters_exports_or_welfare(
     assert np.all(volume_s >= volume_l * (1 - SLACK))
     before = np.array([p.quarter.end_day <= second for p in sooner.scenario])
     assert np.all(price_s[before] >= price_l[before] * (1 - SLACK))
+    for part in ("producer_surplus", "total"):
+        gain = _exporter_welfare(sooner, part) - _exporter_welfare(later_path, part)
+        if part == "total":
+            gain = gain.sum(axis=1, keepdims=True)
+        assert np.all(gain[before] >= -1e-9), part
     s, jpn = sector("seafood"), index("JPN")
     surplus = [welfare_arrays(p)["producer_surplus"][:, s, jpn].sum() for p in (sooner, later_path)]
     assert surplus[0] >= surplus[1] - 1e-9
@@ -163,13 +181,22 @@ def test_an_earlier_end_of_a_ban_never_lowers_the_exporters_exports_or_welfare(
 
 
 def test_after_a_later_lift_the_price_overshoots_while_supply_recovers() -> None:
-    """The reason the price law above stops at the later end: capacity takes time to return."""
+    """The reason the quarterly laws above stop at the later end: capacity takes time to
+    return, and while it does the exporter sells less at a higher price and gains."""
     sooner = solve_scenario(variant(change={"id": "seafood-ban", "end": dt.date(2024, 7, 1)}))
     later_path = solve_scenario(variant(change={"id": "seafood-ban", "end": dt.date(2025, 7, 1)}))
-    price_s, _, _ = _exporter_series(sooner)
-    price_l, _, _ = _exporter_series(later_path)
+    price_s, volume_s, _ = _exporter_series(sooner)
+    price_l, volume_l, _ = _exporter_series(later_path)
     quarter = [str(p.quarter) for p in sooner.scenario].index("2025Q3")
     assert price_l[quarter] > price_s[quarter]
+    assert volume_l[quarter] < volume_s[quarter]
+    welfare_s = _exporter_welfare(sooner, "total").sum(axis=1)
+    welfare_l = _exporter_welfare(later_path, "total").sum(axis=1)
+    assert welfare_l[quarter] > welfare_s[quarter]
+    after = slice(quarter, None)
+    before = slice(None, quarter)
+    # the overshoot gives back part of what the extra year of ban cost, not all of it
+    assert 0 < (welfare_l - welfare_s)[after].sum() < (welfare_s - welfare_l)[before].sum()
     assert abs(price_l[-1] - price_s[-1]) < 1e-3  # and the gap closes
 
 
