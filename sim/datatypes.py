@@ -21,6 +21,20 @@ ELASTICITIES = ("sigma", "eps", "eta")
 
 
 @dataclass(frozen=True)
+class Term:
+    """A named input of a derived figure's formula.
+
+    Either a stated number with its own source, or a flow of the dataset
+    (``SECTOR.EXPORTER.IMPORTER``), whose value and source are the flow's.
+    """
+
+    name: str
+    value: float | None = None
+    source: str = ""
+    flow: str = ""
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a figure comes from."""
 
@@ -29,6 +43,8 @@ class Source:
     citation: str
     quote: str = ""
     inputs: tuple[str, ...] = ()
+    formula: str = ""
+    terms: tuple[Term, ...] = ()
 
     def __post_init__(self) -> None:
         # folded YAML text keeps line breaks and a trailing newline; a citation is one line
