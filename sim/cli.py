@@ -733,7 +733,7 @@ def _print_provenance(data: Any) -> None:
         )
     provenance = trade_provenance(flows, data.sources, flow_values(data.figures))
     meaning = {
-        "cited": "a sentence of the article or a published statistic",
+        "cited": "the article, a published statistic, or one in JPY",
         "derived": "arithmetic on cited figures, assumed inputs at most "
         f"{100 * SMALL_ASSUMED:g}% of each result",
         "assumed": "an assumption, or arithmetic that rests on one",

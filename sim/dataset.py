@@ -355,10 +355,14 @@ class _Parser:
             raise self.fail((*where, "inputs", unused[0]), "input not used by the formula")
         stated = tuple(dict.fromkeys(term.source for term in terms if term.source))
         note = str(entry.get("note", ""))
+        listed = ", ".join(
+            f"{t.name} = flow {t.flow}" if t.flow else f"{t.name} = {t.value:g} [{t.source}]"
+            for t in terms
+        )
         return Source(
             key,
             "derived",
-            f"{formula}{f'; {note}' if note else ''} (from {', '.join(stated) or 'flows'})",
+            f"{note + ': ' if note else ''}{formula} with {listed}",
             inputs=stated,
             formula=formula,
             terms=tuple(terms),

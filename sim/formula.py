@@ -58,6 +58,14 @@ def formula_names(text: str) -> set[str]:
     return {node.id for node in ast.walk(parse_formula(text)) if isinstance(node, ast.Name)}
 
 
+def is_product(text: str) -> bool:
+    """True if the formula only multiplies and divides (a figure converted to another unit)."""
+    return not any(
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub)
+        for node in ast.walk(parse_formula(text))
+    )
+
+
 def evaluate(text: str, values: Mapping[str, float]) -> float:
     """The value of formula ``text`` with its names bound to ``values``.
 

@@ -1,7 +1,8 @@
 """How much of a dataset's trade rests on cited figures, on arithmetic on them, or on assumptions.
 
 A source is *cited* when it is a sentence of the seed article or a published statistic
-with its URL; *derived* when it is arithmetic whose main inputs are, all the way down,
+with its URL, or a formula that only converts cited figures to another unit (products and
+quotients of cited inputs); *derived* when it is arithmetic whose main inputs are, all the way down,
 cited; and *assumed* otherwise (an assumption, or arithmetic that rests on one).
 
 A derivation written for people only (``from:`` with a prose formula) is derived only if
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sim.datatypes import Figure, Source
-from sim.formula import evaluate
+from sim.formula import evaluate, is_product
 
 CITED_KINDS = ("article", "statistic")
 CLASSES = ("cited", "derived", "assumed")
@@ -85,6 +86,13 @@ class _Weigher:
             found = "cited"
         elif source.kind == "derived" and source.formula:
             found = "derived" if self.derive(key).assumed_share <= SMALL_ASSUMED else "assumed"
+            stated = [term.source for term in source.terms if not term.flow]
+            if (
+                is_product(source.formula)
+                and len(stated) == len(source.terms)
+                and all(self.of(item) == "cited" for item in stated)
+            ):
+                found = "cited"  # a published figure in another unit is still that figure
         elif source.kind == "derived":
             inputs = [self.of(item) for item in source.inputs]
             found = "derived" if inputs and all(c != "assumed" for c in inputs) else "assumed"
