@@ -726,7 +726,7 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
 
 def _print_provenance(data: Any) -> None:
     from sim.errors import InputError
-    from sim.provenance import CLASSES, flow_figures, trade_provenance
+    from sim.provenance import CLASSES, SMALL_ASSUMED, flow_figures, flow_values, trade_provenance
 
     flows = flow_figures(data.figures)
     if not flows:
@@ -734,11 +734,12 @@ def _print_provenance(data: Any) -> None:
             f"dataset '{data.name}' lists no flows with their own sources (its trade is one "
             "table with one source: see tradesim sources)"
         )
-    provenance = trade_provenance(flows, data.sources)
+    provenance = trade_provenance(flows, data.sources, flow_values(data.figures))
     meaning = {
-        "cited": "a sentence of the article or a published statistic",
-        "derived": "arithmetic on cited figures only",
-        "assumed": "an assumption, or arithmetic that uses one",
+        "cited": "the article, a published statistic, or one in JPY",
+        "derived": "arithmetic on cited figures, assumed inputs at most "
+        f"{100 * SMALL_ASSUMED:g}% of each result",
+        "assumed": "an assumption, or arithmetic that rests on one",
     }
     click.echo(
         f"{data.name}: baseline cross-border trade {_readable(provenance.total)} {data.unit}"
@@ -748,6 +749,12 @@ def _print_provenance(data: Any) -> None:
             f"  {name:<8} {100 * provenance.share(name):5.1f}%  "
             f"{_readable(provenance.by_class[name]):>12} {data.unit}  ({meaning[name]})"
         )
+    derived = provenance.by_class["derived"]
+    click.echo(
+        f"  of the derived value, {_readable(round(provenance.assumed_in_derived, 1))} "
+        f"{data.unit} ({100 * provenance.assumed_in_derived / derived if derived else 0:.1f}%) "
+        "comes from assumed inputs"
+    )
 
 
 def _result_folders(folders: tuple[Path, ...], keep: tuple[str, ...] | None = None) -> list[Any]:

@@ -33,8 +33,10 @@ from sim.datatypes import FloatArray as FloatArray
 from sim.datatypes import Satellite as Satellite
 from sim.datatypes import SatellitePart as SatellitePart
 from sim.datatypes import Source as Source
+from sim.datatypes import Term as Term
 from sim.errors import DatasetError
 from sim.flowfile import FLOW_LAYOUTS, read_flow_matrix
+from sim.formula import FormulaError, formula_names
 from sim.processing import Routes, model_flows
 
 PACKAGED = ("japan-china-2022", "gegravity-sample-2006")
@@ -242,6 +244,7 @@ class _Parser:
             flows = self.parse_flow_file(raw_flows, unit)
         else:
             flows = self.parse_flows(raw_flows, unit)
+        self.check_flow_terms()
         tariffs = self.parse_tariffs(data.get("tariffs", []))
         routes = self.parse_processing(data.get("processing"), flows, unit)
         satellites = self.parse_satellites(self.listed(data, "satellites"))
@@ -304,6 +307,8 @@ class _Parser:
                         (*where, "url"), "a statistic needs the http(s) URL it was read from"
                     )
                 sources[key] = Source(key, kind, url, str(entry.get("quote", "")))
+            elif kind == "derived" and "inputs" in entry:
+                sources[key] = self.parse_formula_source(key, entry, raw)
             elif kind == "derived":
                 inputs = self.get(entry, where, "from", list)
                 missing = [item for item in inputs if item not in raw]
@@ -329,6 +334,71 @@ class _Parser:
                     )
                 sources[key] = replace(sources[key], range=span)
         return sources
+
+    def parse_formula_source(self, key: str, entry: dict[str, Any], raw: dict[str, Any]) -> Source:
+        """A derived source whose ``formula`` is arithmetic over named ``inputs``.
+
+        Each input is ``{value: x, source: id}`` or ``{flow: SECTOR.EXPORTER.IMPORTER}``;
+        flow references are checked once the flows are read (:meth:`check_flow_terms`).
+        """
+        where: FieldPath = ("sources", key)
+        formula = self.get(entry, where, "formula", str)
+        raw_inputs = self.get(entry, where, "inputs", dict)
+        terms: list[Term] = []
+        for name, spec in raw_inputs.items():
+            at: FieldPath = (*where, "inputs", name)
+            if not str(name).isidentifier():
+                raise self.fail(at, f"input name {name!r} must be a plain identifier")
+            if isinstance(spec, dict) and "flow" in spec:
+                terms.append(Term(str(name), flow=self.get(spec, at, "flow", str)))
+                continue
+            value = self.get(spec, at, "value", float)
+            source = self.get(spec, at, "source", str)
+            if source not in raw:
+                raise self.fail((*at, "source"), f"unknown source {source!r}")
+            self.used_sources.add(source)
+            terms.append(Term(str(name), value, source))
+        try:
+            names = formula_names(formula)
+        except FormulaError as error:
+            raise self.fail((*where, "formula"), str(error)) from None
+        unknown = sorted(names - {term.name for term in terms})
+        if unknown:
+            raise self.fail((*where, "formula"), f"'{unknown[0]}' is not one of its inputs")
+        unused = [term.name for term in terms if term.name not in names]
+        if unused:
+            raise self.fail((*where, "inputs", unused[0]), "input not used by the formula")
+        stated = tuple(dict.fromkeys(term.source for term in terms if term.source))
+        note = str(entry.get("note", ""))
+        listed = ", ".join(
+            f"{t.name} = flow {t.flow}" if t.flow else f"{t.name} = {t.value:g} [{t.source}]"
+            for t in terms
+        )
+        return Source(
+            key,
+            "derived",
+            f"{note + ': ' if note else ''}{formula} with {listed}",
+            inputs=stated,
+            formula=formula,
+            terms=tuple(terms),
+        )
+
+    def check_flow_terms(self) -> None:
+        pairs = {f.item.split(".", 2)[2] for f in self.figures if f.item.startswith("flow.")}
+        flows = {f.item.removeprefix("flow.") for f in self.figures if f.item.startswith("flow.")}
+        for key, source in self.sources.items():
+            for term in source.terms:
+                known = (
+                    term.flow.split(".", 1)[1] in pairs
+                    if term.flow.startswith("*.")
+                    else term.flow in flows
+                )
+                if term.flow and not known:
+                    raise self.fail(
+                        ("sources", key, "inputs", term.name, "flow"),
+                        f"no flow '{term.flow}' (expected SECTOR.EXPORTER.IMPORTER, "
+                        "SECTOR may be * for all sectors)",
+                    )
 
     def parse_regions(
         self, raw: list[Any], unit: str

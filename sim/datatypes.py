@@ -35,6 +35,20 @@ ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Term:
+    """A named input of a derived figure's formula.
+
+    Either a stated number with its own source, or a flow of the dataset
+    (``SECTOR.EXPORTER.IMPORTER``), whose value and source are the flow's.
+    """
+
+    name: str
+    value: float | None = None
+    source: str = ""
+    flow: str = ""
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a figure comes from.
 
@@ -48,6 +62,8 @@ class Source:
     quote: str = ""
     inputs: tuple[str, ...] = ()
     range: str = ""
+    formula: str = ""
+    terms: tuple[Term, ...] = ()
 
     def __post_init__(self) -> None:
         # folded YAML text keeps line breaks and a trailing newline; a citation is one line

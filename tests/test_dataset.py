@@ -155,3 +155,39 @@ def test_misquoted_article_sentence_is_refused(tmp_path: Path) -> None:
         DatasetError, match="sentence not found word for word in the bundled article"
     ):
         load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'formula: "us_imports_from_china * jpy_per_usd - seafood',
+            'formula: "us_imports_from_china * jpy_per_usd - sea_food',
+            "sources.chn-usa-other-derived.formula: 'sea_food' is not one of its inputs",
+        ),
+        (
+            'formula: "us_imports_from_china * jpy_per_usd - seafood',
+            'formula: "us_imports_from_china ** jpy_per_usd - seafood',
+            "only numbers, names, + - * / and parentheses are allowed",
+        ),
+        (
+            'to_hkg: {flow: "*.CHN.HKG"}',
+            'to_hkg: {flow: "*.CHN.HK"}',
+            "sources.chn-row-other-derived.inputs.to_hkg.flow: no flow '*.CHN.HK'",
+        ),
+        (
+            "us_imports_from_china: {value: 536.8, source: census-us-china-2022}",
+            "us_imports_from_china: {value: 536.8, source: census}",
+            "unknown source 'census'",
+        ),
+    ],
+)
+def test_a_bad_formula_source_is_refused_with_file_line_and_field(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = edited(tmp_path, old, new)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:") and len(text.splitlines()) == 1
+    assert message in text
