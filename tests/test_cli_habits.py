@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sim.cli import _progress, main
+from sim.cli import main
+from sim.cli.common import _progress
 from sim.compare import load_results
 from sim.plot import paths_figure
 

@@ -1,0 +1,187 @@
+"""Commands that solve a scenario many times to judge it: sensitivity and backcast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.common import _load_all, _progress, _reported
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
+@click.option(
+    "--method",
+    type=click.Choice(["morris", "sobol"]),
+    default="morris",
+    show_default=True,
+    help="Morris elementary effects (screening) or Sobol variance shares.",
+)
+@click.option(
+    "--indicator",
+    required=True,
+    help="A summary.csv indicator: exports, welfare, welfare_pct_gdp, satellite_sales, ...",
+)
+@click.option("--sector", help="Narrow the summary row to this sector.")
+@click.option("--region", help="... to this region (the exporter for exports).")
+@click.option("--partner", help="... to this partner (the importer for exports).")
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    help="Morris trajectories (default 20) or the Sobol base sample, a power of 2 (default 256).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), help="Solve in local processes.")
+@click.option("--scheduler", metavar="ADDRESS", help="Solve on a Dask cluster.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the ranked table as CSV.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw a bar chart (PNG; needs the plot extra).",
+)
+@click.option("--quiet", is_flag=True, help="No progress lines while the points are solved.")
+@_reported
+def sensitivity(
+    scenario: Path,
+    method: str,
+    indicator: str,
+    sector: str | None,
+    region: str | None,
+    partner: str | None,
+    samples: int | None,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    out: Path | None,
+    chart: Path | None,
+    quiet: bool,
+) -> None:
+    """Rank the parameters of a scenario's uncertainty block by their effect on one figure.
+
+    The figure is the change of one summary.csv row (chosen with --indicator, --sector,
+    --region and --partner). Needs SALib (pip install 'tradesim[sensitivity]');
+    docs/uncertainty.md gives guidance on sample sizes.
+
+    \b
+    Example:
+        tradesim sensitivity scenarios/seafood-ban-lifted.yaml --indicator exports \\
+            --sector seafood --region JPN --partner CHN
+        tradesim sensitivity scenarios/seafood-ban-lifted.yaml --method sobol \\
+            --indicator welfare --region JPN --samples 256 --workers 2 --chart s.png
+    """
+    from sim.executors import Executor
+    from sim.models import model_of
+    from sim.results import table_csv, write_text_atomic
+    from sim.sensitivity import Figure, design_size, run_sensitivity
+
+    (resolved,) = _load_all((scenario,))
+    model = model_of(resolved)
+    executor = Executor(workers, scheduler)
+    executor.check()
+    figure = Figure(indicator, sector, region, partner)
+    size = samples or (20 if method == "morris" else 256)
+    points = design_size(method, len(resolved.uncertainty), size)
+    with _progress(points, resolved.name, quiet=quiet, noun="points") as progress:
+        result = run_sensitivity(
+            resolved,
+            method,
+            figure,
+            size,
+            seed,
+            executor,
+            progress,
+            solver=model.chunk_solver(),
+            tables=model.central_tables,
+        )
+    unit = resolved.dataset.unit
+    click.echo(
+        f"{resolved.name}: {method} sensitivity of {figure.label()} "
+        f"(central change {result.central:+.4g} {unit} over the horizon; "
+        f"{result.evaluations} solves, seed {seed})"
+    )
+    _print_ranked(result.table)
+    if out is not None:
+        write_text_atomic(out, table_csv(result.table))
+        click.echo(f"wrote {out}")
+    if chart is not None:
+        from sim.plot import save, sensitivity_figure
+
+        title = f"{resolved.name}: {figure.label()} ({method}, {result.evaluations} solves)"
+        save(sensitivity_figure(result.table, method, title), chart)
+        click.echo(f"wrote {chart}")
+
+
+def _print_ranked(table: Any) -> None:
+    """A sensitivity table without its distribution column, numbers right-aligned."""
+    name_width = max(len(str(row[1])) for row in table.rows)
+    stats = table.columns[3:]
+    click.echo(
+        f"  {'rank':>4}  {'parameter':<{name_width}}  " + "  ".join(f"{c:>12}" for c in stats)
+    )
+    for row in table.rows:
+        numbers = "  ".join(f"{float(v):12.4g}" for v in row[3:])
+        click.echo(f"  {row[0]:>4}  {row[1]:<{name_width}}  {numbers}")
+
+
+@click.command()
+@click.option(
+    "--scenarios",
+    "scenario_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder holding the history scenarios [default: the shipped scenarios].",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the fit as a PNG (needs the plot extra).",
+)
+@_reported
+def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
+    """Compare the 2023 seafood-ban history with what was observed.
+
+    Solves history-2023-ban and history-no-ban and prints, for each observed figure of
+    2023, the model's figure, the error in percentage points and whether it is within
+    the stated tolerance.
+
+    \b
+    Example:
+        tradesim backcast
+        tradesim backcast --plot docs/backcast.png
+    """
+    from sim.backcast import backcast as solve_backcast
+    from sim.backcast import fit_table, plot_backcast
+    from sim.results import table_csv
+    from sim.shipped import shipped_folder
+
+    fits, treated, untreated = solve_backcast(scenario_dir or shipped_folder())
+    if fmt == "csv":
+        click.echo(table_csv(fit_table(fits)), nl=False)
+    else:
+        click.echo(
+            f"{'observation':<24}{'period':<25}{'observed %':>11}{'model %':>9}"
+            f"{'error pt':>10}{'tol. pt':>9}  reproduced"
+        )
+        for fit in fits:
+            obs = fit.observation
+            tolerance = "sign" if obs.tolerance is None else f"{obs.tolerance:.0f}"
+            click.echo(
+                f"{obs.id:<24}{obs.first.isoformat() + '..' + obs.last.isoformat():<25}"
+                f"{obs.observed:>+11.1f}{fit.model:>+9.1f}{fit.error:>+10.1f}{tolerance:>9}  "
+                f"{'yes' if fit.reproduced else 'no'}"
+            )
+    if plot is not None:
+        from sim.files import writing
+
+        with writing(plot):
+            plot_backcast(fits, treated, untreated, plot)
+        click.echo(f"wrote {plot}", err=fmt == "csv")

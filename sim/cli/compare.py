@@ -1,0 +1,134 @@
+"""``tradesim compare``: result folders side by side."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.common import _reported, _result_folders
+
+
+def _json_value(value: Any) -> Any:
+    """A cell for JSON: numbers as numbers (rounded as in the CSV files), NaN as null."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6) + 0.0
+    return value
+
+
+def _cell(value: Any, width: int, signed: bool = False) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return f"{'':>{width}}"
+        return f"{value:>+{width}.1f}" if signed else f"{value:>{width}.1f}"
+    return f"{value!s:<{width}}"
+
+
+@click.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full comparison (every key of every result file) as CSV.",
+)
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the differences from the first folder as a PNG (needs the plot extra).",
+)
+@click.option(
+    "--indicator",
+    "indicators",
+    multiple=True,
+    help="Headline indicators of summary.csv to show [default: exports, welfare, satellite_sales].",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --out or --plot file.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@_reported
+def compare(
+    folders: tuple[Path, ...],
+    out: Path | None,
+    plot: Path | None,
+    indicators: tuple[str, ...],
+    force: bool,
+    fmt: str,
+) -> None:
+    """Set result folders side by side; the first is the reference.
+
+    Shows the horizon totals of the headline indicators for each scenario and their
+    differences from the first folder. The folders must be measured against the same
+    comparison run (run.json: against), since their welfare is a change against it. Two
+    folders of the same scenario (before and after a change) are labelled by folder.
+
+    \b
+    Example:
+        tradesim compare results/seafood-ban-lifted results/detente
+        tradesim compare before/seafood-ban-lifted after/seafood-ban-lifted
+        tradesim compare results/detente results/escalation --out comparison.csv
+    """
+    import json
+
+    from sim.compare import HEADLINE_INDICATORS, headline, indicators_of, write_comparison
+    from sim.errors import InputError
+    from sim.results import table_csv
+
+    if len(folders) < 2:
+        raise click.UsageError("give at least two result folders")
+    for target in (out, plot):
+        if target is not None and target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
+    # every file is checked; only summary.csv stays in memory (--out reads the rest again)
+    loaded = _result_folders(folders, ("summary.csv",))
+    if not indicators:
+        # the defaults a result folder has (gravity results have no satellites)
+        present = set(indicators_of(loaded))
+        indicators = tuple(name for name in HEADLINE_INDICATORS if name in present)
+    table = headline(loaded, indicators)
+    names = [f.name for f in loaded]
+    if fmt == "csv":
+        click.echo(table_csv(table), nl=False)
+    elif fmt == "json":
+        records = [
+            {c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
+            for row in table.rows
+        ]
+        click.echo(json.dumps(records, indent=2))
+    else:
+        unit = loaded[0].run.get("dataset", {}).get("unit", "")
+        click.echo(f"horizon totals ({unit}); differences against {names[0]}")
+        width = max(12, *(len(n) + 6 for n in names))
+        header = f"{'indicator':<16}{'sector':<18}{'region':<22}{'partner':<8}"
+        header += "".join(f"{n:>{width}}" for n in names)
+        header += "".join(f"{'chg ' + n:>{width}}{'chg %':>8}" for n in names[1:])
+        click.echo(header)
+        first = table.columns.index(names[0])
+        for row in table.rows:
+            record = dict(zip(table.columns, row, strict=True))
+            line = (
+                f"{record['indicator']:<16}{record['sector']:<18}{record['region']:<22}"
+                f"{record['partner']:<8}"
+            )
+            line += "".join(_cell(v, width) for v in row[first : first + len(names)])
+            diffs = row[first + len(names) :]
+            for i in range(0, len(diffs), 2):
+                line += _cell(diffs[i], width, signed=True) + _cell(diffs[i + 1], 8, signed=True)
+            click.echo(line)
+    if out is not None:
+        write_comparison(out, loaded)
+        click.echo(f"wrote {out}", err=fmt != "table")
+    if plot is not None:
+        from sim.models import model_of_folders
+        from sim.plot import save
+
+        save(model_of_folders(loaded).differences_figure(loaded), plot)
+        click.echo(f"wrote {plot}", err=fmt != "table")

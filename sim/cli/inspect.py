@@ -1,0 +1,282 @@
+"""Commands that read scenarios and datasets without solving them.
+
+validate, show, list, init, synth and sources.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.common import _count, _load_all, _reported
+
+
+@click.command()
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
+@_reported
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check scenario files without solving them.
+
+    Every problem of every file is reported, one line each, with exit status 2; valid
+    files print a one-line summary and exit status 0.
+
+    \b
+    Example:
+        tradesim validate scenarios/*.yaml
+    """
+    for scenario in _load_all(scenarios):
+        click.echo(
+            f"{scenario.path}: valid ({scenario.name}: {_count(len(scenario.policies), 'policy')}, "
+            f"{scenario.start}-{scenario.end}, dataset {scenario.dataset.name})"
+        )
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(readable=False, path_type=Path))
+@_reported
+def show(scenario: Path) -> None:
+    """Print a scenario fully resolved: after extends, overrides by id and defaults.
+
+    \b
+    Example:
+        tradesim show scenarios/seafood-ban-lifted.yaml
+    """
+    import yaml
+
+    (resolved,) = _load_all((scenario,))
+    shown = resolved.to_dict()
+    for policy in shown.get("policies", []):
+        # an unset optional field is left out: printed as null it would not validate
+        for key in [k for k, v in policy.items() if v is None and k != "end"]:
+            del policy[key]
+    text = yaml.safe_dump(
+        shown, sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
+    )
+    files = " <- ".join(str(p) for p in reversed(resolved.files))
+    click.echo(f"# {files}")
+    click.echo(text, nl=False)
+
+
+@click.command(name="list")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of scenario files [default: the shipped scenarios].",
+)
+@_reported
+def list_scenarios(folder: Path | None) -> None:
+    """List the scenarios of a folder (the shipped ones by default) with their descriptions.
+
+    A shipped scenario runs by its name from any folder (tradesim run seafood-ban-lifted),
+    and a scenario file may extend it by name (extends: baseline).
+
+    \b
+    Example:
+        tradesim list
+    """
+    import textwrap
+
+    from sim.shipped import shipped_folder
+
+    folder = folder or shipped_folder()
+    for scenario in _load_all(tuple(sorted(folder.glob("*.yaml")))):
+        click.echo(f"{scenario.name}  ({scenario.start}-{scenario.end})")
+        description = " ".join(scenario.description.split()) or "(no description)"
+        click.echo(
+            textwrap.fill(description, width=88, initial_indent="    ", subsequent_indent="    ")
+        )
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it [default: NAME.yaml].",
+)
+@click.option(
+    "--from",
+    "source",
+    metavar="SCENARIO",
+    help="Start from a copy of this scenario (a shipped name or a file), renamed NAME.",
+)
+@_reported
+def init(name: str, out: Path | None, source: str | None) -> None:
+    """Write a commented starter scenario NAME.yaml that validates as it is.
+
+    \b
+    Example:
+        tradesim init my-ban && tradesim run my-ban.yaml
+        tradesim init my-lift --from seafood-ban-lifted
+    """
+    from sim.errors import InputError
+    from sim.results import write_text_atomic
+    from sim.starter import copied_scenario, starter_scenario
+
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise InputError(f"'{name}' cannot be a scenario name; use letters, digits and dashes")
+    target = out or Path(f"{name}.yaml")
+    if target.exists():
+        raise InputError(f"'{target}' already exists; choose another name or --out")
+    if source is None:
+        text = starter_scenario(name)
+    else:
+        (original,) = _load_all((Path(source),))
+        text = copied_scenario(original.path, name, target)
+    write_text_atomic(target, text)
+    click.echo(f"wrote {target}; check it with: tradesim validate {target}")
+
+
+@click.command()
+@click.option("--regions", type=click.IntRange(min=2), required=True, help="Number of regions.")
+@click.option("--sectors", type=click.IntRange(min=1), required=True, help="Number of sectors.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Dataset file to write; its flows go to <stem>.flows.csv beside it.",
+)
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@_reported
+def synth(regions: int, sectors: int, seed: int, output: Path, force: bool) -> None:
+    """Write a synthetic dataset of any size (made-up numbers) for tests and benchmarks.
+
+    The same sizes and seed always give the same files. The generator's assumptions are
+    in docs/datasets.md and in the dataset's one source.
+
+    \b
+    Example:
+        tradesim synth --regions 141 --sectors 65 --seed 1 -o gtap-size.yaml
+        tradesim sources gtap-size.yaml
+    """
+    from sim.errors import InputError
+    from sim.synth import flows_path, write_synthetic
+
+    for target in (output, flows_path(output)):
+        if target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
+    dataset, flows = write_synthetic(output, regions, sectors, seed)
+    click.echo(f"wrote {dataset} and {flows} ({regions} regions x {sectors} sectors, seed {seed})")
+
+
+def _readable(value: float) -> str:
+    """A figure for people: thousands separated, no exponent for ordinary magnitudes."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.6g}"
+
+
+@click.command()
+@click.argument("dataset", default="japan-china-2022")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print only the shares of baseline cross-border trade value that are cited, "
+    "derived from cited figures, or assumed.",
+)
+@_reported
+def sources(dataset: str, fmt: str, summary: bool) -> None:
+    """Print every figure of a dataset with its source.
+
+    DATASET is a packaged dataset name or the path of a dataset file.
+
+    \b
+    Example:
+        tradesim sources
+        tradesim sources --summary
+        tradesim sources --format csv > provenance.csv
+    """
+    import csv
+
+    from sim.gravity.dataset import load_any_dataset
+
+    data = load_any_dataset(dataset, relative_to=Path.cwd())
+    if summary:
+        _print_provenance(data)
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])
+        for figure in data.figures:
+            source = data.sources[figure.source]
+            writer.writerow(
+                [
+                    figure.item,
+                    str(int(figure.value))
+                    if math.isfinite(figure.value) and figure.value.is_integer()
+                    else repr(figure.value),
+                    figure.unit,
+                    figure.source,
+                    source.kind,
+                    source.citation,
+                    source.quote,
+                ]
+            )
+        return
+    click.echo(f"{data.title} ({data.name}): {len(data.figures)} figures, values in {data.unit}")
+    click.echo("")
+    width = max(len(f.item) for f in data.figures)
+    source_width = max(len(f.source) for f in data.figures)
+    click.echo(f"{'item':<{width}}  {'value':>12}  {'unit':<12}  source")
+    for figure in data.figures:
+        choice = (
+            " (choice within a published range)" if data.sources[figure.source].is_choice else ""
+        )
+        click.echo(
+            f"{figure.item:<{width}}  {_readable(figure.value):>12}  "
+            f"{figure.unit[:12]:<12}  {figure.source}{choice}"
+        )
+    click.echo("")
+    click.echo("sources:")
+    for key in sorted(data.sources):
+        source = data.sources[key]
+        click.echo(f"  {key:<{source_width}}  {source.describe()}")
+
+
+def _print_provenance(data: Any) -> None:
+    from sim.errors import InputError
+    from sim.provenance import CLASSES, SMALL_ASSUMED, flow_figures, flow_values, trade_provenance
+
+    flows = flow_figures(data.figures)
+    if not flows:
+        raise InputError(
+            f"dataset '{data.name}' lists no flows with their own sources (its trade is one "
+            "table with one source: see tradesim sources)"
+        )
+    provenance = trade_provenance(flows, data.sources, flow_values(data.figures))
+    meaning = {
+        "cited": "the article, a published statistic, or one in JPY",
+        "derived": "arithmetic on cited figures, assumed inputs at most "
+        f"{100 * SMALL_ASSUMED:g}% of each result",
+        "assumed": "an assumption, or arithmetic that rests on one",
+    }
+    click.echo(
+        f"{data.name}: baseline cross-border trade {_readable(provenance.total)} {data.unit}"
+    )
+    for name in CLASSES:
+        click.echo(
+            f"  {name:<8} {100 * provenance.share(name):5.1f}%  "
+            f"{_readable(provenance.by_class[name]):>12} {data.unit}  ({meaning[name]})"
+        )
+    derived = provenance.by_class["derived"]
+    click.echo(
+        f"  of the derived value, {_readable(round(provenance.assumed_in_derived, 1))} "
+        f"{data.unit} ({100 * provenance.assumed_in_derived / derived if derived else 0:.1f}%) "
+        "comes from assumed inputs"
+    )

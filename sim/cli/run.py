@@ -1,0 +1,304 @@
+"""``tradesim run``: solve scenarios, write their result folders, print their summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.common import _load_all, _progress, _reported
+
+WELFARE_REGIONS_SHOWN = 12
+
+
+@click.command()
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder in which <scenario name>/ is written.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace whatever is in the way; without it a run replaces only its own earlier "
+    "result of the same scenario.",
+)
+@click.option(
+    "--against",
+    metavar="SCENARIO.yaml|no-policy",
+    help="Measure the results against this scenario (solved with the same parameters) or "
+    "the no-policy path. Default: the scenario it extends, or no-policy if it extends none.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="One file per table: CSV, or Parquet with the same columns (needs tradesim[pandas]).",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(min=1),
+    help="Also solve this many parameter draws from the scenario's uncertainty block and "
+    "add mean, p05, p50 and p95 of each change to summary.csv and indicators.csv.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed of the draws (printed and recorded in run.json when not given).",
+)
+@click.option(
+    "--keep-draws",
+    is_flag=True,
+    help="Also write draws.csv (every summary change in every draw) and draw_parameters.csv.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Solve the draws in this many local processes.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Solve the draws on a Dask cluster (tcp://host:8786); needs tradesim[dask].",
+)
+@click.option("--quiet", is_flag=True, help="No progress lines while draws are solved.")
+@_reported
+def run(
+    scenarios: tuple[Path, ...],
+    out: Path,
+    force: bool,
+    against: str | None,
+    fmt: str,
+    draws: int | None,
+    seed: int | None,
+    keep_draws: bool,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Solve one or more scenarios and write their result folders.
+
+    Each scenario is written to OUT/<scenario name>/ with flows.csv, prices.csv,
+    welfare.csv, indicators.csv, summary.csv and run.json. Every number is a difference
+    against the comparison run: the scenario it extends (or the no-policy path if it
+    extends none), or the one --against names. All scenarios are
+    validated before any is solved. With --draws, the parameters of the scenario's
+    uncertainty block are drawn N times (the same seed gives the same numbers with any
+    executor) and the spread of every change is added to the summary and indicators.
+
+    \b
+    Example:
+        tradesim run scenarios/baseline.yaml scenarios/seafood-ban-lifted.yaml --out results
+        tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
+        tradesim run seafood-ban-lifted --format parquet
+    """
+    from sim.errors import InputError
+    from sim.models import run_any
+    from sim.results import check_destination, write_result_folders
+    from sim.tables import headline_rows
+
+    if fmt == "parquet":
+        from sim.optional import need
+
+        need("pyarrow.parquet", "pandas", "--format parquet")
+    used = [f"--{n}" for n, v in (("seed", seed), ("workers", workers)) if v is not None]
+    used += ["--keep-draws"] * keep_draws + ["--scheduler"] * (scheduler is not None)
+    if draws is None and used:
+        raise click.UsageError(f"{used[0]} needs --draws N")
+    resolved = _load_all(scenarios)
+    if against is not None:
+        resolved = _set_comparison(resolved, against)
+    names = [s.name for s in resolved]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise click.UsageError(f"two scenarios are named '{duplicates[0]}'; names must differ")
+    for scenario in resolved:
+        check_destination(out / scenario.name, force=force)
+        if draws is not None and not scenario.uncertainty:
+            raise InputError(
+                "--draws needs an 'uncertainty' block giving the distributions to draw "
+                "from (see docs/uncertainty.md)",
+                path=scenario.path,
+            )
+    options = _monte_carlo_options(draws, seed, keep_draws, workers, scheduler)
+    # Solve every scenario before writing any, so that a failure writes nothing.
+    results = []
+    for scenario in resolved:
+        if options is None:
+            results.append(run_any(scenario))
+            continue
+        with _progress(draws or 0, scenario.name, quiet=quiet) as progress:
+            results.append(run_any(scenario, options.with_progress(progress)))
+    # All folders or none: a folder that cannot be written undoes the others.
+    write_result_folders(
+        [(out / r.scenario.name, r.tables, r.run) for r in results], force=force, format=fmt
+    )
+    for result in results:
+        destination = out / result.scenario.name
+        _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
+
+
+def _monte_carlo_options(
+    draws: int | None,
+    seed: int | None,
+    keep_draws: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> Any:
+    if draws is None:
+        return None
+    from sim.executors import Executor
+    from sim.run import MonteCarloOptions
+    from sim.uncertainty import new_seed
+
+    executor = Executor(workers, scheduler)
+    executor.check()
+    if seed is None:
+        seed = new_seed()
+        click.echo(f"seed {seed} (repeat these draws with --seed {seed})")
+    return MonteCarloOptions(draws, seed, executor, keep_draws)
+
+
+def _set_comparison(scenarios: list[Any], against: str) -> list[Any]:
+    """The scenarios measured against ``against`` (a scenario file or ``no-policy``)."""
+    from sim.api import measured_against
+
+    return measured_against(scenarios, against)
+
+
+def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    if result.run.get("model") == "structural-gravity":
+        _print_gravity_summary(result, destination, headlines)
+        return
+    scenario = result.scenario
+    unit = scenario.dataset.unit
+    quarters = result.run["periods"]
+    reference = _against_text(scenario.against["name"])
+    click.echo(
+        f"{scenario.name}: {quarters[0]}-{quarters[-1]} ({len(quarters)} quarters), "
+        f"dataset {scenario.dataset.name}, values in {unit}; changes against {reference}"
+    )
+    column = _column_label(scenario.against["name"])
+    width = max(12, len(column) + 2)  # the comparison run's name is the column's title
+    if headlines:
+        click.echo(
+            f"  largest changes in exports against {reference}, summed over the horizon ({unit}):"
+        )
+        click.echo(
+            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{column:>{width}}"
+            f"{'change':>12}{'change %':>10}"
+        )
+        for row in headlines:
+            pct = float(row["change_pct"])
+            pct_text = "" if pct != pct else f"{pct:+.1f}"
+            click.echo(
+                f"    {row['sector']!s:<18}{row['region']!s:<6}{row['partner']!s:<6}"
+                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>{width}.1f}"
+                f"{float(row['change']):>+12.1f}{pct_text:>10}"
+            )
+    else:
+        click.echo(f"  no change against {reference}")
+    from sim.tables import select_rows
+
+    records = select_rows(
+        result.tables["summary.csv"],
+        "indicator",
+        ("welfare", "welfare_pct_gdp", "satellite_sales"),
+    )
+    welfare = [r for r in records if r["indicator"] == "welfare"]
+    shares = {r["region"]: r["value"] for r in records if r["indicator"] == "welfare_pct_gdp"}
+    if len(welfare) > WELFARE_REGIONS_SHOWN:  # many regions: the largest changes only
+        welfare.sort(key=lambda r: -abs(float(r["value"])))
+        hidden = len(welfare) - WELFARE_REGIONS_SHOWN
+        welfare = welfare[:WELFARE_REGIONS_SHOWN]
+    else:
+        hidden = 0
+    parts = [
+        f"{r['region']} {float(r['value']):+.1f} ({float(shares[r['region']]):+.4f}% of GDP)"
+        for r in welfare
+    ]
+    more = f", and {hidden} more regions in summary.csv" if hidden else ""
+    click.echo(
+        f"  welfare against {reference}, over the horizon ({unit}): " + ", ".join(parts) + more
+    )
+    monte_carlo = result.run.get("monte_carlo")
+    if monte_carlo:
+        ranges = [
+            f"{r['region']} {float(r['change_p05']):+.1f} to {float(r['change_p95']):+.1f}"
+            for r in welfare
+        ]
+        click.echo(
+            f"  welfare, 5-95% range over {monte_carlo['draws']} draws (seed "
+            f"{result.run['seed']}): " + ", ".join(ranges)
+        )
+    for r in records:
+        if r["indicator"] == "satellite_sales":
+            click.echo(
+                f"  {r['region']} {r['sector']} sales: {float(r['change_pct']):+.1f}% "
+                f"against {reference}"
+            )
+    click.echo(f"  wrote {destination}/")
+
+
+def _against_text(name: str) -> str:
+    from sim.scenario import NO_POLICY
+
+    return "the no-policy path" if name == NO_POLICY else f"'{name}'"
+
+
+def _column_label(name: str) -> str:
+    from sim.scenario import NO_POLICY
+
+    return "no policy" if name == NO_POLICY else name
+
+
+def _print_gravity_summary(result: Any, destination: Path, headlines: list[dict[str, Any]]) -> None:
+    from sim.percent import percent_change_of
+
+    scenario = result.scenario
+    solver = result.run["solver"][0]
+    click.echo(
+        f"{scenario.name}: structural gravity GE, {solver['closure']} closure, "
+        f"dataset {scenario.dataset.name} ({scenario.dataset.year}), values in "
+        f"{scenario.dataset.unit}"
+    )
+    rows = [
+        dict(zip(result.tables["indicators.csv"].columns, r, strict=True))
+        for r in result.tables["indicators.csv"].rows
+    ]
+    welfare = [r for r in rows if r["indicator"] == "welfare"]
+    welfare.sort(key=lambda r: (-abs(float(r["change_pct"])), str(r["region"])))
+    click.echo(
+        "  largest welfare changes (real expenditure, %): "
+        + ", ".join(f"{r['region']} {float(r['change_pct']):+.4f}" for r in welfare[:5])
+    )
+    if headlines:
+        moved = ", ".join(
+            f"{r['region']}->{r['partner']} {float(r['change_pct']):+.2f}%" for r in headlines
+        )
+        click.echo(f"  largest changes in exports: {moved}")
+    monte_carlo = result.run.get("monte_carlo")
+    if monte_carlo:
+        # the same measure as the line above: the change of real expenditure, in percent
+        def pct(change: str, base: str) -> float:
+            return percent_change_of(float(base) + float(change), float(base))
+
+        ranges = [
+            f"{r['region']} {pct(r['change_p05'], r['baseline_value']):+.4f} to "
+            f"{pct(r['change_p95'], r['baseline_value']):+.4f}"
+            for r in welfare[:5]
+        ]
+        click.echo(
+            f"  welfare (real expenditure, %), 5-95% range over {monte_carlo['draws']} draws "
+            f"(seed {result.run['seed']}): " + ", ".join(ranges)
+        )
+    click.echo(f"  wrote {destination}/")
