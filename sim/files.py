@@ -247,6 +247,21 @@ def file_filler(data: bytes) -> Fill:
     return fill
 
 
+def check_new_files(targets: list[Path | None], *, force: bool) -> None:
+    """Refuse to replace an existing file unless ``force``; ``None`` targets are skipped.
+
+    Called before any work, so that a refusal costs nothing and writes nothing.
+
+    Raises
+    ------
+    InputError
+        Naming the first target that exists.
+    """
+    for target in targets:
+        if target is not None and target.exists() and not force:
+            raise InputError(f"'{target}' already exists; use --force to replace it")
+
+
 def write_text_atomic(destination: Path, text: str) -> None:
     """Write one UTF-8 text file through :func:`publish`."""
     publish([(destination, file_filler(text.encode("utf-8")))])

@@ -8,6 +8,17 @@ from typing import Any
 import click
 
 from sim.cli.common import _load_all, _progress, _reported
+from sim.cli.options import (
+    checked_executor,
+    chosen_seed,
+    format_option,
+    out_file_option,
+    plot_option,
+    quiet_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
 
 
 @click.command()
@@ -32,20 +43,16 @@ from sim.cli.common import _load_all, _progress, _reported
     type=click.IntRange(min=2),
     help="Morris trajectories (default 20) or the Sobol base sample, a power of 2 (default 256).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), help="Solve in local processes.")
-@click.option("--scheduler", metavar="ADDRESS", help="Solve on a Dask cluster.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the ranked table as CSV.",
-)
+@seed_option()
+@workers_option()
+@scheduler_option()
+@out_file_option("Also write the ranked table as CSV.")
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also draw a bar chart (PNG; needs the plot extra).",
 )
-@click.option("--quiet", is_flag=True, help="No progress lines while the points are solved.")
+@quiet_option()
 @_reported
 def sensitivity(
     scenario: Path,
@@ -55,7 +62,7 @@ def sensitivity(
     region: str | None,
     partner: str | None,
     samples: int | None,
-    seed: int,
+    seed: int | None,
     workers: int | None,
     scheduler: str | None,
     out: Path | None,
@@ -75,15 +82,14 @@ def sensitivity(
         tradesim sensitivity scenarios/seafood-ban-lifted.yaml --method sobol \\
             --indicator welfare --region JPN --samples 256 --workers 2 --chart s.png
     """
-    from sim.executors import Executor
     from sim.models import model_of
     from sim.results import table_csv, write_text_atomic
     from sim.sensitivity import Figure, design_size, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
     model = model_of(resolved)
-    executor = Executor(workers, scheduler)
-    executor.check()
+    executor = checked_executor(workers, scheduler)
+    seed = chosen_seed(seed)
     figure = Figure(indicator, sector, region, partner)
     size = samples or (20 if method == "morris" else 256)
     points = design_size(method, len(resolved.uncertainty), size)
@@ -136,15 +142,8 @@ def _print_ranked(table: Any) -> None:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Folder holding the history scenarios [default: the shipped scenarios].",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
-)
-@click.option(
-    "--plot",
-    "plot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also draw the fit as a PNG (needs the plot extra).",
-)
+@format_option(["table", "csv"])
+@plot_option("Also draw the fit as a PNG (needs the plot extra).")
 @_reported
 def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     """Compare the 2023 seafood-ban history with what was observed.

@@ -9,6 +9,13 @@ from typing import Any
 import click
 
 from sim.cli.common import _reported, _result_folders
+from sim.cli.options import (
+    folders_argument,
+    force_option,
+    format_option,
+    out_file_option,
+    plot_option,
+)
 
 
 def _json_value(value: Any) -> Any:
@@ -27,33 +34,17 @@ def _cell(value: Any, width: int, signed: bool = False) -> str:
 
 
 @click.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the full comparison (every key of every result file) as CSV.",
-)
-@click.option(
-    "--plot",
-    "plot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Draw the differences from the first folder as a PNG (needs the plot extra).",
-)
+@folders_argument()
+@out_file_option("Write the full comparison (every key of every result file) as CSV.")
+@plot_option("Draw the differences from the first folder as a PNG (needs the plot extra).")
 @click.option(
     "--indicator",
     "indicators",
     multiple=True,
     help="Headline indicators of summary.csv to show [default: exports, welfare, satellite_sales].",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out or --plot file.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@force_option("Replace an existing --out or --plot file.")
+@format_option(["table", "csv", "json"])
 @_reported
 def compare(
     folders: tuple[Path, ...],
@@ -79,14 +70,12 @@ def compare(
     import json
 
     from sim.compare import HEADLINE_INDICATORS, headline, indicators_of, write_comparison
-    from sim.errors import InputError
+    from sim.files import check_new_files
     from sim.results import table_csv
 
     if len(folders) < 2:
         raise click.UsageError("give at least two result folders")
-    for target in (out, plot):
-        if target is not None and target.exists() and not force:
-            raise InputError(f"'{target}' already exists; use --force to replace it")
+    check_new_files([out, plot], force=force)
     # every file is checked; only summary.csv stays in memory (--out reads the rest again)
     loaded = _result_folders(folders, ("summary.csv",))
     if not indicators:

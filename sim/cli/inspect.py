@@ -13,12 +13,18 @@ from typing import Any
 import click
 
 from sim.cli.common import _count, _load_all, _reported
+from sim.cli.options import (
+    chosen_seed,
+    force_option,
+    format_option,
+    out_file_option,
+    scenarios_argument,
+    seed_option,
+)
 
 
 @click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
-)
+@scenarios_argument()
 @_reported
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without solving them.
@@ -96,12 +102,7 @@ def list_scenarios(folder: Path | None) -> None:
 
 @click.command()
 @click.argument("name")
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write it [default: NAME.yaml].",
-)
+@out_file_option("Where to write it [default: NAME.yaml].")
 @click.option(
     "--from",
     "source",
@@ -138,18 +139,15 @@ def init(name: str, out: Path | None, source: str | None) -> None:
 @click.command()
 @click.option("--regions", type=click.IntRange(min=2), required=True, help="Number of regions.")
 @click.option("--sectors", type=click.IntRange(min=1), required=True, help="Number of sectors.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed.")
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
+@seed_option()
+@out_file_option(
+    "Dataset file to write; its flows go to <stem>.flows.csv beside it.",
     required=True,
-    help="Dataset file to write; its flows go to <stem>.flows.csv beside it.",
+    aliases=("-o", "--output"),
 )
-@click.option("--force", is_flag=True, help="Replace existing files.")
+@force_option("Replace existing files.")
 @_reported
-def synth(regions: int, sectors: int, seed: int, output: Path, force: bool) -> None:
+def synth(regions: int, sectors: int, seed: int | None, out: Path, force: bool) -> None:
     """Write a synthetic dataset of any size (made-up numbers) for tests and benchmarks.
 
     The same sizes and seed always give the same files. The generator's assumptions are
@@ -160,13 +158,12 @@ def synth(regions: int, sectors: int, seed: int, output: Path, force: bool) -> N
         tradesim synth --regions 141 --sectors 65 --seed 1 -o gtap-size.yaml
         tradesim sources gtap-size.yaml
     """
-    from sim.errors import InputError
+    from sim.files import check_new_files
     from sim.synth import flows_path, write_synthetic
 
-    for target in (output, flows_path(output)):
-        if target.exists() and not force:
-            raise InputError(f"'{target}' already exists; use --force to replace it")
-    dataset, flows = write_synthetic(output, regions, sectors, seed)
+    check_new_files([out, flows_path(out)], force=force)
+    seed = chosen_seed(seed)
+    dataset, flows = write_synthetic(out, regions, sectors, seed)
     click.echo(f"wrote {dataset} and {flows} ({regions} regions x {sectors} sectors, seed {seed})")
 
 
@@ -181,9 +178,7 @@ def _readable(value: float) -> str:
 
 @click.command()
 @click.argument("dataset", default="japan-china-2022")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
-)
+@format_option(["table", "csv"])
 @click.option(
     "--summary",
     is_flag=True,

@@ -7,17 +7,16 @@ from pathlib import Path
 import click
 
 from sim.cli.common import _reported, _result_folders
+from sim.cli.options import (
+    folders_argument,
+    format_option,
+    out_file_option,
+)
 
 
 @click.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The PNG file to write.",
-)
+@folders_argument()
+@out_file_option("The PNG file to write.", required=True)
 @click.option("--sector", default="seafood", show_default=True, help="Sector of the export panel.")
 @click.option(
     "--region", default="JPN", show_default=True, help="Exporter of the export and price panels."
@@ -55,22 +54,13 @@ def plot(
 
 
 @click.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["iamc", "parquet", "xlsx"]),
-    default="iamc",
-    show_default=True,
-    help="iamc: the IAMC table as CSV; parquet: the IAMC table as Parquet; xlsx: a "
+@folders_argument()
+@format_option(
+    ["iamc", "parquet", "xlsx"],
+    "iamc: the IAMC table as CSV; parquet: the IAMC table as Parquet; xlsx: a "
     "workbook with a sheet per result table and a sheet of the run's metadata.",
 )
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output (required for parquet and xlsx).",
-)
+@out_file_option("Write to this file instead of standard output (required for parquet and xlsx).")
 @_reported
 def export(folders: tuple[Path, ...], fmt: str, out: Path | None) -> None:
     """Export result folders for other tools: IAMC (pyam), Parquet or Excel.

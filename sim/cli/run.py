@@ -8,27 +8,29 @@ from typing import Any
 import click
 
 from sim.cli.common import _load_all, _progress, _reported
+from sim.cli.options import (
+    checked_executor,
+    chosen_seed,
+    draws_option,
+    force_option,
+    format_option,
+    out_folder_option,
+    quiet_option,
+    scenarios_argument,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
 
 WELFARE_REGIONS_SHOWN = 12
 
 
 @click.command()
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
-    show_default=True,
-    help="Folder in which <scenario name>/ is written.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace whatever is in the way; without it a run replaces only its own earlier "
-    "result of the same scenario.",
+@scenarios_argument()
+@out_folder_option("Folder in which <scenario name>/ is written.")
+@force_option(
+    "Replace whatever is in the way; without it a run replaces only its own earlier "
+    "result of the same scenario."
 )
 @click.option(
     "--against",
@@ -36,41 +38,20 @@ WELFARE_REGIONS_SHOWN = 12
     help="Measure the results against this scenario (solved with the same parameters) or "
     "the no-policy path. Default: the scenario it extends, or no-policy if it extends none.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "parquet"]),
-    default="csv",
-    show_default=True,
-    help="One file per table: CSV, or Parquet with the same columns (needs tradesim[pandas]).",
+@format_option(
+    ["csv", "parquet"],
+    "One file per table: CSV, or Parquet with the same columns (needs tradesim[pandas]).",
 )
-@click.option(
-    "--draws",
-    type=click.IntRange(min=1),
-    help="Also solve this many parameter draws from the scenario's uncertainty block and "
-    "add mean, p05, p50 and p95 of each change to summary.csv and indicators.csv.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    help="Seed of the draws (printed and recorded in run.json when not given).",
-)
+@draws_option()
+@seed_option()
 @click.option(
     "--keep-draws",
     is_flag=True,
     help="Also write draws.csv (every summary change in every draw) and draw_parameters.csv.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    help="Solve the draws in this many local processes.",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Solve the draws on a Dask cluster (tcp://host:8786); needs tradesim[dask].",
-)
-@click.option("--quiet", is_flag=True, help="No progress lines while draws are solved.")
+@workers_option()
+@scheduler_option()
+@quiet_option()
 @_reported
 def run(
     scenarios: tuple[Path, ...],
@@ -156,14 +137,12 @@ def _monte_carlo_options(
 ) -> Any:
     if draws is None:
         return None
-    from sim.executors import Executor
     from sim.run import MonteCarloOptions
-    from sim.uncertainty import new_seed
 
-    executor = Executor(workers, scheduler)
-    executor.check()
+    executor = checked_executor(workers, scheduler)
     if seed is None:
-        seed = new_seed()
+        seed = chosen_seed(seed)
+        # first, so that the seed of a long run is known while it runs
         click.echo(f"seed {seed} (repeat these draws with --seed {seed})")
     return MonteCarloOptions(draws, seed, executor, keep_draws)
 
