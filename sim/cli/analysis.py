@@ -19,6 +19,7 @@ from sim.cli.options import (
     seed_option,
     workers_option,
 )
+from sim.cli.render import Column, render
 
 
 @click.command()
@@ -126,13 +127,10 @@ def sensitivity(
 def _print_ranked(table: Any) -> None:
     """A sensitivity table without its distribution column, numbers right-aligned."""
     name_width = max(len(str(row[1])) for row in table.rows)
-    stats = table.columns[3:]
-    click.echo(
-        f"  {'rank':>4}  {'parameter':<{name_width}}  " + "  ".join(f"{c:>12}" for c in stats)
-    )
-    for row in table.rows:
-        numbers = "  ".join(f"{float(v):12.4g}" for v in row[3:])
-        click.echo(f"  {row[0]:>4}  {row[1]:<{name_width}}  {numbers}")
+    columns = [Column("rank", 4, ">", gap=2), Column("parameter", name_width, gap=2)]
+    columns += [Column(name, 12, ">", ".4g", gap=2) for name in table.columns[3:]]
+    for line in render(columns, [[row[0], row[1], *row[3:]] for row in table.rows]):
+        click.echo(line)
 
 
 @click.command()
@@ -166,18 +164,29 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     if fmt == "csv":
         click.echo(table_csv(fit_table(fits)), nl=False)
     else:
-        click.echo(
-            f"{'observation':<24}{'period':<25}{'observed %':>11}{'model %':>9}"
-            f"{'error pt':>10}{'tol. pt':>9}  reproduced"
-        )
-        for fit in fits:
-            obs = fit.observation
-            tolerance = "sign" if obs.tolerance is None else f"{obs.tolerance:.0f}"
-            click.echo(
-                f"{obs.id:<24}{obs.first.isoformat() + '..' + obs.last.isoformat():<25}"
-                f"{obs.observed:>+11.1f}{fit.model:>+9.1f}{fit.error:>+10.1f}{tolerance:>9}  "
-                f"{'yes' if fit.reproduced else 'no'}"
-            )
+        columns = [
+            Column("observation", 24),
+            Column("period", 25),
+            Column("observed %", 11, ">", "+.1f"),
+            Column("model %", 9, ">", "+.1f"),
+            Column("error pt", 10, ">", "+.1f"),
+            Column("tol. pt", 9, ">"),
+            Column("reproduced", 0, gap=2),
+        ]
+        rows = [
+            [
+                fit.observation.id,
+                f"{fit.observation.first.isoformat()}..{fit.observation.last.isoformat()}",
+                fit.observation.observed,
+                fit.model,
+                fit.error,
+                "sign" if fit.observation.tolerance is None else f"{fit.observation.tolerance:.0f}",
+                "yes" if fit.reproduced else "no",
+            ]
+            for fit in fits
+        ]
+        for line in render(columns, rows):
+            click.echo(line)
     if plot is not None:
         from sim.files import writing
 

@@ -16,6 +16,7 @@ from sim.cli.options import (
     out_file_option,
     plot_option,
 )
+from sim.cli.render import Column, render
 
 
 def _json_value(value: Any) -> Any:
@@ -23,14 +24,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, float):
         return None if not math.isfinite(value) else round(value, 6) + 0.0
     return value
-
-
-def _cell(value: Any, width: int, signed: bool = False) -> str:
-    if isinstance(value, float):
-        if value != value:
-            return f"{'':>{width}}"
-        return f"{value:>+{width}.1f}" if signed else f"{value:>{width}.1f}"
-    return f"{value!s:<{width}}"
 
 
 @click.command()
@@ -96,21 +89,19 @@ def compare(
         unit = loaded[0].run.get("dataset", {}).get("unit", "")
         click.echo(f"horizon totals ({unit}); differences against {names[0]}")
         width = max(12, *(len(n) + 6 for n in names))
-        header = f"{'indicator':<16}{'sector':<18}{'region':<22}{'partner':<8}"
-        header += "".join(f"{n:>{width}}" for n in names)
-        header += "".join(f"{'chg ' + n:>{width}}{'chg %':>8}" for n in names[1:])
-        click.echo(header)
+        columns = [
+            Column("indicator", 16),
+            Column("sector", 18),
+            Column("region", 22),
+            Column("partner", 8),
+        ]
+        columns += [Column(n, width, ">", ".1f") for n in names]
+        for n in names[1:]:
+            columns += [Column("chg " + n, width, ">", "+.1f"), Column("chg %", 8, ">", "+.1f")]
         first = table.columns.index(names[0])
-        for row in table.rows:
-            record = dict(zip(table.columns, row, strict=True))
-            line = (
-                f"{record['indicator']:<16}{record['sector']:<18}{record['region']:<22}"
-                f"{record['partner']:<8}"
-            )
-            line += "".join(_cell(v, width) for v in row[first : first + len(names)])
-            diffs = row[first + len(names) :]
-            for i in range(0, len(diffs), 2):
-                line += _cell(diffs[i], width, signed=True) + _cell(diffs[i + 1], 8, signed=True)
+        at = [table.columns.index(c) for c in ("indicator", "sector", "region", "partner")]
+        rows = [[row[k] for k in at] + list(row[first:]) for row in table.rows]
+        for line in render(columns, rows):
             click.echo(line)
     if out is not None:
         write_comparison(out, loaded)

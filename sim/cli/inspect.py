@@ -21,6 +21,7 @@ from sim.cli.options import (
     scenarios_argument,
     seed_option,
 )
+from sim.cli.render import Column, render
 
 
 @click.command()
@@ -228,15 +229,25 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
     click.echo("")
     width = max(len(f.item) for f in data.figures)
     source_width = max(len(f.source) for f in data.figures)
-    click.echo(f"{'item':<{width}}  {'value':>12}  {'unit':<12}  source")
-    for figure in data.figures:
-        choice = (
-            " (choice within a published range)" if data.sources[figure.source].is_choice else ""
-        )
-        click.echo(
-            f"{figure.item:<{width}}  {_readable(figure.value):>12}  "
-            f"{figure.unit[:12]:<12}  {figure.source}{choice}"
-        )
+    columns = [
+        Column("item", width),
+        Column("value", 12, ">", gap=2),
+        Column("unit", 12, gap=2),
+        Column("source", 0, gap=2),
+    ]
+    # a figure chosen within a published range says so after its source
+    choice = " (choice within a published range)"
+    rows = [
+        [
+            f.item,
+            _readable(f.value),
+            f.unit[:12],
+            f.source + choice * data.sources[f.source].is_choice,
+        ]
+        for f in data.figures
+    ]
+    for line in render(columns, rows):
+        click.echo(line)
     click.echo("")
     click.echo("sources:")
     for key in sorted(data.sources):
@@ -264,11 +275,25 @@ def _print_provenance(data: Any) -> None:
     click.echo(
         f"{data.name}: baseline cross-border trade {_readable(provenance.total)} {data.unit}"
     )
-    for name in CLASSES:
-        click.echo(
-            f"  {name:<8} {100 * provenance.share(name):5.1f}%  "
-            f"{_readable(provenance.by_class[name]):>12} {data.unit}  ({meaning[name]})"
-        )
+    columns = [
+        Column("class", 8),
+        Column("share", 6, ">", gap=1),
+        Column("value", 12, ">", gap=2),
+        Column("unit", 0, gap=1),
+        Column("meaning", 0, gap=2),
+    ]
+    rows = [
+        [
+            name,
+            f"{100 * provenance.share(name):5.1f}%",
+            _readable(provenance.by_class[name]),
+            data.unit,
+            f"({meaning[name]})",
+        ]
+        for name in CLASSES
+    ]
+    for line in render(columns, rows, indent="  ", header=False):
+        click.echo(line)
     derived = provenance.by_class["derived"]
     click.echo(
         f"  of the derived value, {_readable(round(provenance.assumed_in_derived, 1))} "

@@ -21,6 +21,7 @@ from sim.cli.options import (
     seed_option,
     workers_option,
 )
+from sim.cli.render import Column, render
 
 WELFARE_REGIONS_SHOWN = 12
 
@@ -172,18 +173,22 @@ def _print_summary(result: Any, destination: Path, headlines: list[dict[str, Any
         click.echo(
             f"  largest changes in exports against {reference}, summed over the horizon ({unit}):"
         )
-        click.echo(
-            f"    {'sector':<18}{'from':<6}{'to':<6}{'scenario':>12}{column:>{width}}"
-            f"{'change':>12}{'change %':>10}"
-        )
-        for row in headlines:
-            pct = float(row["change_pct"])
-            pct_text = "" if pct != pct else f"{pct:+.1f}"
-            click.echo(
-                f"    {row['sector']!s:<18}{row['region']!s:<6}{row['partner']!s:<6}"
-                f"{float(row['value']):>12.1f}{float(row['baseline_value']):>{width}.1f}"
-                f"{float(row['change']):>+12.1f}{pct_text:>10}"
-            )
+        columns = [
+            Column("sector", 18),
+            Column("from", 6),
+            Column("to", 6),
+            Column("scenario", 12, ">", ".1f"),
+            Column(column, width, ">", ".1f"),
+            Column("change", 12, ">", "+.1f"),
+            Column("change %", 10, ">", "+.1f"),
+        ]
+        rows = [
+            [r["sector"], r["region"], r["partner"], r["value"], r["baseline_value"]]
+            + [r["change"], r["change_pct"]]
+            for r in headlines
+        ]
+        for line in render(columns, rows, indent="    "):
+            click.echo(line)
     else:
         click.echo(f"  no change against {reference}")
     from sim.tables import select_rows
