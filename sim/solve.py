@@ -117,8 +117,9 @@ def solve_period(
     with np.errstate(all="ignore"):
         residual = np.where(active, clearing_gap(x, baseline, policy, elasticities), 0.0)
     norm = np.abs(residual).max(axis=1, initial=0.0)
-    # Sectors are independent markets: iterate only on those not yet cleared.
-    moving = np.flatnonzero(norm > min(TARGET, tolerance))
+    # Sectors are independent markets: iterate only on those not yet cleared. Written as
+    # "not cleared" rather than "gap too large" so that a NaN gap is never taken as cleared.
+    moving = np.flatnonzero(~(norm <= min(TARGET, tolerance)))
     iterations = 0
     fallback: list[int] = []
     if len(moving):
@@ -137,7 +138,7 @@ def solve_period(
             *sub,
             target=min(TARGET, tolerance),
         )
-        for k in np.flatnonzero(norm_sub > tolerance):
+        for k in np.flatnonzero(~(norm_sub <= tolerance)):
             fallback.append(int(moving[k]))
             x_sub[k], norm_sub[k] = _scipy_sector(int(k), x_sub, active[moving], *sub)
             if not norm_sub[k] <= tolerance:
