@@ -50,6 +50,12 @@ class InputError(TradesimError):
         self.field = field
         super().__init__(self.format())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # An error raised in a worker process crosses back pickled; the default rebuilds it
+        # from its message alone, which the keyword-only fields do not allow.
+        fields = (self.message, self.path, self.line, self.column, self.field)
+        return (_rebuilt_input_error, (type(self), *fields))
+
     def format(self) -> str:
         """Return the one-line message ``FILE:LINE:COL: field: message``."""
         where = ""
@@ -91,6 +97,10 @@ class SolverError(TradesimError):
             f"no equilibrium for sector '{sector}' in {period}: "
             f"demand and supply still differ by {residual:.3g} (log) where the solver stopped"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # rebuilt from its fields, not its message, when it crosses from a worker process
+        return (type(self), (self.sector, self.period, self.residual))
 
 
 class GravitySolverError(TradesimError):
@@ -135,9 +145,26 @@ class InputErrors(InputError):
             first.message, path=first.path, line=first.line, column=first.column, field=first.field
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.errors,))
+
     def lines(self) -> list[str]:
         """One formatted line per problem."""
         return [error.format() for error in self.errors]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def _rebuilt_input_error(
+    kind: type[InputError],
+    message: str,
+    path: str | None,
+    line: int | None,
+    column: int | None,
+    field: str | None,
+) -> InputError:
+    """An :class:`InputError` of ``kind`` again, from the fields it was pickled with."""
+    error = InputError.__new__(kind)
+    InputError.__init__(error, message, path=path, line=line, column=column, field=field)
+    return error
