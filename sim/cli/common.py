@@ -100,22 +100,9 @@ def _count(n: int, noun: str) -> str:
 
 def _load_all(paths: tuple[Path, ...]) -> list[Any]:
     """Resolve every scenario, reporting the problems of all files together."""
-    from sim.errors import InputError, InputErrors
-    from sim.scenarios import load_any_scenario
+    from sim.batch import load_all
 
-    loaded, problems = [], []
-    for path in paths:
-        try:
-            loaded.append(load_any_scenario(path))
-        except InputErrors as error:
-            problems.extend(error.errors)
-        except InputError as error:
-            problems.append(error)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise InputErrors(problems)
-    return loaded
+    return load_all(paths)
 
 
 def _result_folders(folders: tuple[Path, ...], keep: tuple[str, ...] | None = None) -> list[Any]:

@@ -83,9 +83,7 @@ def run(
         tradesim run scenarios/seafood-ban-lifted.yaml --draws 1000 --seed 7 --workers 2
         tradesim run seafood-ban-lifted --format parquet
     """
-    from sim.errors import InputError
-    from sim.models import run_any
-    from sim.results import check_destination, write_result_folders
+    from sim.batch import check_batch, solve_batch, write_batch
     from sim.tables import headline_rows
 
     if fmt == "parquet":
@@ -99,31 +97,14 @@ def run(
     resolved = _load_all(scenarios)
     if against is not None:
         resolved = _set_comparison(resolved, against)
-    names = [s.name for s in resolved]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise click.UsageError(f"two scenarios are named '{duplicates[0]}'; names must differ")
-    for scenario in resolved:
-        check_destination(out / scenario.name, force=force)
-        if draws is not None and not scenario.uncertainty:
-            raise InputError(
-                "--draws needs an 'uncertainty' block giving the distributions to draw "
-                "from (see docs/uncertainty.md)",
-                path=scenario.path,
-            )
+    check_batch(resolved, out, force=force, draws=draws)
     options = _monte_carlo_options(draws, seed, keep_draws, workers, scheduler)
-    # Solve every scenario before writing any, so that a failure writes nothing.
-    results = []
-    for scenario in resolved:
-        if options is None:
-            results.append(run_any(scenario))
-            continue
-        with _progress(draws or 0, scenario.name, quiet=quiet) as progress:
-            results.append(run_any(scenario, options.with_progress(progress)))
-    # All folders or none: a folder that cannot be written undoes the others.
-    write_result_folders(
-        [(out / r.scenario.name, r.tables, r.run) for r in results], force=force, format=fmt
-    )
+
+    def progress_of(name: str, total: int) -> _progress:
+        return _progress(total, name, quiet=quiet)
+
+    results = solve_batch(resolved, options, progress_of)
+    write_batch(results, out, force=force, format=fmt)
     for result in results:
         destination = out / result.scenario.name
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
