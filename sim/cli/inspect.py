@@ -54,20 +54,10 @@ def show(scenario: Path) -> None:
     Example:
         tradesim show scenarios/seafood-ban-lifted.yaml
     """
-    import yaml
+    from sim.scenario_text import resolved_text
 
     (resolved,) = _load_all((scenario,))
-    shown = resolved.to_dict()
-    for policy in shown.get("policies", []):
-        # an unset optional field is left out: printed as null it would not validate
-        for key in [k for k, v in policy.items() if v is None and k != "end"]:
-            del policy[key]
-    text = yaml.safe_dump(
-        shown, sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
-    )
-    files = " <- ".join(str(p) for p in reversed(resolved.files))
-    click.echo(f"# {files}")
-    click.echo(text, nl=False)
+    click.echo(resolved_text(resolved), nl=False)
 
 
 @click.command(name="list")
@@ -119,20 +109,10 @@ def init(name: str, out: Path | None, source: str | None) -> None:
         tradesim init my-ban && tradesim run my-ban.yaml
         tradesim init my-lift --from seafood-ban-lifted
     """
-    from sim.errors import InputError
     from sim.results import write_text_atomic
-    from sim.starter import copied_scenario, starter_scenario
+    from sim.scenario_text import new_scenario
 
-    if not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise InputError(f"'{name}' cannot be a scenario name; use letters, digits and dashes")
-    target = out or Path(f"{name}.yaml")
-    if target.exists():
-        raise InputError(f"'{target}' already exists; choose another name or --out")
-    if source is None:
-        text = starter_scenario(name)
-    else:
-        (original,) = _load_all((Path(source),))
-        text = copied_scenario(original.path, name, target)
+    target, text = new_scenario(name, out, source)
     write_text_atomic(target, text)
     click.echo(f"wrote {target}; check it with: tradesim validate {target}")
 
