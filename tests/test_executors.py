@@ -116,7 +116,4 @@ def test_the_errors_a_task_may_raise_cross_processes_whole(error: TradesimError)
 
 def fields(error: Exception) -> dict[str, object]:
     """An error's attributes, the errors it gathers compared by their own attributes."""
-    return {
-        k: [fields(e) for e in v] if k == "errors" else v
-        for k, v in vars(error).items()
-    }
+    return {k: [fields(e) for e in v] if k == "errors" else v for k, v in vars(error).items()}
