@@ -8,6 +8,7 @@ import still ties the core to a reader's module.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,44 @@ def test_sim_has_no_import_cycle() -> None:
 def test_core_module_imports_no_reader_or_writer(core: str) -> None:
     forbidden = sorted(import_graph()[core] - CORE_MAY_IMPORT)
     assert not forbidden, f"{core} imports {', '.join(forbidden)}"
+
+
+# The command line is the outermost layer: it may use everything, nothing uses it.
+CLI = frozenset(m for m in modules() if m == "sim.cli" or m.startswith("sim.cli."))
+ENTRY_POINTS = frozenset({"sim.__main__"})
+# What the command line may load when it starts, so that `tradesim --help` stays fast.
+CLI_STARTS_WITH = frozenset({"click", "sim._version", "sim.errors"})
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """The modules a file imports when it is itself imported (not inside functions)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add(node.module or "")
+    return found
+
+
+def test_the_command_line_is_a_package_of_small_modules() -> None:
+    assert {"sim.cli", "sim.cli.options", "sim.cli.render"} <= CLI
+    for name in CLI:
+        lines = len(modules()[name].read_text(encoding="utf-8").splitlines())
+        assert lines <= 400, f"{name} has {lines} lines"
+
+
+def test_nothing_but_the_entry_points_imports_the_command_line() -> None:
+    for name, imported in import_graph().items():
+        if name not in CLI | ENTRY_POINTS:
+            assert not imported & CLI, f"{name} imports {', '.join(sorted(imported & CLI))}"
+
+
+@pytest.mark.parametrize("name", sorted(CLI))
+def test_the_command_line_loads_only_click_and_itself_at_start(name: str) -> None:
+    heavy = {
+        m
+        for m in module_level_imports(modules()[name])
+        if m.split(".")[0] not in sys.stdlib_module_names and m not in CLI_STARTS_WITH | CLI
+    }
+    assert not heavy, f"{name} imports {', '.join(sorted(heavy))} at module level"
