@@ -128,6 +128,11 @@ def unit_design(method: str, k: int, samples: int, seed: int) -> FloatArray:
     return np.asarray(sample.sample(problem, samples, calc_second_order=False, seed=seed))
 
 
+# Morris trajectories and the Sobol base sample when none is asked for (docs/uncertainty.md
+# explains the choice of sample sizes).
+DEFAULT_SAMPLES = {"morris": 20, "sobol": 256}
+
+
 def design_size(method: str, k: int, samples: int) -> int:
     """The number of solves of a design: (k + 1) N for Morris, (k + 2) N for Sobol.
 

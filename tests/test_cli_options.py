@@ -124,3 +124,11 @@ def test_synth_still_takes_its_old_output_spelling(tmp_path: Path) -> None:
         args = ["synth", "--regions", "2", "--sectors", "1", "--seed", "0", spelling, str(target)]
         assert CliRunner().invoke(main, args).exit_code == 0
         assert target.exists()
+
+
+def test_the_sample_sizes_sensitivity_states_are_the_ones_it_uses() -> None:
+    from sim.sensitivity import DEFAULT_SAMPLES
+
+    text = options_named("samples")["sensitivity"].help or ""
+    assert f"Morris trajectories (default {DEFAULT_SAMPLES['morris']})" in text
+    assert f"(default {DEFAULT_SAMPLES['sobol']})" in text

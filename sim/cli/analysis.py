@@ -85,14 +85,14 @@ def sensitivity(
     """
     from sim.models import model_of
     from sim.results import table_csv, write_text_atomic
-    from sim.sensitivity import Figure, design_size, run_sensitivity
+    from sim.sensitivity import DEFAULT_SAMPLES, Figure, design_size, run_sensitivity
 
     (resolved,) = _load_all((scenario,))
     model = model_of(resolved)
     executor = checked_executor(workers, scheduler)
     seed = chosen_seed(seed)
     figure = Figure(indicator, sector, region, partner)
-    size = samples or (20 if method == "morris" else 256)
+    size = samples or DEFAULT_SAMPLES[method]
     points = design_size(method, len(resolved.uncertainty), size)
     with _progress(points, resolved.name, quiet=quiet, noun="points") as progress:
         result = run_sensitivity(
