@@ -17,7 +17,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 SEED_HELP = (
-    "Seed of the random numbers: the same seed gives the same output with any executor. "
+    "Seed of the random numbers: the same seed gives the same output (with any executor). "
     "Without it a new seed is chosen and shown in the output, so that it can be repeated."
 )
 WORKERS_HELP = "Solve in this many local processes."
@@ -75,9 +75,12 @@ def out_file_option(
     help: str, *, required: bool = False, aliases: tuple[str, ...] = ()
 ) -> Callable[[F], F]:
     """``--out FILE``: the one file a command writes (optional unless ``required``)."""
+    short = [a for a in aliases if not a.startswith("--")]
+    long = [a for a in aliases if a.startswith("--")]
     return click.option(
-        *aliases,
+        *short,
         "--out",
+        *long,
         "out",
         type=click.Path(dir_okay=False, path_type=Path),
         required=required,
