@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
-from sim.cli.render import Column, render
+from sim.cli.render import Column, json_records, render
 
 
 def test_text_and_numbers_are_padded_and_aligned() -> None:
@@ -43,3 +44,13 @@ def test_a_numeric_column_formats_integers_and_numeric_text_as_numbers() -> None
 def test_a_row_of_the_wrong_length_is_a_bug_not_a_silent_misalignment() -> None:
     with pytest.raises(ValueError, match="a row of 1 values for 2 columns"):
         render([Column("a", 1), Column("b", 1)], [["x"]])
+
+
+def test_json_records_round_as_the_csv_files_and_turn_nan_into_null() -> None:
+    text = json_records(["name", "v", "gap"], [["a", 1.23456789, math.nan], ["b", -0.0, 2]])
+    assert json.loads(text) == [
+        {"name": "a", "v": 1.234568, "gap": None},
+        {"name": "b", "v": 0.0, "gap": 2},
+    ]
+    assert '"v": 0.0' in text  # no negative zero
+    assert text.startswith('[\n  {\n    "name": "a"')

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -16,14 +14,7 @@ from sim.cli.options import (
     out_file_option,
     plot_option,
 )
-from sim.cli.render import Column, render
-
-
-def _json_value(value: Any) -> Any:
-    """A cell for JSON: numbers as numbers (rounded as in the CSV files), NaN as null."""
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else round(value, 6) + 0.0
-    return value
+from sim.cli.render import Column, json_records, render
 
 
 @click.command()
@@ -60,8 +51,6 @@ def compare(
         tradesim compare before/seafood-ban-lifted after/seafood-ban-lifted
         tradesim compare results/detente results/escalation --out comparison.csv
     """
-    import json
-
     from sim.compare import HEADLINE_INDICATORS, headline, indicators_of, write_comparison
     from sim.files import check_new_files
     from sim.results import table_csv
@@ -80,11 +69,7 @@ def compare(
     if fmt == "csv":
         click.echo(table_csv(table), nl=False)
     elif fmt == "json":
-        records = [
-            {c: _json_value(v) for c, v in zip(table.columns, row, strict=True)}
-            for row in table.rows
-        ]
-        click.echo(json.dumps(records, indent=2))
+        click.echo(json_records(table.columns, table.rows))
     else:
         unit = loaded[0].run.get("dataset", {}).get("unit", "")
         click.echo(f"horizon totals ({unit}); differences against {names[0]}")

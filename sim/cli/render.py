@@ -2,11 +2,13 @@
 
 A command declares its columns (title, width, alignment, number format) and passes rows of
 plain values; the renderer lays out the header and the rows the same way for every table.
-It returns lines, so that a table can be checked without a terminal.
+It returns lines, so that a table can be checked without a terminal. Tables printed as
+JSON go through :func:`json_records`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,3 +82,27 @@ def render(
             raise ValueError(f"a row of {len(row)} values for {len(columns)} columns")
         lines.append(indent + "".join(c.cell(v) for c, v in zip(columns, row, strict=True)))
     return lines
+
+
+def json_cell(value: Any) -> Any:
+    """A cell for JSON: numbers as numbers (rounded as in the CSV files), NaN as null."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6) + 0.0
+    return value
+
+
+def json_records(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A table as a JSON list of records, one object a row, keys in column order.
+
+    Parameters
+    ----------
+    columns : sequence of str
+    rows : iterable of sequences
+
+    Returns
+    -------
+    str
+        Indented by two spaces, without a final newline.
+    """
+    records = [{c: json_cell(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+    return json.dumps(records, indent=2)
