@@ -130,37 +130,38 @@ def satellite_figures(
         Importer code -> position, for the satellite's listed export shares.
     base_rows : ndarray, shape (part, destination)
         The region's baseline annual sales of each part's sector to each destination.
-    value_rows : ndarray, shape (part, period, destination)
-        The region's sales values on the path (same unit and time basis as ``base_rows``).
-    eta : ndarray, shape (part, period)
+    value_rows : ndarray, shape (..., part, period, destination)
+        The region's sales values on the path (same unit and time basis as ``base_rows``);
+        leading axes (such as parameter draws) are carried through to every figure.
+    eta : ndarray, shape (..., part, period)
         The region's supply elasticity of each part's sector in each period.
     """
-    periods = value_rows.shape[1]
-    sales = np.zeros(periods)
+    shape = value_rows.shape[:-3] + value_rows.shape[-2:-1]  # (..., period)
+    sales = np.zeros(shape)
     base_total = 0.0
-    volume_value = np.zeros(periods)  # each part's volume index times its baseline sales
-    exports = {code: np.zeros(periods) for code in satellite.importers}
+    volume_value = np.zeros(shape)  # each part's volume index times its baseline sales
+    exports = {code: np.zeros(shape) for code in satellite.importers}
     for k, part in enumerate(satellite.parts):
         base_row = base_rows[k]
         own = part_sales(part, importer_index, base_row)
-        ratio = np.divide(
-            value_rows[k], base_row, out=np.ones_like(value_rows[k]), where=base_row > 0
-        )
+        values = value_rows[..., k, :, :]
+        ratio = np.divide(values, base_row, out=np.ones_like(values), where=base_row > 0)
         by_destination = own * ratio
-        part_sales_path = by_destination.sum(axis=1)
+        part_sales_path = by_destination.sum(axis=-1)
         total = own.sum()
-        revenue_ratio = part_sales_path / total if total > 0 else np.ones(periods)
-        finite = np.isfinite(eta[k])
-        exponent = 1.0 / (1.0 + np.where(finite, eta[k], 0.0))
+        revenue_ratio = part_sales_path / total if total > 0 else np.ones(shape)
+        part_eta = eta[..., k, :]
+        finite = np.isfinite(part_eta)
+        exponent = 1.0 / (1.0 + np.where(finite, part_eta, 0.0))
         price = np.where(finite, revenue_ratio**exponent, 1.0)
         volume_value += total * np.where(price > 0, revenue_ratio / price, 0.0)
         sales += part_sales_path
         base_total += total
         for code in part.export_shares:
-            exports[code] += by_destination[:, importer_index[code]]
-    revenue_ratio = sales / base_total if base_total > 0 else np.ones(periods)
-    volume = volume_value / base_total if base_total > 0 else np.ones(periods)
-    price = np.divide(revenue_ratio, volume, out=np.zeros(periods), where=volume > 0)
+            exports[code] += by_destination[..., importer_index[code]]
+    revenue_ratio = sales / base_total if base_total > 0 else np.ones(shape)
+    volume = volume_value / base_total if base_total > 0 else np.ones(shape)
+    price = np.divide(revenue_ratio, volume, out=np.zeros(shape), where=volume > 0)
     return SatelliteFigures(sales, exports, price, volume)
 
 

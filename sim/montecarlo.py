@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.datatypes import ELASTICITIES, Dataset
+from sim.drawfigures import banded_changes
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
@@ -26,12 +27,11 @@ from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
 from sim.scenario_path import solve_scenario
 from sim.tables import (
+    Row,
     Table,
     indicator_frame,
     indicators_table,
     satellite_rows,
-    sort_order,
-    summary_exports,
     summary_frame,
     summary_table,
     welfare_arrays,
@@ -136,23 +136,19 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     n_sectors = len(dataset.sectors)
     # Welfare is sector by sector, so it is computed once for the whole stack.
     welfare_total = welfare_arrays(stacked)["total"]
-    columns: dict[str, list[FloatArray]] = {name: [] for name in BANDED_TABLES}
-    orders: dict[str, list[int]] = {}
-    for d in range(len(drawn)):
-        part = slice(d * n_sectors, (d + 1) * n_sectors)
-        path = _draw_path(stacked, part, dataset.routes, d)
-        satellites = satellite_rows(dataset, path)
-        frames = {
-            "summary.csv": summary_frame(dataset, path, satellites, welfare_total[:, part]),
-            "indicators.csv": indicator_frame(dataset, path, satellites, with_keys=not orders),
+
+    def row_keys() -> dict[str, list[Row]]:
+        # Every draw has the same rows: their keys, hence their order, come from the first.
+        first = _draw_path(stacked, slice(0, n_sectors), dataset.routes, 0)
+        satellites = satellite_rows(dataset, first)
+        return {
+            "summary.csv": summary_frame(dataset, first, satellites, welfare_total[:, :n_sectors])[
+                0
+            ],
+            "indicators.csv": indicator_frame(dataset, first, satellites)[0],
         }
-        for name, (row_keys, numbers) in frames.items():
-            # Every draw has the same rows: the tables' sort order is found once.
-            order = orders.setdefault(name, sort_order(row_keys))
-            columns[name].append(numbers[order, 2])
-        exports_change = summary_exports(dataset, path)[-2]
-        columns["summary.csv"][-1] = np.concatenate([exports_change, columns["summary.csv"][-1]])
-    return {name: np.array(rows).reshape(len(drawn), -1) for name, rows in columns.items()}
+
+    return banded_changes(dataset, stacked, len(drawn), welfare_total, row_keys)
 
 
 def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> PathSolution:
