@@ -301,8 +301,15 @@ def _evaluate(
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
+    *,
+    with_index: bool = True,
 ) -> tuple[Equilibrium, NestedDemand | None]:
-    """:func:`evaluate`, and the nested demand system's shares when demand is nested."""
+    """:func:`evaluate`, and the nested demand system's shares when demand is nested.
+
+    Without ``with_index`` the equilibrium's ``price_index`` is left as NaN: the market
+    clearing gap and its Jacobian do not need it, and with adjustment under way or nested
+    demand it costs a second evaluation of the demand system.
+    """
     sigma = elasticities.sigma[:, None, :]
     theta = baseline.shares
     weights = policy.availability * theta
@@ -358,7 +365,9 @@ def _evaluate(
         # composite; kappa does not depend on prices, so the Jacobian keeps its form.
         demand = demand * policy.channel_volume
     actual_index = log_index
-    if log_response is not log_delivered or nested is not None:
+    if not with_index:
+        actual_index = np.full_like(log_index, np.nan)
+    elif log_response is not log_delivered or nested is not None:
         actual_index = log_price_index(
             weights, log_delivered, available, sigma, elasticities.sigma_import, theta
         )
@@ -483,7 +492,7 @@ def excess_demand(
         :math:`\sum_{j \ne i} s_{ij} (\sigma^M_j \mu_{kj} - \sigma_j \nu_{kj})` and respond
         to their own price with :math:`\sigma^M_j` (``docs/model.md``).
     """
-    eq, nested = _evaluate(log_price, baseline, policy, elasticities)
+    eq, nested = _evaluate(log_price, baseline, policy, elasticities, with_index=False)
     residual, sold = _log_gap(eq, baseline)
     sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
     delivered_weight, index_weight, supply_weight = elasticities.response_weights()
@@ -529,7 +538,8 @@ def clearing_gap(
     elasticities: Elasticities,
 ) -> FloatArray:
     """The residual of :func:`excess_demand` without its Jacobian, shape (sector, origin)."""
-    return _log_gap(evaluate(log_price, baseline, policy, elasticities), baseline)[0]
+    equilibrium = _evaluate(log_price, baseline, policy, elasticities, with_index=False)[0]
+    return _log_gap(equilibrium, baseline)[0]
 
 
 def _log_gap(eq: Equilibrium, baseline: Baseline) -> tuple[FloatArray, FloatArray]:

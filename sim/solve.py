@@ -205,23 +205,40 @@ def _line_search(
     policy: Policy,
     elasticities: Elasticities,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Halve the Newton step per sector until the largest residual falls."""
+    """Halve the Newton step per sector until the largest residual falls.
+
+    Each trial evaluates only the sectors still searching: the others have taken their
+    step (or have none), and sectors are independent markets.
+    """
     length = np.ones(x.shape[0])
     pending = np.any(step != 0, axis=1)
+    x, residual, jacobian, norm = x.copy(), residual.copy(), jacobian.copy(), norm.copy()
     for _ in range(40):
-        if not pending.any():
+        which = np.flatnonzero(pending)
+        if not len(which):
             break
-        trial = x + length[:, None] * step
+        every = len(which) == len(pending)
+        sub = (
+            (baseline, policy, elasticities)
+            if every
+            else (
+                _sectors(baseline, which),
+                _sectors(policy, which),
+                _sectors(elasticities, which),
+            )
+        )
+        trial = x[which] + length[which, None] * step[which]
         with np.errstate(all="ignore"):
-            new_residual, new_jacobian = _residual(trial, active, baseline, policy, elasticities)
+            new_residual, new_jacobian = _residual(trial, active[which], *sub)
         new_norm = np.abs(new_residual).max(axis=1, initial=0.0)
-        better = pending & np.isfinite(new_norm) & (new_norm < (1.0 - 1e-4 * length) * norm)
-        x = np.where(better[:, None], trial, x)
-        residual = np.where(better[:, None], new_residual, residual)
-        jacobian = np.where(better[:, None, None], new_jacobian, jacobian)
-        norm = np.where(better, new_norm, norm)
-        pending &= ~better
-        length = np.where(pending, length / 2.0, length)
+        better = np.isfinite(new_norm) & (new_norm < (1.0 - 1e-4 * length[which]) * norm[which])
+        taken = which[better]
+        x[taken] = trial[better]
+        residual[taken] = new_residual[better]
+        jacobian[taken] = new_jacobian[better]
+        norm[taken] = new_norm[better]
+        pending[taken] = False
+        length[which[~better]] /= 2.0
     return x, residual, jacobian, norm
 
 
