@@ -1,8 +1,10 @@
 """Monte Carlo runs: solve a scenario for many parameter draws and summarise the spread.
 
-The draws are split into chunks of :data:`CHUNK_DRAWS` consecutive draw indices; each
-chunk is solved by :func:`solve_chunk`, a pure function of the scenario and the chunk's
-parameter values, so the numbers are the same whichever executor runs the chunks. Every
+The draws are split into chunks of consecutive draw indices, as many per chunk as fit the
+memory budget :data:`CHUNK_BYTES` (:func:`draws_per_chunk`); each chunk is solved by
+:func:`solve_chunk`, a pure function of the scenario and the chunk's parameter values, and
+a draw's numbers do not depend on the other draws of its chunk, so they are the same
+whichever executor runs the chunks and however the draws are split. Every
 draw solves the scenario's whole quarterly path and its comparison run's with the drawn
 parameters (common random numbers) and keeps the ``change`` column of ``summary.csv`` and
 ``indicators.csv``; those columns, stacked over draws, give the bands of the difference.
@@ -47,7 +49,16 @@ from sim.timepath import (
 )
 from sim.uncertainty import draw_values
 
-CHUNK_DRAWS = 50
+# Memory a chunk's solve may hold: its draws' paths and the solver's working arrays.
+CHUNK_BYTES = 128 * 2**20
+# Arrays of one value per flow cell (sector, origin, destination) that one draw's stacked
+# path holds: two paths of 16 quarters, about 1.2 parts a quarter, about 12 arrays a part
+# (equilibrium, policy state, route shares, adjustment memory), and the solver's working
+# arrays. An estimate for the budget, measured on the shipped scenarios, not a limit.
+CELL_ARRAYS_PER_DRAW = 500
+# At least this many chunks when there are enough draws, so that workers share the work
+# and progress is reported as it goes.
+MIN_CHUNKS = 8
 BANDED_TABLES = ("summary.csv", "indicators.csv")
 POLICY_NUMBERS = (
     "coverage",
@@ -255,14 +266,29 @@ def _draw_path(path: PathSolution, part: slice, routes: Routes, draw: int) -> Pa
     )
 
 
+def draws_per_chunk(scenario: Any, draws: int) -> int:
+    """How many draws a chunk solves together: as many as :data:`CHUNK_BYTES` allows.
+
+    The bytes of one draw are estimated from the number of flow cells of the scenario's
+    dataset (:data:`CELL_ARRAYS_PER_DRAW` float64 arrays of that size); a chunk holds at
+    least one draw, and there are at least :data:`MIN_CHUNKS` chunks when there are that
+    many draws. The choice affects time and memory only, never the numbers.
+    """
+    flows = getattr(getattr(scenario, "dataset", None), "flows", None)
+    cells = int(np.size(flows)) if flows is not None else 1
+    fit = max(1, CHUNK_BYTES // (8 * CELL_ARRAYS_PER_DRAW * max(cells, 1)))
+    return max(1, min(fit, -(-draws // MIN_CHUNKS)))
+
+
 def solve_in_chunks(
     solver: ChunkSolver,
     scenario: Any,
     values: FloatArray,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    chunk_draws: int | None = None,
 ) -> dict[str, FloatArray]:
-    """Solve parameter points in chunks of :data:`CHUNK_DRAWS` on an executor.
+    """Solve parameter points in chunks on an executor.
 
     Parameters
     ----------
@@ -275,15 +301,19 @@ def solve_in_chunks(
         In-process by default.
     progress : callable, optional
         Called with the number of points solved so far as chunks complete.
+    chunk_draws : int, optional
+        Points per chunk; :func:`draws_per_chunk` by default.
 
     Returns
     -------
     dict
-        Table name -> ndarray, shape (point, row): each row's ``change`` at each point.
+        Table name -> ndarray, shape (point, row): each row's ``change`` at each point,
+        ``8 x points x rows`` bytes.
     """
+    size = chunk_draws or draws_per_chunk(scenario, len(values))
     chunks = [
-        Chunk(scenario, first, values[first : first + CHUNK_DRAWS])
-        for first in range(0, len(values), CHUNK_DRAWS)
+        Chunk(scenario, first, values[first : first + size])
+        for first in range(0, len(values), size)
     ]
     done = 0
 
@@ -298,7 +328,13 @@ def solve_in_chunks(
         return f"draws {first}-{first + len(chunks[k].values) - 1}"
 
     results = (executor or Executor()).map(solver, chunks, advance, describe)
-    return {name: np.concatenate([result[name] for result in results]) for name in BANDED_TABLES}
+    out = {name: np.empty((len(values), results[0][name].shape[1])) for name in BANDED_TABLES}
+    for chunk in chunks:
+        # Each chunk's result is let go once copied: the draws are held once, not twice.
+        result = results.pop(0)
+        for name in BANDED_TABLES:
+            out[name][chunk.first : chunk.first + len(chunk.values)] = result[name]
+    return out
 
 
 def run_draws(
@@ -308,6 +344,7 @@ def run_draws(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     solver: ChunkSolver = solve_chunk,
+    chunk_draws: int | None = None,
 ) -> Draws:
     """Solve ``draws`` parameter draws of a scenario.
 
@@ -325,6 +362,8 @@ def run_draws(
         Called with the number of draws solved so far as chunks complete.
     solver : callable
         The chunk solver of the scenario's model.
+    chunk_draws : int, optional
+        Draws per chunk; chosen from the memory budget by default (:func:`draws_per_chunk`).
 
     Returns
     -------
@@ -343,5 +382,5 @@ def run_draws(
         )
     keys = tuple(scenario.uncertainty)
     values = draw_values(list(scenario.uncertainty.values()), seed, range(draws))
-    changes = solve_in_chunks(solver, scenario, values, executor, progress)
+    changes = solve_in_chunks(solver, scenario, values, executor, progress, chunk_draws)
     return Draws(seed, keys, values, changes)
