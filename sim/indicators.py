@@ -154,7 +154,8 @@ def satellite_figures(
         finite = np.isfinite(part_eta)
         exponent = 1.0 / (1.0 + np.where(finite, part_eta, 0.0))
         price = np.where(finite, revenue_ratio**exponent, 1.0)
-        volume_value += total * np.where(price > 0, revenue_ratio / price, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a price of 0 is masked
+            volume_value += total * np.where(price > 0, revenue_ratio / price, 0.0)
         sales += part_sales_path
         base_total += total
         for code in part.export_shares:
