@@ -608,8 +608,8 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     """Compare the 2023 seafood-ban history with what was observed.
 
     Solves history-2023-ban and history-no-ban and prints, for each observed figure of
-    2023, the model's figure, the error in percentage points and whether it is within
-    the stated tolerance.
+    2023, the model's figure, the error and the tolerance (in the figure's unit) and
+    whether the model is within it.
 
     \b
     Example:
@@ -617,7 +617,7 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
         tradesim backcast --plot docs/backcast.png
     """
     from sim.backcast import backcast as solve_backcast
-    from sim.backcast import fit_table, plot_backcast
+    from sim.backcast import fit_table, fit_text, plot_backcast
     from sim.results import table_csv
     from sim.shipped import shipped_folder
 
@@ -625,18 +625,7 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     if fmt == "csv":
         click.echo(table_csv(fit_table(fits)), nl=False)
     else:
-        click.echo(
-            f"{'observation':<24}{'period':<25}{'observed %':>11}{'model %':>9}"
-            f"{'error pt':>10}{'tol. pt':>9}  reproduced"
-        )
-        for fit in fits:
-            obs = fit.observation
-            tolerance = "sign" if obs.tolerance is None else f"{obs.tolerance:.0f}"
-            click.echo(
-                f"{obs.id:<24}{obs.first.isoformat() + '..' + obs.last.isoformat():<25}"
-                f"{obs.observed:>+11.1f}{fit.model:>+9.1f}{fit.error:>+10.1f}{tolerance:>9}  "
-                f"{'yes' if fit.reproduced else 'no'}"
-            )
+        click.echo(fit_text(fits), nl=False)
     if plot is not None:
         from sim.files import writing
 
