@@ -161,3 +161,18 @@ def test_a_history_that_misses_an_observed_window_is_one_line_before_solving(
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert "history-2023-ban.yaml: the horizon 2023Q1-2023Q2 does not cover observation" in line
+
+
+def test_the_table_in_validation_md_is_the_fit(solved) -> None:
+    fits, _, _ = solved
+    text = (Path(__file__).parents[1] / "docs" / "validation.md").read_text()
+    section = text[text.index("## 2.") : text.index("![Monthly path")]
+    rows = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("| ")]
+    rows = [[cell.strip() for cell in row] for row in rows[1:]]  # the header row first
+    assert len(rows) == len(fits)
+    for row, fit in zip(rows, fits, strict=True):
+        observed, model, error, tolerance = (float(cell) for cell in row[3:7])
+        assert observed == pytest.approx(fit.observation.observed, abs=1e-9)
+        assert (model, error) == (round(fit.model, 1), round(fit.error, 1))
+        assert tolerance == fit.observation.tolerance
+        assert row[8].startswith("yes") == fit.reproduced
