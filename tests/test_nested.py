@@ -257,17 +257,17 @@ def test_a_region_override_changes_only_that_regions_supply_response(tmp_path: P
     ("old", "new", "message"),
     [
         (
-            "    sigma_domestic: {short_run: 1.095",
+            "    sigma_domestic: {short_run: 1.085",
             "    sigma: {short_run: 1.2, long_run: 2.0, source: seafood-esubd}\n"
-            "    sigma_domestic: {short_run: 1.095",
+            "    sigma_domestic: {short_run: 1.085",
             "give either sigma (one nest) or sigma_domestic and sigma_import, not both",
         ),
         (
-            "    sigma_import: {short_run: 1.57, long_run: 2.5, source: seafood-esubm}\n",
+            "    sigma_import: {short_run: 1.51, long_run: 2.5, source: seafood-esubm}\n",
             "",
             "missing required field 'sigma_import'",
         ),
-        ("short_run: 1.57, long_run: 2.5", "short_run: 1.0, long_run: 2.5", "sigma_import must be"),
+        ("short_run: 1.51, long_run: 2.5", "short_run: 1.0, long_run: 2.5", "sigma_import must be"),
         ("CHN: {short_run: 0.125", "CHX: {short_run: 0.125", "unknown region 'CHX'"),
         ("CHN: {short_run: 0.125, long_run: 1.0,", "CHN: {short_run: 0.125,", "'long_run'"),
         (
