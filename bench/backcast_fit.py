@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sim.backcast import FIT_COLUMNS, backcast, fit_rows, loss
+from sim.backcast import PRINTED_FIT_COLUMNS, backcast, fit_rows, loss
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -109,7 +109,7 @@ def main() -> None:
     for value, point, _ in scored[: args.top]:
         print(f"{value:8.3f}  " + "  ".join(f"{v:g}" for v in point))
     print("\nbest point:")
-    for row in [list(FIT_COLUMNS), *fit_rows(scored[0][2])]:
+    for row in [list(PRINTED_FIT_COLUMNS), *fit_rows(scored[0][2])]:
         print("  ".join(f"{v:+.1f}" if isinstance(v, float) else str(v) for v in row))
 
 

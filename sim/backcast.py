@@ -352,11 +352,20 @@ def fit_table(fits: list[Fit]) -> Table:
     return Table(FIT_COLUMNS, rows)
 
 
-FIT_COLUMNS = ("observation", "period", "unit", "observed", "model", "error", "tol.", "reproduced")
+PRINTED_FIT_COLUMNS = (
+    "observation",
+    "period",
+    "unit",
+    "observed",
+    "model",
+    "error",
+    "tol.",
+    "reproduced",
+)
 
 
 def fit_rows(fits: list[Fit]) -> list[list[Any]]:
-    """The fit as table rows, one per observation, in the order of :data:`FIT_COLUMNS`.
+    """The fit as table rows, one per observation, in the order of :data:`PRINTED_FIT_COLUMNS`.
 
     A row outside its tolerance reads "no (explained)" when its miss has a stated reason.
     """
