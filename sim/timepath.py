@@ -370,6 +370,8 @@ def _solve_one_path(
 
 @dataclass(frozen=True)
 class _Prices:
+    """A group's log prices, shape (sector, origin), as a record to gather."""
+
     log_price: FloatArray
 
 
