@@ -357,7 +357,7 @@ def test_sigterm_during_a_run_ends_with_one_line_and_nothing_written(tmp_path: P
             "--out",
             str(out),
             "--draws",
-            "100000",
+            "400000",
             "--seed",
             "1",
         ],
@@ -367,7 +367,8 @@ def test_sigterm_during_a_run_ends_with_one_line_and_nothing_written(tmp_path: P
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
-        # 100,000 draws take minutes; the signal comes while they are being solved
+        # 400,000 draws take minutes (the first progress line comes after 40,000); the signal
+        # comes while they are being solved
         time.sleep(3)
         child.send_signal(signal.SIGTERM)
         _, stderr = child.communicate(timeout=60)
@@ -455,7 +456,7 @@ def test_a_scheduler_without_workers_ends_the_run_with_one_line(tmp_path: Path) 
     assert done.returncode == 1, done.stderr
     assert one_error_line(done.stderr) == (
         f"Error: the Dask cluster at {cluster.scheduler_address} has had no worker for 3 s "
-        "with draws 0-2 still to solve; nothing was written"
+        "with draws 0-0 still to solve; nothing was written"  # one draw per chunk of three
     )
     assert not out.exists()
 
@@ -480,7 +481,7 @@ def test_a_killed_local_worker_names_the_lost_draws(tmp_path: Path) -> None:
             "run",
             str(uncertain_scenario(tmp_path)),
             "--draws",
-            "100000",
+            "400000",
             "--seed",
             "1",
             "--workers",
