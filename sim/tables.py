@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sim.csvtext import Column, Labels, as_column
 from sim.datatypes import Dataset
 from sim.indicators import producer_sales, satellite_figures, trade_values
-from sim.model import FloatArray
+from sim.model import Baseline, FloatArray
 from sim.percent import percent_change, percent_change_of
 from sim.resultschema import RESULT_FILES as RESULT_FILES
 from sim.resultschema import names
@@ -171,6 +171,38 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
     return Table(FLOW_COLUMNS, data=[*keys, value, base, change, pct, volume, base_volume])
 
 
+def flows_block(
+    dataset: Dataset, scenario: PeriodSolution, reference: PeriodSolution
+) -> list[Column]:
+    """The rows of ``flows.csv`` of one quarter, as columns (:func:`flows_table`'s order).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    scenario, reference : PeriodSolution
+        The quarter on the scenario's path and on its comparison run's.
+
+    Returns
+    -------
+    list of Column
+        The rows :func:`flows_table` gives this quarter, the same numbers.
+    """
+    keys = _grid_labels(
+        [[str(scenario.quarter)], dataset.sectors, dataset.regions, dataset.regions]
+    )
+    s, r = _order(dataset.sectors), _order(dataset.regions)
+    identity = all((np.diff(axis) == 1).all() for axis in (s, r))
+    grid = np.ix_(s, r, r)
+
+    def column(values: FloatArray) -> FloatArray:
+        return ((values if identity else values[grid]) / QUARTERS_PER_YEAR).ravel()
+
+    value, base = column(_values(scenario)), column(_values(reference))
+    change, pct = _pct_change(value, base)
+    volume, base_volume = column(scenario.volume), column(reference.volume)
+    return [*keys, value, base, change, pct, volume, base_volume]
+
+
 def prices_table(dataset: Dataset, path: PathSolution) -> Table:
     """Producer and consumer price indices (2022 = 1) and output values per quarter."""
     periods = [str(q) for q in path.quarters]
@@ -207,8 +239,15 @@ def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
 
 def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, FloatArray]:
     """Day-weighted welfare of a quarter's parts (annual rates)."""
+    if period.welfare is not None:
+        return period.welfare
+    return period_welfare(path.baseline, period)
+
+
+def period_welfare(baseline: Baseline, period: PeriodSolution) -> dict[str, FloatArray]:
+    """Day-weighted welfare parts of one quarter, annual rates, each shape (sector, region)."""
     parts = [
-        (seg.weight, welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium))
+        (seg.weight, welfare(baseline, seg.policy, period.elasticities, seg.equilibrium))
         for seg in period.segments
     ]
     return {key: sum(w * p[key] for w, p in parts) for key in parts[0][1]}  # type: ignore[misc]

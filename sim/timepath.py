@@ -15,7 +15,7 @@ elasticities, and each has its own adjustment memory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
@@ -72,6 +72,9 @@ class PeriodSolution:
     elasticities: Elasticities
     segments: tuple[Segment, ...]
     routes: Routes | None = None
+    # Day-weighted welfare parts, when computed before the parts' flow arrays were let go
+    # (a quarter written as it is solved, :mod:`sim.streamrun`); None: computed when asked.
+    welfare: dict[str, FloatArray] | None = None
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
@@ -333,9 +336,65 @@ def _solve_one_path(
     routes: Routes | None = None,
 ) -> tuple[PeriodSolution, ...]:
     """One path, part after part: each part's adjustment depends on the parts before only."""
+    return tuple(
+        iter_one_path(
+            baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
+        )
+    )
+
+
+def iter_path(
+    dataset: Dataset,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    first: Quarter,
+    last: Quarter,
+    parameters: dict[str, dict] | None = None,
+    demand_growth: dict[str, float] | None = None,
+    comparison: Sequence[PolicyLike] = (),
+    comparison_targets: Sequence[Target] = (),
+) -> tuple[Baseline, tuple[Quarter, ...], Iterator[tuple[PeriodSolution, PeriodSolution]]]:
+    """:func:`solve_path` a quarter at a time: the scenario's and the comparison run's.
+
+    Each path is solved exactly as :func:`solve_path` solves it (a path depends on its own
+    earlier parts only), so the quarters are the same numbers; only one quarter of each
+    path need be held at a time.
+
+    Returns
+    -------
+    baseline : Baseline
+    quarters : tuple of Quarter
+    periods : iterator of (PeriodSolution, PeriodSolution)
+        The scenario's and the comparison run's solution of each quarter, in order.
+    """
+    baseline = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
+    paths = elasticity_paths(dataset, parameters or {})
+    speeds = adjustment_speeds(paths)
+    rates = growth_rates(dataset, demand_growth or {})
+    quarters = tuple(quarter_range(first, last))
+    routes = dataset.routes if dataset.routes is not None and len(dataset.routes) else None
+    scenario = iter_one_path(
+        baseline, speeds, rates, policies, policy_targets, quarters, dataset.sectors, routes
+    )
+    reference = iter_one_path(
+        baseline, speeds, rates, comparison, comparison_targets, quarters, dataset.sectors, routes
+    )
+    return baseline, quarters, zip(scenario, reference, strict=True)
+
+
+def iter_one_path(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+    routes: Routes | None = None,
+) -> Iterator[PeriodSolution]:
+    """The quarters of one path in order (see :func:`_solve_one_path`), solved as asked for."""
     pairs = list(zip(policies, policy_targets, strict=True))
     memory = AdjustmentState.at_rest(baseline.flows.shape)
-    periods: list[PeriodSolution] = []
     guess: FloatArray | None = None
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
@@ -361,8 +420,7 @@ def _solve_one_path(
                 log_wedge = np.log(state.wedge(baseline))
             memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
             segments.append(Segment(weight, state, _kept(equilibrium), report, span, shares))
-        periods.append(PeriodSolution(quarter, speeds.long_run, tuple(segments), routes))
-    return tuple(periods)
+        yield PeriodSolution(quarter, speeds.long_run, tuple(segments), routes)
 
 
 def policy_parts(
