@@ -4,9 +4,10 @@
 sectors x 16 quarters. Solving the whole path first and building the whole table after
 holds every quarter's demands and policy arrays and then every row's six numbers (4 GB
 at that size). Here each quarter of both paths is solved, its flow rows are written to the
-file at once, and the quarter keeps only what the other tables need: its bilateral values
-(one array per path), its prices and supply, and its welfare parts. The other tables are
-small; they are built from the kept quarters when the path is done.
+file at once, and the quarter keeps only what the other tables need (its prices, supply,
+welfare parts and trade aggregates: :func:`sim.tables.quarter_figures`) and adds its values
+to the path's running total (the summary's exports). The other tables are small; they are
+built from the kept quarters when the path is done.
 
 The files are those of :func:`sim.run.run_scenario` written by
 :func:`sim.results.write_results`: the same rows in the same order, the same bytes (tests
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.datatypes import Dataset
 from sim.model import Baseline, Equilibrium, FloatArray, Policy
 from sim.profile import Phases
 from sim.resultschema import check_table
@@ -34,8 +36,8 @@ from sim.tables import (
     FLOW_COLUMNS,
     flows_block,
     indicators_table,
-    period_welfare,
     prices_table,
+    quarter_figures,
     summary_table,
     welfare_table,
 )
@@ -68,7 +70,7 @@ def write_scenario(
     -------
     RunResult
         Its tables are all but ``flows.csv`` (written, not kept); its path keeps each
-        quarter's values, prices and welfare but not its demands or policy arrays.
+        quarter's figures (:func:`settled`), not its flow-sized arrays.
     """
     phases = phases or Phases()
     dataset = scenario.dataset
@@ -81,6 +83,8 @@ def write_scenario(
     if labels != sorted(labels):
         raise ValueError("quarter labels do not sort in time order")
     kept: tuple[list[PeriodSolution], list[PeriodSolution]] = ([], [])
+    shape = baseline.flows.shape
+    totals = (np.zeros(shape), np.zeros(shape))
     with _table_stream(stage / "flows.csv", FLOW_COLUMNS, format) as flows:
         while True:
             with phases.phase("solve"):
@@ -94,8 +98,11 @@ def write_scenario(
                 flows.write(block)
             with phases.phase("tables"):
                 del block
-                for path, period in zip(kept, pair, strict=True):
-                    path.append(settled(baseline, period))
+                for done, total, period in zip(kept, totals, pair, strict=True):
+                    total += period.value
+                    if done:  # only the last quarter's running sum is the horizon's
+                        done[-1].figures.pop("value_through")  # type: ignore[union-attr]
+                    done.append(settled(dataset, baseline, period, total))
             del pair
     path = PathSolution(baseline, quarters, tuple(kept[0]), tuple(kept[1]))
     with phases.phase("tables"):
@@ -117,19 +124,23 @@ def write_scenario(
     return RunResult(scenario, path, tables, record)
 
 
-def settled(baseline: Baseline, period: PeriodSolution) -> PeriodSolution:
-    """A quarter with its welfare and values computed and its flow-sized arrays let go.
+def settled(
+    dataset: Dataset, baseline: Baseline, period: PeriodSolution, total: FloatArray
+) -> PeriodSolution:
+    """A quarter with the figures the tables need and its flow-sized arrays let go.
 
-    What stays: the bilateral values (cached), prices, supply and each part's
-    report, weight and small policy shifters; what goes: demands, spending shares and
-    the policy's flow-sized arrays. Volumes are no longer available (NaN).
+    What stays: :func:`sim.tables.quarter_figures`, prices and supply, and each part's
+    report, weight and small policy shifters; ``total`` (the running sum of the path's
+    bilateral values, this quarter's included) is its ``value_through``. What goes:
+    values, volumes, demands, spending shares and the policy's flow-sized arrays (NaN).
     """
-    welfare = period_welfare(baseline, period)
+    figures = quarter_figures(dataset, baseline, period) | {"value_through": total}
     cached = {
-        "value": period.value,
         "producer_price": period.producer_price,
         "price_index": period.price_index,
         "supply": period.supply,
+        "value": _nan_like(period.value),
+        "volume": _nan_like(period.value),
     }
     segments = tuple(
         replace(
@@ -140,10 +151,9 @@ def settled(baseline: Baseline, period: PeriodSolution) -> PeriodSolution:
         )
         for seg in period.segments
     )
-    slim = replace(period, segments=segments, welfare=welfare)
+    slim = replace(period, segments=segments, figures=figures)
     # cached properties live in the instance's __dict__; a frozen dataclass allows this
     slim.__dict__.update(cached)
-    slim.__dict__["volume"] = _nan_like(period.value)
     return slim
 
 

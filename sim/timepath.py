@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -72,9 +73,10 @@ class PeriodSolution:
     elasticities: Elasticities
     segments: tuple[Segment, ...]
     routes: Routes | None = None
-    # Day-weighted welfare parts, when computed before the parts' flow arrays were let go
-    # (a quarter written as it is solved, :mod:`sim.streamrun`); None: computed when asked.
-    welfare: dict[str, FloatArray] | None = None
+    # What the tables need of the quarter, computed before its flow-sized arrays were let
+    # go (:func:`sim.tables.quarter_figures`, for a quarter written as it is solved); None:
+    # computed from the arrays when asked.
+    figures: dict[str, Any] | None = None
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
