@@ -170,7 +170,8 @@ def _readable(value: float) -> str:
 def sources(dataset: str, fmt: str, summary: bool) -> None:
     """Print every figure of a dataset with its source.
 
-    DATASET is a packaged dataset name or the path of a dataset file.
+    DATASET is a packaged dataset name, the path of a dataset file, or a scenario file
+    (whose dataset is shown).
 
     \b
     Example:
@@ -180,9 +181,9 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
     """
     import csv
 
-    from sim.gravity.dataset import load_any_dataset
+    from sim.scenarios import dataset_named
 
-    data = load_any_dataset(dataset, relative_to=Path.cwd())
+    data = dataset_named(dataset, relative_to=Path.cwd())
     if summary:
         _print_provenance(data)
         return
