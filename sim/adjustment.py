@@ -32,10 +32,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.model import Elasticities, Equilibrium, FloatArray
 
 DAYS_PER_QUARTER = 365.25 / 4
+
+IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ class AdjustmentState:
 
     Attributes
     ----------
-    since : date or None
-        First day of the last period solved (``None`` before the first).
+    since : ndarray of int, shape (sector,), or None
+        First day (proleptic ordinal, :meth:`datetime.date.toordinal`) of the last period
+        solved for each sector (``None`` before the first). Per sector, because a quarter
+        is cut for each sector only where its own policy state changes.
     delivered, index, price : ndarray
         Last log delivered prices (sector, origin, destination), log response price
         indices (sector, destination) and log producer prices (sector, origin).
@@ -110,7 +115,7 @@ class AdjustmentState:
         ``Z`` of each, as of ``since``.
     """
 
-    since: dt.date | None
+    since: IntArray | None
     delivered: FloatArray
     index: FloatArray
     price: FloatArray
@@ -133,7 +138,7 @@ class AdjustmentState:
         )
 
 
-def _decay(days: float, half_life_days: FloatArray) -> FloatArray:
+def _decay(days: float | NDArray[np.number], half_life_days: FloatArray) -> FloatArray:
     return np.asarray(0.5 ** (days / half_life_days))
 
 
@@ -155,7 +160,7 @@ def period_elasticities(
     if state.since is None:
         carried = np.zeros_like(fresh)
     else:
-        carried = _decay((first - state.since).days + middle, speeds.half_life_days)
+        carried = _decay((first.toordinal() - state.since) + middle, speeds.half_life_days)
 
     def weights(
         ratio: FloatArray, young: FloatArray, last: FloatArray
@@ -211,9 +216,9 @@ def advance(
     if state.since is None:
         keep = np.zeros_like(speeds.half_life_days)
     else:
-        keep = _decay((first - state.since).days, speeds.half_life_days)
+        keep = _decay(first.toordinal() - state.since, speeds.half_life_days)
     return AdjustmentState(
-        first,
+        np.full(speeds.half_life_days.shape, first.toordinal()),
         delivered,
         index,
         price,

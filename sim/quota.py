@@ -100,6 +100,7 @@ def solve_with_quotas(
     own = elasticities.sigma if elasticities.sigma_import is None else elasticities.sigma_import
     response = np.broadcast_to(own[:, None, :], baseline.flows.shape)
     log_wedge = np.zeros(baseline.flows.shape)
+    settled = np.zeros(baseline.flows.shape[0], dtype=bool)
     start = initial
     gap = np.inf
     for _ in range(MAX_ROUNDS):
@@ -114,10 +115,15 @@ def solve_with_quotas(
             log_ratio = np.log(np.where(covered, demand / np.where(covered, base, 1.0), 1.0))
         excess = np.where(covered, log_ratio - log_ceiling, 0.0)
         binding = log_wedge > 0
-        gap = float(np.max(np.where(binding, np.abs(excess), np.maximum(excess, 0.0))))
-        if gap < TOLERANCE:
+        miss = np.where(binding, np.abs(excess), np.maximum(excess, 0.0))
+        # Sectors are separate markets: a sector whose quotas bind to the tolerance keeps
+        # its wedges, so the rounds other sectors still need do not move it.
+        settled |= miss.reshape(len(miss), -1).max(axis=1) < TOLERANCE
+        gap = float(np.max(np.where(settled[:, None, None], 0.0, miss)))
+        if settled.all():
             return x, report, state
-        log_wedge = np.maximum(log_wedge + excess / response, 0.0)
+        step = np.maximum(log_wedge + excess / response, 0.0)
+        log_wedge = np.where(settled[:, None, None], log_wedge, step)
     worst = np.unravel_index(int(np.argmax(np.abs(np.where(covered, excess, 0.0)))), excess.shape)
     sector = sector_names[worst[0]] if sector_names else str(worst[0])
     raise SolverError(sector, period, gap)

@@ -1,7 +1,8 @@
 r"""The quarterly path: policy timing, partial adjustment, trend demand.
 
 Each quarter is a static equilibrium (:mod:`sim.solve`) under that quarter's policy state.
-A quarter is cut where a policy starts or ends, and its parts are solved in order of time.
+A sector's quarter is cut where its own policy state changes (:mod:`sim.sector_parts`),
+and its parts are solved in order of time.
 Buyers and sellers adjust to every change of a price from its short-run to its long-run
 elasticity, on that change's own clock (:mod:`sim.adjustment`): what a part remembers is
 the recent price changes of the parts before it, so no part depends on a later one, and a
@@ -36,6 +37,7 @@ from sim.processing import (
 )
 from sim.quarters import Quarter, quarter_range
 from sim.quota import Solver, solve_with_quotas
+from sim.sector_parts import IntArray, SectorGroup, gather, group_routes, rows, sector_groups
 from sim.solve import SolveReport, solve_period
 
 
@@ -62,7 +64,9 @@ class PeriodSolution:
     A quarter in which a policy starts or ends is solved once for each part with a
     different set of policies in force; its flows, prices and welfare are the averages of
     those equilibria weighted by days (a ban from 24 August leaves 2023Q3 with 54 days of
-    normal trade and 38 of none).
+    normal trade and 38 of none). The segments are the parts of the quarter cut at every
+    sector's days; a sector's equilibrium in each is that of its own part covering it
+    (:mod:`sim.sector_parts`), so another sector's cut does not change its averages.
 
     Bilateral values and volumes are recorded as trade statistics record them: a processing
     route's first leg in the origin -> processor flow, its processed leg in the processor ->
@@ -394,35 +398,149 @@ def iter_one_path(
     sector_names: tuple[str, ...],
     routes: Routes | None = None,
 ) -> Iterator[PeriodSolution]:
-    """The quarters of one path in order (see :func:`_solve_one_path`), solved as asked for."""
+    """The quarters of one path in order, each solved when asked for.
+
+    Each sector's quarter is cut only where its own policy state changes
+    (:mod:`sim.sector_parts`), so its results do not depend on other sectors' policies.
+    """
     pairs = list(zip(policies, policy_targets, strict=True))
+    count = baseline.flows.shape[0]
     memory = AdjustmentState.at_rest(baseline.flows.shape)
     guess: FloatArray | None = None
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
-        segments = []
-        for span, weight, state in policy_parts(baseline, pairs, policies, quarter, growth, routes):
-            elasticities = adjustment.period_elasticities(speeds, memory, *span)
-            x, report, state = solve_with_quotas(
-                baseline,
-                state,
-                elasticities,
-                _solver(baseline, elasticities, sector_names, quarter),
-                guess,
-                sector_names=sector_names,
-                period=str(quarter),
-                routes=routes,
+        parts = policy_parts(baseline, pairs, policies, quarter, growth, routes)
+        groups = sector_groups([state for _, _, state in parts])
+        solved = [
+            _solve_group(
+                group, parts, baseline, speeds, memory, guess, sector_names, quarter, routes
             )
-            shares = None
-            if routes is not None:
-                state, shares = channel_policy(baseline, state, routes)
-            guess = x
-            equilibrium = evaluate(x, baseline, state, elasticities)
-            with np.errstate(divide="ignore"):
-                log_wedge = np.log(state.wedge(baseline))
-            memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
-            segments.append(Segment(weight, state, _kept(equilibrium), report, span, shares))
-        yield PeriodSolution(quarter, speeds.long_run, tuple(segments), routes)
+            for group in groups
+        ]
+        memory = gather([(g.sectors, s.memory) for g, s in zip(groups, solved, strict=True)], count)
+        guess = gather(
+            [(g.sectors, _Prices(s.log_price)) for g, s in zip(groups, solved, strict=True)], count
+        ).log_price
+        segments = tuple(
+            _assemble(j, span, weight, groups, solved, count, routes)
+            for j, (span, weight, _) in enumerate(parts)
+        )
+        yield PeriodSolution(quarter, speeds.long_run, segments, routes)
+
+
+@dataclass(frozen=True)
+class _Prices:
+    """A group's log prices, shape (sector, origin), as a record to gather."""
+
+    log_price: FloatArray
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One own part of a group of sectors, solved (arrays over the group's sectors)."""
+
+    policy: Policy
+    equilibrium: Equilibrium
+    report: SolveReport
+    route_shares: FloatArray | None
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """A group's parts of one quarter, its adjustment memory and prices after them."""
+
+    parts: tuple[_Part, ...]
+    memory: AdjustmentState
+    log_price: FloatArray
+
+
+def _solve_group(
+    group: SectorGroup,
+    parts: list[tuple[Span, float, Policy]],
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    memory: AdjustmentState,
+    guess: FloatArray | None,
+    sector_names: tuple[str, ...],
+    quarter: Quarter,
+    routes: Routes | None,
+) -> _Solved:
+    """Solve a group of sectors' own parts of a quarter, in order of time."""
+    which = group.sectors
+    baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
+    guess = None if guess is None or which is None else guess[which]
+    names = sector_names if which is None else tuple(sector_names[k] for k in which)
+    routes, _ = group_routes(routes, which)
+    solved: list[_Part] = []
+    for first, end in group.parts:
+        span = (parts[first][0][0], parts[end - 1][0][1])
+        state = rows(parts[first][2], which)
+        elasticities = adjustment.period_elasticities(speeds, memory, *span)
+        x, report, state = solve_with_quotas(
+            baseline,
+            state,
+            elasticities,
+            _solver(baseline, elasticities, names, quarter),
+            guess,
+            sector_names=names,
+            period=str(quarter),
+            routes=routes,
+        )
+        shares = None
+        if routes is not None:
+            state, shares = channel_policy(baseline, state, routes)
+        guess = x
+        equilibrium = evaluate(x, baseline, state, elasticities)
+        with np.errstate(divide="ignore"):
+            log_wedge = np.log(state.wedge(baseline))
+        memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+        if which is not None:
+            report = replace(
+                report, fallback_sectors=tuple(int(which[k]) for k in report.fallback_sectors)
+            )
+        solved.append(_Part(state, equilibrium, report, shares))
+    assert guess is not None
+    return _Solved(tuple(solved), memory, guess)
+
+
+def _assemble(
+    j: int,
+    span: Span,
+    weight: float,
+    groups: Sequence[SectorGroup],
+    solved: Sequence[_Solved],
+    count: int,
+    routes: Routes | None,
+) -> Segment:
+    """The quarter's ``j``-th part: each sector's own part that covers it.
+
+    A group's solve is reported in the first quarter part its own part covers.
+    """
+    own: list[tuple[IntArray | None, _Part]] = []
+    reports: list[SolveReport] = []
+    shares = None if routes is None else np.zeros(len(routes))
+    for group, result in zip(groups, solved, strict=True):
+        k = next(k for k, (first, end) in enumerate(group.parts) if first <= j < end)
+        part = result.parts[k]
+        own.append((group.sectors, part))
+        if group.parts[k][0] == j:
+            reports.append(part.report)
+        if shares is not None and part.route_shares is not None:
+            _, mine = group_routes(routes, group.sectors)
+            shares[slice(None) if mine is None else mine] = part.route_shares
+    report = SolveReport(
+        sum(r.iterations for r in reports),
+        max((r.residual for r in reports), default=0.0),
+        tuple(sorted(k for r in reports for k in r.fallback_sectors)),
+    )
+    return Segment(
+        weight,
+        gather([(g, p.policy) for g, p in own], count),
+        _kept(gather([(g, p.equilibrium) for g, p in own], count)),
+        report,
+        span,
+        shares,
+    )
 
 
 def policy_parts(

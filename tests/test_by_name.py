@@ -64,6 +64,7 @@ def test_run_by_name_from_outside_the_clone(tmp_path: Path) -> None:
 def test_a_user_scenario_extends_a_shipped_one_by_name(tmp_path: Path) -> None:
     (tmp_path / "my-lift.yaml").write_text(
         "name: my-lift\nextends: baseline\npolicies:\n  - id: seafood-ban\n    end: 2024-07-01\n"
+        "  - id: scallop-ban\n    end: 2024-07-01\n"
     )
     mine = tradesim("run", "my-lift.yaml", "--out", "out", cwd=tmp_path)
     assert mine.returncode == 0, mine.stderr

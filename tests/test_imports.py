@@ -30,6 +30,7 @@ CORE = frozenset(
         "sim.policytypes",
         "sim.quarters",
         "sim.quota",
+        "sim.sector_parts",
         "sim.solve",
         "sim.tables",
         "sim.timepath",

@@ -93,18 +93,18 @@ def test_per_draw_output_and_the_seed_are_recorded(in_process: Path) -> None:
     coverage = [
         float(r["value"]) for r in parameters if r["parameter"] == "policies.seafood-ban.coverage"
     ]
-    assert 0.85 <= min(coverage) < max(coverage) <= 0.95
+    assert 0.68 <= min(coverage) < max(coverage) <= 0.89
 
 
 def test_a_draw_at_the_central_values_reproduces_the_central_run() -> None:
     scenario = load_scenario(LIFTED)
     central = {
         "seafood.sigma_import.long_run": 2.5,
-        "seafood.sigma_import.short_run": 1.57,
+        "seafood.sigma_import.short_run": 1.51,
         "seafood.sigma_domestic.long_run": 1.25,
         "seafood.eta.long_run": 1.0,
         "seafood.half_life_quarters": 2.0,
-        "policies.seafood-ban.coverage": 0.91,
+        "policies.seafood-ban.coverage": 0.806,
         "policies.hong-kong-prefecture-ban.coverage": 0.10,
     }
     assert set(central) == set(scenario.uncertainty)

@@ -149,3 +149,21 @@ def test_a_quota_as_an_annual_volume_caps_each_flow_at_that_quantity(tmp_path: P
     refused = CliRunner().invoke(main, ["validate", str(path)])
     assert refused.exit_code == 2
     assert "a quota needs exactly one of 'share'" in refused.output
+
+
+def test_a_sectors_quota_is_solved_as_if_it_were_alone(three_region_market) -> None:
+    """Sectors are separate markets: the rounds other sectors' quotas need do not move a
+    sector's wedge once its own quota binds to the tolerance."""
+    from sim.sector_parts import rows
+
+    baseline, elasticities = three_region_market
+    quota = np.full(baseline.flows.shape, np.inf)
+    quota[0, 1, 0], quota[1, 0, 1] = 0.5, 0.2
+    policy = make_policy(baseline, quota=quota, quota_rent=np.zeros(quota.shape, dtype=np.int8))
+    state, together = solve(baseline, elasticities, policy)
+    for k in (0, 1):
+        one = np.array([k])
+        alone_state, alone = solve(rows(baseline, one), rows(elasticities, one), rows(policy, one))
+        # rounding only: the same Newton steps on arrays of one sector or two
+        np.testing.assert_allclose(together.demand[k], alone.demand[0], rtol=1e-13)
+        np.testing.assert_allclose(state.tariff[k], alone_state.tariff[0], rtol=1e-13)

@@ -147,8 +147,8 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
     """Compare the 2023 seafood-ban history with what was observed.
 
     Solves history-2023-ban and history-no-ban and prints, for each observed figure of
-    2023, the model's figure, the error in percentage points and whether it is within
-    the stated tolerance.
+    2023, the model's figure, the error and the tolerance (in the figure's unit) and
+    whether the model is within it.
 
     \b
     Example:
@@ -156,7 +156,7 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
         tradesim backcast --plot docs/backcast.png
     """
     from sim.backcast import backcast as solve_backcast
-    from sim.backcast import fit_table, plot_backcast
+    from sim.backcast import fit_rows, fit_table, plot_backcast
     from sim.results import table_csv
     from sim.shipped import shipped_folder
 
@@ -165,26 +165,16 @@ def backcast(scenario_dir: Path | None, fmt: str, plot: Path | None) -> None:
         click.echo(table_csv(fit_table(fits)), nl=False)
     else:
         columns = [
-            Column("observation", 24),
-            Column("period", 25),
-            Column("observed %", 11, ">", "+.1f"),
-            Column("model %", 9, ">", "+.1f"),
-            Column("error pt", 10, ">", "+.1f"),
-            Column("tol. pt", 9, ">"),
+            Column("observation", 26),
+            Column("period", 24),
+            Column("unit", 14),
+            Column("observed", 9, ">", "+.1f"),
+            Column("model", 8, ">", "+.1f"),
+            Column("error", 8, ">", "+.1f"),
+            Column("tol.", 6, ">", ".1f"),
             Column("reproduced", 0, gap=2),
         ]
-        rows = [
-            [
-                fit.observation.id,
-                f"{fit.observation.first.isoformat()}..{fit.observation.last.isoformat()}",
-                fit.observation.observed,
-                fit.model,
-                fit.error,
-                "sign" if fit.observation.tolerance is None else f"{fit.observation.tolerance:.0f}",
-                "yes" if fit.reproduced else "no",
-            ]
-            for fit in fits
-        ]
+        rows = fit_rows(fits)
         for line in render(columns, rows):
             click.echo(line)
     if plot is not None:

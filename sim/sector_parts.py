@@ -1,0 +1,177 @@
+"""Each sector's own parts of a quarter: cut only where that sector's policy state changes.
+
+Sectors are separate markets, so a day on which one sector's policy starts or ends is no
+day of change for another: its quarter is solved in one piece (or at its own days), and
+the day-weighted results of a sector never depend on the policies of the others. Sectors
+with the same days of change are solved together, on the sector rows of the arrays.
+
+A part's state holds ``None`` for an instrument not in force anywhere (no quota, no
+purchase); for one sector, ``None`` and the instrument's neutral value (an infinite quota,
+a purchase of zero) are the same state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model import Policy
+from sim.processing import Routes
+
+IntArray = NDArray[np.intp]
+
+NEUTRAL: dict[str, float] = {
+    "quota": np.inf,
+    "quota_rent": 0,
+    "purchase_volume": 0.0,
+    "purchase_spending": 0.0,
+    "channel_wedge": 1.0,
+    "channel_volume": 1.0,
+}
+"""The value of an optional policy array that changes nothing, by field name."""
+
+
+@dataclass(frozen=True)
+class SectorGroup:
+    """Sectors cut at the same days of a quarter.
+
+    Attributes
+    ----------
+    sectors : ndarray of int or None
+        The sectors, in increasing order; ``None`` for all of them.
+    parts : tuple of (int, int)
+        Each own part as the range ``[first, end)`` of the quarter's parts it spans.
+    """
+
+    sectors: IntArray | None
+    parts: tuple[tuple[int, int], ...]
+
+
+def sector_groups(states: Sequence[Policy]) -> tuple[SectorGroup, ...]:
+    """Group sectors by the parts of a quarter at which their own policy state changes.
+
+    Parameters
+    ----------
+    states : sequence of Policy
+        The policy states of a quarter's consecutive parts.
+
+    Returns
+    -------
+    tuple of SectorGroup
+        One group of all sectors (``sectors=None``) when they all change at the same parts.
+    """
+    count = len(states)
+    if count == 1:
+        return (SectorGroup(None, ((0, 1),)),)
+    changes = np.stack(
+        [_changed_rows(a, b) for a, b in zip(states[:-1], states[1:], strict=True)], axis=1
+    )
+    patterns, inverse = np.unique(changes, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    groups = []
+    for k, pattern in enumerate(patterns):
+        bounds = [0, *(np.flatnonzero(pattern) + 1).tolist(), count]
+        parts = tuple(zip(bounds[:-1], bounds[1:], strict=True))
+        sectors = None if len(patterns) == 1 else np.flatnonzero(inverse == k)
+        groups.append(SectorGroup(sectors, parts))
+    return tuple(groups)
+
+
+def _changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
+    """Whether each sector's state differs between two policy states, shape (sector,)."""
+    changed = np.zeros(a.tariff.shape[0], dtype=bool)
+    for f in dataclasses.fields(Policy):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            x, y = (
+                (np.full_like(y, NEUTRAL[f.name]), y)
+                if x is None
+                else (x, np.full_like(x, NEUTRAL[f.name]))
+            )
+        differ = np.asarray(x != y)
+        changed |= differ.reshape(differ.shape[0], -1).any(axis=1)
+    return changed
+
+
+_R = TypeVar("_R")
+
+
+def rows(record: _R, sectors: IntArray | None) -> _R:
+    """A dataclass of per-sector arrays (nested ones included) for some sectors only.
+
+    Every array's first axis is the sector; ``sectors=None`` returns ``record`` itself.
+    """
+    if sectors is None:
+        return record
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(record):  # type: ignore[arg-type]
+        value = getattr(record, f.name)
+        if isinstance(value, np.ndarray):
+            changes[f.name] = value[sectors]
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes[f.name] = rows(value, sectors)
+    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
+
+
+def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
+    """One dataclass of per-sector arrays from the pieces of each group of sectors.
+
+    Parameters
+    ----------
+    pieces : sequence of (sectors, record)
+        Each group's sectors (``None`` for all) and its record; the groups cover every
+        sector once.
+    count : int
+        Number of sectors.
+
+    Returns
+    -------
+    record
+        An optional array present in some pieces only holds its neutral value
+        (:data:`NEUTRAL`) in the others' sectors.
+    """
+    (first_sectors, first), *_ = pieces
+    if first_sectors is None:
+        return first
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(first):  # type: ignore[arg-type]
+        values = [(sectors, getattr(record, f.name)) for sectors, record in pieces]
+        present = [v for _, v in values if v is not None]
+        if not present or not isinstance(present[0], np.ndarray):
+            continue
+        like = present[0]
+        out = np.full((count, *like.shape[1:]), NEUTRAL.get(f.name, 0), dtype=like.dtype)
+        for sectors, value in values:
+            if value is not None:
+                out[sectors] = value
+        changes[f.name] = out
+    return dataclasses.replace(first, **changes)  # type: ignore[type-var]
+
+
+def group_routes(
+    routes: Routes | None, sectors: IntArray | None
+) -> tuple[Routes | None, NDArray[np.bool_] | None]:
+    """The processing routes of some sectors, renumbered, and which routes they are.
+
+    Returns ``(None, mask)`` when none of the routes is in these sectors and
+    ``(routes, None)`` for all sectors.
+    """
+    if routes is None or sectors is None:
+        return routes, None
+    mine = np.isin(routes.sector, sectors)
+    if not mine.any():
+        return None, mine
+    arrays = {
+        f.name: getattr(routes, f.name)[mine]
+        for f in dataclasses.fields(routes)
+        if isinstance(getattr(routes, f.name), np.ndarray)
+    }
+    arrays["sector"] = np.searchsorted(sectors, routes.sector[mine])
+    return dataclasses.replace(routes, **arrays), mine

@@ -1,0 +1,119 @@
+"""Each sector's quarter is cut only where its own policy state changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+
+from sim.dataset import load_dataset
+from sim.model import Baseline, Policy
+from sim.policy import target
+from sim.processing import Routes
+from sim.quarters import Quarter
+from sim.scenario import PolicySpec
+from sim.sector_parts import gather, group_routes, rows, sector_groups
+from sim.timepath import solve_path
+from tests.conftest import DATA
+
+
+def three_sectors() -> Policy:
+    flows = np.arange(1.0, 3 * 2 * 2 + 1).reshape(3, 2, 2)
+    return Policy.none(Baseline(flows, np.zeros_like(flows)))
+
+
+def test_sectors_are_grouped_by_the_parts_at_which_their_own_state_changes() -> None:
+    before = three_sectors()
+    tariff = before.tariff.copy()
+    tariff[0, 0, 1] = 0.25
+    bought = np.zeros((3, 2))
+    bought[2, 0] = 5.0
+    quota = np.full((3, 2, 2), np.inf)
+    states = [
+        before,
+        replace(before, tariff=tariff),  # sector 0 changes
+        # sector 2 starts a purchase; the purchase and quota arrays appear for every
+        # sector, but at their neutral values (nothing bought, no ceiling) elsewhere
+        replace(before, tariff=tariff, purchase_volume=bought, quota=quota),
+    ]
+    groups = {tuple(g.sectors.tolist()): g.parts for g in sector_groups(states)}  # type: ignore[union-attr]
+    assert groups == {(0,): ((0, 1), (1, 3)), (1,): ((0, 3),), (2,): ((0, 2), (2, 3))}
+
+
+def test_one_pattern_is_one_group_of_all_sectors() -> None:
+    state = three_sectors()
+    (group,) = sector_groups([state, state])
+    assert group.sectors is None and group.parts == ((0, 2),)
+    (group,) = sector_groups([state])
+    assert group.sectors is None and group.parts == ((0, 1),)
+
+
+def test_rows_and_gather_take_apart_and_rebuild_a_state() -> None:
+    state = three_sectors()
+    bought = np.array([[1.0, 2.0], [3.0, 4.0]])
+    first, second = np.array([0, 2]), np.array([1])
+    pieces = [
+        (first, replace(rows(state, first), purchase_volume=bought)),
+        (second, rows(state, second)),  # no purchase in this group's state
+    ]
+    whole = gather(pieces, 3)
+    np.testing.assert_array_equal(whole.tariff, state.tariff)
+    np.testing.assert_array_equal(whole.demand, state.demand)
+    assert whole.purchase_volume is not None
+    np.testing.assert_array_equal(whole.purchase_volume, [[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]])
+    assert whole.quota is None
+    assert gather([(None, state)], 3) is state
+
+
+def test_routes_of_a_group_are_renumbered_within_it() -> None:
+    ints = np.array
+    routes = Routes(
+        ints([0, 2, 2]), ints([0, 1, 0]), ints([1, 0, 1]), ints([1, 1, 0]), np.ones(3), np.zeros(3)
+    )
+    mine, mask = group_routes(routes, np.array([1, 2]))
+    assert mine is not None and mask is not None
+    assert mask.tolist() == [False, True, True]
+    assert mine.sector.tolist() == [1, 1] and mine.origin.tolist() == [1, 0]
+    assert group_routes(routes, np.array([1]))[0] is None
+    assert group_routes(routes, None) == (routes, None)
+
+
+def ban(sector: str, start: dt.date) -> PolicySpec:
+    return PolicySpec(
+        id=f"{sector}-ban",
+        type="ban",
+        sectors=(sector,),
+        exporters=("JPN",),
+        importers=("CHN",),
+        start=start,
+        coverage=0.8,
+    )
+
+
+def test_a_sector_is_not_cut_by_another_sectors_policy() -> None:
+    """A ban on other goods from 10 September cuts 2023Q3 for other goods only: seafood's
+    quarter, cut on 24 August by its own ban, is the same with or without it."""
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    seafood = ban("seafood", dt.date(2023, 8, 24))
+    other = ban("other_goods", dt.date(2023, 9, 10))
+
+    def solve(policies: list[PolicySpec]):  # type: ignore[no-untyped-def]
+        targets = [
+            target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
+            for p in policies
+        ]
+        return solve_path(dataset, policies, targets, Quarter(2023, 3), Quarter(2024, 1))
+
+    both, alone = solve([seafood, other]), solve([seafood])
+    quarter, s, o = both.scenario[0], 0, 1
+    assert len(quarter.segments) == 3 and len(alone.scenario[0].segments) == 2
+    # seafood's own parts: before and after 24 August; other goods': before and after 10 Sep
+    parts = [seg.equilibrium for seg in quarter.segments]
+    np.testing.assert_array_equal(parts[1].log_price[s], parts[2].log_price[s])
+    np.testing.assert_array_equal(parts[0].log_price[o], parts[1].log_price[o])
+    assert not np.array_equal(parts[1].log_price[o], parts[2].log_price[o])
+    for a, b in zip(both.scenario, alone.scenario, strict=True):
+        # rounding only: the sector's arrays are solved in another batch
+        np.testing.assert_allclose(a.value[s], b.value[s], rtol=1e-13)
+        np.testing.assert_allclose(a.producer_price[s], b.producer_price[s], rtol=1e-13)
