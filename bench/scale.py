@@ -1,12 +1,14 @@
 """Benchmark how the cost of ``tradesim run`` grows with the size of the dataset.
 
-Prints two Markdown tables. The first times ``tradesim run`` of every shipped scenario and
-of a four-policy scenario (a ban that starts and ends mid-quarter, a phased tariff, an
-export control from mid-quarter and a demand shock) on synthetic datasets of increasing
-size, all over 16 quarters: the median wall time and the largest peak resident memory
-of fresh processes over ``--repeat`` runs, and the ratio of each median to that of the
-shipped baseline scenario timed in the same benchmark process. The second splits one
-run of the largest size into its phases (load, solve, tables, write).
+Prints the machine, two Markdown tables and the growth of time with size. The first table
+times ``tradesim run`` of every shipped scenario and of a four-policy scenario (a ban that
+starts and ends mid-quarter, a phased tariff, an export control from mid-quarter and a
+demand shock) on synthetic datasets of increasing size, all over 16 quarters, with CSV and
+with Parquet output: the median wall time and the largest peak resident memory of fresh
+processes over ``--repeat`` runs, and the ratio of each median to that of the shipped
+baseline scenario timed in the same benchmark run. Then the log-log slope of time against
+the number of flow rows (regions² x sectors x quarters), and the phases of one run of the
+largest size as ``tradesim run --profile`` reports them (load, solve, tables, write).
 
     python bench/scale.py                          # 8x4 ... 141x65, 3 runs each
     python bench/scale.py --sizes 8x4 50x20 --repeat 5
@@ -19,7 +21,6 @@ folder; results are written there too and removed at the end.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -89,69 +90,66 @@ def synthetic_scenario(folder: Path, size: str) -> Path:
     return scenario
 
 
-def measure(scenarios: list[Path], out: Path, repeat: int) -> tuple[float, float]:
+def measure(scenarios: list[Path], out: Path, repeat: int, fmt: str = "csv") -> tuple[float, float]:
     """Median seconds and largest peak MB of ``repeat`` runs of ``scenarios`` together."""
     command = [tradesim(), "run", *map(str, scenarios), "--out", str(out), "--force"]
+    command += ["--format", fmt]
     runs = [timed(command) for _ in range(repeat)]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def phases(scenario: Path, out: Path) -> dict[str, tuple[float, float]]:
-    """Seconds and peak MB so far of each phase of one run, in this process (a child)."""
-    import resource
+def phases(scenario: Path, out: Path) -> list[tuple[str, float, float]]:
+    """Seconds and peak MB so far of each phase of one run, from ``tradesim run --profile``."""
+    command = [tradesim(), "run", str(scenario), "--out", str(out), "--force", "--profile"]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    rows = []
+    for line in result.stderr.splitlines():
+        if line.startswith("profile:"):
+            name, seconds, _, _, peak, _ = line.removeprefix("profile:").split()
+            rows.append((name, float(seconds), float(peak)))
+    return rows
 
-    from sim.results import write_results
-    from sim.run import _run_record, solve_scenario
-    from sim.scenario import load_scenario
-    from sim.tables import (
-        flows_table,
-        indicators_table,
-        prices_table,
-        summary_table,
-        welfare_table,
+
+def machine() -> str:
+    """``nproc``, the CPU model and the Python and numpy versions."""
+    import platform
+
+    import numpy
+
+    model = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}"
     )
 
-    clock = time.perf_counter()
-    marks: dict[str, tuple[float, float]] = {}
 
-    def mark(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        marks[name] = (now - clock, peak)
-        clock = now
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of log seconds against log rows."""
+    import numpy
 
-    loaded = load_scenario(scenario)
-    mark("load scenario and dataset")
-    path = solve_scenario(loaded)
-    mark("solve 16 quarters, both paths")
-    dataset = loaded.dataset
-    indicators = indicators_table(dataset, path)
-    tables = {
-        "flows.csv": flows_table(dataset, path),
-        "prices.csv": prices_table(dataset, path),
-        "welfare.csv": welfare_table(dataset, path),
-        "indicators.csv": indicators,
-        "summary.csv": summary_table(dataset, path, indicators),
-    }
-    mark("build tables")
-    write_results(out / loaded.name, tables, _run_record(loaded, path), force=True)
-    mark("write CSVs")
-    return marks
+    x = numpy.log([p[0] for p in points])
+    y = numpy.log([p[1] for p in points])
+    return float(numpy.polyfit(x, y, 1)[0])
 
 
 Case = tuple[str, int, float, float, float]
 
 
-def size_rows(folder: Path, out: Path, sizes: list[str], repeat: int) -> list[Case]:
-    """Table rows of the synthetic sizes."""
+def size_rows(folder: Path, out: Path, sizes: list[str], repeat: int, fmt: str) -> list[Case]:
+    """Table rows of the synthetic sizes, written in format ``fmt``."""
     rows: list[Case] = []
     for size in sizes:
         scenario = synthetic_scenario(folder, size)
-        seconds, peak = measure([scenario], out, repeat)
-        flows = (out / f"scale-{size}" / "flows.csv").stat().st_size / 2**20
+        seconds, peak = measure([scenario], out, repeat, fmt)
+        flows = (out / f"scale-{size}" / f"flows.{fmt}").stat().st_size / 2**20
         regions, sectors = (int(n) for n in size.split("x"))
-        rows.append((f"synthetic {size}", regions * regions * sectors * 16, seconds, peak, flows))
+        label = f"synthetic {size}, {fmt}"
+        rows.append((label, regions * regions * sectors * 16, seconds, peak, flows))
     return rows
 
 
@@ -161,11 +159,10 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=list(SIZES))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-shipped", action="store_true", help="Skip the shipped scenarios.")
-    parser.add_argument("--phases", nargs=2, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"]
+    )
     args = parser.parse_args()
-    if args.phases:
-        print(json.dumps(phases(Path(args.phases[0]), Path(args.phases[1]))))
-        return
     with tempfile.TemporaryDirectory(prefix="tradesim-bench-") as temporary:
         folder = Path(temporary)
         out = folder / "results"
@@ -173,7 +170,7 @@ def main() -> None:
         with open(out / "baseline" / "flows.csv", "rb") as handle:
             reference_rows = sum(1 for _ in handle) - 1
         cases: list[Case] = [
-            ("shipped baseline (reference)", reference_rows, reference, reference_peak, 0.0)
+            ("shipped baseline, csv (reference)", reference_rows, reference, reference_peak, 0.0)
         ]
         if not args.no_shipped:
             shipped = sorted(SHIPPED.glob("*.yaml"))
@@ -181,10 +178,15 @@ def main() -> None:
             cases.append(
                 (f"all {len(shipped)} shipped scenarios, one command", 0, seconds, peak, 0)
             )
-        cases.extend(size_rows(folder, out, args.sizes, args.repeat))
+        by_format = {
+            fmt: size_rows(folder, out, args.sizes, args.repeat, fmt) for fmt in args.formats
+        }
+        for fmt in args.formats:
+            cases.extend(by_format[fmt])
+        print(f"machine: {machine()}")
         print(f"median of {args.repeat} runs, each a fresh `tradesim run` process")
         print()
-        print("| case | flow rows | median s | ratio to reference | peak MB | flows.csv MB |")
+        print("| case | flow rows | median s | ratio to reference | peak MB | flows file MB |")
         print("|---|---:|---:|---:|---:|---:|")
         for label, rows, seconds, peak, size in cases:
             print(
@@ -192,19 +194,23 @@ def main() -> None:
                 f"| {seconds / reference:.1f} "
                 f"| {peak:.0f} | {size:.0f} |"
             )
-        largest = synthetic_scenario(folder, args.sizes[-1])
-        result = subprocess.run(
-            [sys.executable, __file__, "--phases", str(largest), str(out)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
         print()
-        print(f"phases of one run of the {args.sizes[-1]} scenario, in one process")
+        for fmt, rows in by_format.items():
+            large = [(r[1], r[2]) for r in rows if r[1] >= 10**6]
+            if len(large) >= 2:
+                print(
+                    f"{fmt}: time grows as flow rows^{slope(large):.2f} over the sizes of a "
+                    "million rows or more (log-log least squares)"
+                )
+            if len(rows) >= 2:
+                print(f"{fmt}: over every size, rows^{slope([(r[1], r[2]) for r in rows]):.2f}")
+        largest = synthetic_scenario(folder, args.sizes[-1])
+        print()
+        print(f"phases of one run of the {args.sizes[-1]} scenario (`tradesim run --profile`)")
         print()
         print("| phase | s | peak MB so far |")
         print("|---|---:|---:|")
-        for name, (seconds, peak) in json.loads(result.stdout).items():
+        for name, seconds, peak in phases(largest, out):
             print(f"| {name} | {seconds:.2f} | {peak:.0f} |")
 
 

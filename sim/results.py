@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sim.csvtext import FLOAT_FORMAT, csv_chunks, format_cell, header_text
+from sim.csvtext import FLOAT_FORMAT, Column, csv_chunks, format_cell, header_text
 from sim.errors import ResultsExistError
 from sim.files import (
     Fill,
@@ -54,21 +56,57 @@ def table_csv(table: Table) -> str:
 
 def write_table(destination: Path, table: Table) -> None:
     """Write a table as CSV (the bytes of :func:`table_csv`), a chunk of rows at a time."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    with CsvStream(destination, table.columns) as stream:
+        stream.write(table.data)
 
-    with destination.open("xb") as stream, ThreadPoolExecutor(1) as writer:
-        stream.write(header_text(table.columns).encode("utf-8"))
+
+class CsvStream:
+    """A CSV file written block of rows after block: the bytes of one :func:`write_table`.
+
+    Blocks are written in the order given; the file is flushed to disk when closed. Use as
+    a context manager.
+
+    Parameters
+    ----------
+    destination : Path
+        A new file.
+    columns : sequence of str
+    """
+
+    def __init__(self, destination: Path, columns: Sequence[str]) -> None:
+        self._file = destination.open("xb")
+        self._writer = ThreadPoolExecutor(1)
+        self._pending: Future[int] | None = None
+        self._file.write(header_text(columns).encode("utf-8"))
+
+    def write(self, data: Sequence[Column]) -> None:
+        """Append rows given as columns (float arrays or Labels of equal length)."""
         # The file write of one chunk (which releases the GIL) overlaps the formatting
         # of the next; chunks are written in order, at most one waiting.
-        pending: Future[int] | None = None
-        for chunk in csv_chunks(table.data, len(table)):
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(stream.write, chunk)
-        if pending is not None:
-            pending.result()
-        stream.flush()
-        os.fsync(stream.fileno())
+        for chunk in csv_chunks(data, len(data[0]) if data else 0):
+            self._wait()
+            self._pending = self._writer.submit(self._file.write, chunk)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def close(self) -> None:
+        """Write what is pending and flush the file to disk."""
+        try:
+            self._wait()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        finally:
+            self._writer.shutdown()
+            self._file.close()
+
+    def __enter__(self) -> CsvStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def check_destination(destination: Path, *, force: bool) -> None:

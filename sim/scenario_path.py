@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from sim.model import Baseline
 from sim.policy import Target, target
+from sim.quarters import Quarter
 from sim.scenario import PolicySpec, Scenario
-from sim.timepath import PathSolution, solve_path
+from sim.timepath import PathSolution, PeriodSolution, iter_path, solve_path
 
 
 def solve_scenario(scenario: Scenario) -> PathSolution:
     """Solve a resolved scenario's quarterly path and its comparison run's."""
+    return solve_path(*_path_arguments(scenario))
+
+
+def iter_scenario_path(
+    scenario: Scenario,
+) -> tuple[Baseline, tuple[Quarter, ...], Iterator[tuple[PeriodSolution, PeriodSolution]]]:
+    """:func:`solve_scenario` a quarter at a time (:func:`sim.timepath.iter_path`)."""
+    return iter_path(*_path_arguments(scenario))
+
+
+def _path_arguments(scenario: Scenario) -> tuple[Any, ...]:
     dataset = scenario.dataset
     comparison = () if scenario.comparison is None else scenario.comparison.policies
 
@@ -18,7 +34,7 @@ def solve_scenario(scenario: Scenario) -> PathSolution:
             for p in policies
         ]
 
-    return solve_path(
+    return (
         dataset,
         scenario.policies,
         targets(scenario.policies),

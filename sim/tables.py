@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sim.csvtext import Column, Labels, as_column
 from sim.datatypes import Dataset
 from sim.indicators import producer_sales, satellite_figures, trade_values
-from sim.model import FloatArray
+from sim.model import Baseline, FloatArray
 from sim.percent import percent_change, percent_change_of
 from sim.resultschema import RESULT_FILES as RESULT_FILES
 from sim.resultschema import names
@@ -171,6 +171,95 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
     return Table(FLOW_COLUMNS, data=[*keys, value, base, change, pct, volume, base_volume])
 
 
+def flows_block(
+    dataset: Dataset, scenario: PeriodSolution, reference: PeriodSolution
+) -> list[Column]:
+    """The rows of ``flows.csv`` of one quarter, as columns (:func:`flows_table`'s order).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    scenario, reference : PeriodSolution
+        The quarter on the scenario's path and on its comparison run's.
+
+    Returns
+    -------
+    list of Column
+        The rows :func:`flows_table` gives this quarter, the same numbers.
+    """
+    keys = _grid_labels(
+        [[str(scenario.quarter)], dataset.sectors, dataset.regions, dataset.regions]
+    )
+    s, r = _order(dataset.sectors), _order(dataset.regions)
+    identity = all((np.diff(axis) == 1).all() for axis in (s, r))
+    grid = np.ix_(s, r, r)
+
+    def column(values: FloatArray) -> FloatArray:
+        return ((values if identity else values[grid]) / QUARTERS_PER_YEAR).ravel()
+
+    value, base = column(_values(scenario)), column(_values(reference))
+    change, pct = _pct_change(value, base)
+    volume, base_volume = column(scenario.volume), column(reference.volume)
+    return [*keys, value, base, change, pct, volume, base_volume]
+
+
+def quarter_figures(dataset: Dataset, baseline: Baseline, period: PeriodSolution) -> dict[str, Any]:
+    """What every table but ``flows.csv`` needs of one quarter of a path.
+
+    A quarter written as it is solved (:mod:`sim.streamrun`) keeps these instead of its
+    flow-sized arrays; the tables then read them (as ``period.figures``) and give the same
+    numbers. The sum over the horizon of the bilateral values (``value_through``, the
+    summary's exports) is added by the caller, which sees every quarter.
+
+    Returns
+    -------
+    dict
+        ``welfare`` (:func:`period_welfare`), ``sales_by_origin`` and ``trade`` (quarterly
+        values) and ``satellite_sales`` (each satellite's :func:`producer_sales`).
+    """
+    value = _values(period)
+    index = {code: k for k, code in enumerate(dataset.regions)}
+    return {
+        "welfare": period_welfare(baseline, period),
+        "sales_by_origin": value.sum(axis=2) / QUARTERS_PER_YEAR,
+        "trade": trade_values(value / QUARTERS_PER_YEAR),
+        "satellite_sales": {
+            f"{sat.region}.{sat.name}": producer_sales(
+                period, [dataset.sector_index(part.sector) for part in sat.parts], index[sat.region]
+            )
+            for sat in dataset.satellites
+        },
+    }
+
+
+def _sales_by_origin(period: PeriodSolution) -> FloatArray:
+    if period.figures is not None:
+        return np.asarray(period.figures["sales_by_origin"])
+    return _values(period).sum(axis=2) / QUARTERS_PER_YEAR
+
+
+def _quarter_trade(period: PeriodSolution) -> dict[str, FloatArray]:
+    if period.figures is not None:
+        return dict(period.figures["trade"])
+    return trade_values(_values(period) / QUARTERS_PER_YEAR)
+
+
+def _satellite_sales(
+    period: PeriodSolution, label: str, sectors: list[int], region: int
+) -> FloatArray:
+    if period.figures is not None:
+        return np.asarray(period.figures["satellite_sales"][label])
+    return producer_sales(period, sectors, region)
+
+
+def _horizon_value(periods: Sequence[PeriodSolution]) -> FloatArray:
+    """Bilateral values summed over the quarters, in quarterly units."""
+    last = periods[-1].figures
+    if last is not None:
+        return np.asarray(last["value_through"]) / QUARTERS_PER_YEAR
+    return _horizon([_values(p) for p in periods])
+
+
 def prices_table(dataset: Dataset, path: PathSolution) -> Table:
     """Producer and consumer price indices (2022 = 1) and output values per quarter."""
     periods = [str(q) for q in path.quarters]
@@ -189,8 +278,8 @@ def prices_table(dataset: Dataset, path: PathSolution) -> Table:
             column([p.producer_price for p in reference]),
             column([p.price_index for p in scenario]),
             column([p.price_index for p in reference]),
-            column([_values(p).sum(axis=2) / QUARTERS_PER_YEAR for p in scenario]),
-            column([_values(p).sum(axis=2) / QUARTERS_PER_YEAR for p in reference]),
+            column([_sales_by_origin(p) for p in scenario]),
+            column([_sales_by_origin(p) for p in reference]),
         ],
     )
 
@@ -207,8 +296,15 @@ def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
 
 def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, FloatArray]:
     """Day-weighted welfare of a quarter's parts (annual rates)."""
+    if period.figures is not None:
+        return dict(period.figures["welfare"])
+    return period_welfare(path.baseline, period)
+
+
+def period_welfare(baseline: Baseline, period: PeriodSolution) -> dict[str, FloatArray]:
+    """Day-weighted welfare parts of one quarter, annual rates, each shape (sector, region)."""
     parts = [
-        (seg.weight, welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium))
+        (seg.weight, welfare(baseline, seg.policy, period.elasticities, seg.equilibrium))
         for seg in period.segments
     ]
     return {key: sum(w * p[key] for w, p in parts) for key in parts[0][1]}  # type: ignore[misc]
@@ -242,7 +338,7 @@ def welfare_table(dataset: Dataset, path: PathSolution) -> Table:
 def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
     periods = path.scenario if which == "scenario" else path.reference
     # quarter by quarter, so that no (period, sector, origin, destination) copy is made
-    each = [trade_values(_values(p) / QUARTERS_PER_YEAR) for p in periods]
+    each = [_quarter_trade(p) for p in periods]
     return {name: np.array([values[name] for values in each]) for name in each[0]}
 
 
@@ -318,13 +414,13 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
     for satellite in dataset.satellites:
         s = [dataset.sector_index(part.sector) for part in satellite.parts]
         r = index[satellite.region]
+        label = f"{satellite.region}.{satellite.name}"
         figures = []
         for periods in (path.scenario, path.reference):
-            values = np.stack([producer_sales(p, s, r) for p in periods], axis=1)
+            values = np.stack([_satellite_sales(p, label, s, r) for p in periods], axis=1)
             eta = np.stack([p.supply_response(path.baseline.output)[s, r] for p in periods], axis=1)
             figures.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
         scn, ref = figures
-        label = f"{satellite.region}.{satellite.name}"
         series = [
             ("sales", unit, scn.sales / QUARTERS_PER_YEAR, ref.sales / QUARTERS_PER_YEAR),
             ("producer_price", "index, baseline year = 1", scn.producer_price, ref.producer_price),
@@ -430,8 +526,7 @@ def summary_exports(dataset: Dataset, path: PathSolution) -> list[Column]:
     then ``value``, ``baseline_value``, ``change`` and ``change_pct``.
     """
     unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
-    value = _horizon([_values(p) for p in path.scenario])
-    base = _horizon([_values(p) for p in path.reference])
+    value, base = _horizon_value(path.scenario), _horizon_value(path.reference)
     s, r = _order(dataset.sectors), _order(dataset.regions)
     grid = np.ix_(s, r, r)
     cross = ~np.eye(len(r), dtype=bool)[r][:, r]

@@ -53,6 +53,54 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
     parquet.write_table(pa.table(arrays, names=list(table.columns)), destination)
 
 
+class ParquetStream:
+    """A Parquet file written a row group per block of rows (the columns of its CSV file).
+
+    Labels are dictionary-encoded strings with 32-bit indices in every row group, so that
+    blocks with different label sets share one schema. Use as a context manager.
+
+    Parameters
+    ----------
+    destination : Path
+        A new file.
+    columns : sequence of str
+    kinds : sequence of bool
+        Whether each column holds labels (True) or numbers.
+    """
+
+    def __init__(self, destination: Path, columns: Sequence[str], kinds: Sequence[bool]) -> None:
+        self._pa = need("pyarrow", "pandas", "Parquet output")
+        parquet = need("pyarrow.parquet", "pandas", "Parquet output")
+        pa = self._pa
+        text = pa.dictionary(pa.int32(), pa.string())
+        types = [text if kind else pa.float64() for kind in kinds]
+        self._schema = pa.schema(list(zip(columns, types, strict=True)))
+        self._writer = parquet.ParquetWriter(str(destination), self._schema)
+
+    def write(self, data: Sequence[Any]) -> None:
+        """Append rows given as columns (float arrays or Labels) as one row group."""
+        pa = self._pa
+        arrays = []
+        for column in data:
+            if isinstance(column, Labels):
+                labels = pa.array(column.labels, type=pa.string())
+                codes = pa.array(column.codes.astype("int32", copy=False))
+                arrays.append(pa.DictionaryArray.from_arrays(codes, labels))
+            else:
+                arrays.append(pa.array(column, type=pa.float64(), from_pandas=True))
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+
+    def close(self) -> None:
+        """Write the file's footer."""
+        self._writer.close()
+
+    def __enter__(self) -> ParquetStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def read_parquet_columns(path: Path, spec: Any) -> dict[str, Any]:
     """A Parquet result table as columns (as :func:`sim.resultread.read_columns` gives).
 

@@ -16,9 +16,10 @@ elasticities, and each has its own adjustment memory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -76,6 +77,10 @@ class PeriodSolution:
     elasticities: Elasticities
     segments: tuple[Segment, ...]
     routes: Routes | None = None
+    # What the tables need of the quarter, computed before its flow-sized arrays were let
+    # go (:func:`sim.tables.quarter_figures`, for a quarter written as it is solved); None:
+    # computed from the arrays when asked.
+    figures: dict[str, Any] | None = None
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
@@ -336,7 +341,64 @@ def _solve_one_path(
     sector_names: tuple[str, ...],
     routes: Routes | None = None,
 ) -> tuple[PeriodSolution, ...]:
-    """One path, part after part: each part's adjustment depends on the parts before only.
+    """One path, part after part: each part's adjustment depends on the parts before only."""
+    return tuple(
+        iter_one_path(
+            baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
+        )
+    )
+
+
+def iter_path(
+    dataset: Dataset,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    first: Quarter,
+    last: Quarter,
+    parameters: dict[str, dict] | None = None,
+    demand_growth: dict[str, float] | None = None,
+    comparison: Sequence[PolicyLike] = (),
+    comparison_targets: Sequence[Target] = (),
+) -> tuple[Baseline, tuple[Quarter, ...], Iterator[tuple[PeriodSolution, PeriodSolution]]]:
+    """:func:`solve_path` a quarter at a time: the scenario's and the comparison run's.
+
+    Each path is solved exactly as :func:`solve_path` solves it (a path depends on its own
+    earlier parts only), so the quarters are the same numbers; only one quarter of each
+    path need be held at a time.
+
+    Returns
+    -------
+    baseline : Baseline
+    quarters : tuple of Quarter
+    periods : iterator of (PeriodSolution, PeriodSolution)
+        The scenario's and the comparison run's solution of each quarter, in order.
+    """
+    baseline = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
+    paths = elasticity_paths(dataset, parameters or {})
+    speeds = adjustment_speeds(paths)
+    rates = growth_rates(dataset, demand_growth or {})
+    quarters = tuple(quarter_range(first, last))
+    routes = dataset.routes if dataset.routes is not None and len(dataset.routes) else None
+    scenario = iter_one_path(
+        baseline, speeds, rates, policies, policy_targets, quarters, dataset.sectors, routes
+    )
+    reference = iter_one_path(
+        baseline, speeds, rates, comparison, comparison_targets, quarters, dataset.sectors, routes
+    )
+    return baseline, quarters, zip(scenario, reference, strict=True)
+
+
+def iter_one_path(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+    routes: Routes | None = None,
+) -> Iterator[PeriodSolution]:
+    """The quarters of one path in order, each solved when asked for.
 
     Each sector's quarter is cut only where its own policy state changes
     (:mod:`sim.sector_parts`), so its results do not depend on other sectors' policies.
@@ -344,7 +406,6 @@ def _solve_one_path(
     pairs = list(zip(policies, policy_targets, strict=True))
     count = baseline.flows.shape[0]
     memory = AdjustmentState.at_rest(baseline.flows.shape)
-    periods: list[PeriodSolution] = []
     guess: FloatArray | None = None
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
@@ -364,8 +425,7 @@ def _solve_one_path(
             _assemble(j, span, weight, groups, solved, count, routes)
             for j, (span, weight, _) in enumerate(parts)
         )
-        periods.append(PeriodSolution(quarter, speeds.long_run, segments, routes))
-    return tuple(periods)
+        yield PeriodSolution(quarter, speeds.long_run, segments, routes)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,12 @@ WELFARE_REGIONS_SHOWN = 12
 @workers_option()
 @scheduler_option()
 @quiet_option()
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the seconds and peak memory of each phase (load, solve, tables, write) "
+    "on standard error; also with TRADESIM_PROFILE=1.",
+)
 @_reported
 def run(
     scenarios: tuple[Path, ...],
@@ -66,6 +72,7 @@ def run(
     workers: int | None,
     scheduler: str | None,
     quiet: bool,
+    profile: bool,
 ) -> None:
     """Solve one or more scenarios and write their result folders.
 
@@ -84,7 +91,10 @@ def run(
         tradesim run seafood-ban-lifted --format parquet
     """
     from sim.batch import check_batch, solve_batch, write_batch
+    from sim.profile import Phases, asked_for
     from sim.tables import headline_rows
+
+    phases = Phases()
 
     if fmt == "parquet":
         from sim.optional import need
@@ -94,17 +104,28 @@ def run(
     used += ["--keep-draws"] * keep_draws + ["--scheduler"] * (scheduler is not None)
     if draws is None and used:
         raise click.UsageError(f"{used[0]} needs --draws N")
-    resolved = _load_all(scenarios)
-    if against is not None:
-        resolved = _set_comparison(resolved, against)
+    with phases.phase("load"):
+        resolved = _load_all(scenarios)
+        if against is not None:
+            resolved = _set_comparison(resolved, against)
     check_batch(resolved, out, force=force, draws=draws)
     options = _monte_carlo_options(draws, seed, keep_draws, workers, scheduler)
 
     def progress_of(name: str, total: int) -> _progress:
         return _progress(total, name, quiet=quiet)
 
-    results = solve_batch(resolved, options, progress_of)
-    write_batch(results, out, force=force, format=fmt)
+    if options is None:
+        from sim.streamrun import write_batch_streamed
+
+        # each quarter is written as it is solved: memory is one quarter's, not the path's
+        results = write_batch_streamed(resolved, out, force=force, format=fmt, phases=phases)
+    else:
+        with phases.phase("solve"):
+            results = solve_batch(resolved, options, progress_of)
+        with phases.phase("write"):
+            write_batch(results, out, force=force, format=fmt)
+    if asked_for(profile):
+        phases.report()
     for result in results:
         destination = out / result.scenario.name
         _print_summary(result, destination, headline_rows(result.tables["summary.csv"]))
