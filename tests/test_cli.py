@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -191,8 +192,12 @@ def test_sources_lists_every_figure_with_its_source() -> None:
     assert "In 2022, China and Hong Kong represented the two largest markets" in result.output
     csv_result = invoke("sources", "--format", "csv")
     lines = csv_result.output.strip().splitlines()
-    assert lines[0] == "item,value,unit,source,kind,citation,quote"
+    assert lines[0] == "item,value,unit,source,kind,citation,quote,published_range"
     assert len(lines) > 144
+    # a value chosen within a published range says so in the last column
+    rows = list(csv.reader(lines))
+    ranged = [row for row in rows[1:] if row[3] == "seafood-esubm"]
+    assert ranged and all("0.34 to 0.43" in row[-1] for row in ranged)
 
 
 def test_help_lists_the_commands() -> None:

@@ -189,7 +189,9 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
         return
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["item", "value", "unit", "source", "kind", "citation", "quote"])
+        writer.writerow(
+            ["item", "value", "unit", "source", "kind", "citation", "quote", "published_range"]
+        )
         for figure in data.figures:
             source = data.sources[figure.source]
             writer.writerow(
@@ -203,6 +205,7 @@ def sources(dataset: str, fmt: str, summary: bool) -> None:
                     source.kind,
                     source.citation,
                     source.quote,
+                    source.range,
                 ]
             )
         return
