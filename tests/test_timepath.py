@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -13,9 +14,10 @@ from sim.dataset import load_dataset
 from sim.model import Elasticities, Equilibrium
 from sim.policy import intensity, spans, target
 from sim.quarters import Quarter
-from sim.scenario import PolicySpec
-from sim.timepath import solve_path
-from tests.conftest import DATA
+from sim.scenario import PolicySpec, load_scenario
+from sim.scenario_path import iter_scenario_path, solve_scenario
+from sim.timepath import iter_path, solve_path
+from tests.conftest import DATA, SCENARIOS
 
 
 def spec(**fields: object) -> PolicySpec:
@@ -159,3 +161,79 @@ def test_with_trend_growth_and_no_policy_the_scenario_is_its_no_policy_path() ->
 
     for values in welfare_arrays(path).values():
         np.testing.assert_allclose(values, 0.0, atol=1e-9)
+
+
+def _same_bits(a: object, b: object) -> bool:
+    """Two values equal to the bit: arrays by their bytes, dataclasses field by field."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        x, y = np.asarray(a), np.asarray(b)
+        return x.shape == y.shape and x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            _same_bits(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same_bits(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+@pytest.mark.parametrize(
+    ("name", "shared"),
+    [
+        # Policies lifted on 1 July 2024: 2023Q1-2024Q2 are the comparison run's quarters.
+        ("seafood-ban-lifted", 6),
+        # Tighter export controls against the baseline: shared up to their start.
+        ("export-controls-tightened", None),
+        # Against the no-policy path: the ban of 2023Q3 differs at once, after two quarters.
+        ("baseline", 2),
+    ],
+)
+def test_quarters_shared_with_the_comparison_run_are_those_of_solving_it_alone(
+    name: str, shared: int | None
+) -> None:
+    """Quarters before the runs' first difference are solved once; the paths are unchanged."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    path = solve_scenario(scenario)
+    _, quarters, periods = iter_scenario_path(scenario)
+    alone = list(periods)
+    assert len(alone) == len(quarters) == len(path.scenario) == len(path.reference)
+    for k, (scn, ref) in enumerate(alone):
+        assert _same_bits(path.scenario[k], scn), (name, k)
+        assert _same_bits(path.reference[k], ref), (name, k)
+    common = sum(1 for a, b in zip(path.scenario, path.reference, strict=True) if a is b)
+    if shared is not None:
+        assert common == shared
+    assert all(a is b for a, b in zip(path.scenario[:common], path.reference, strict=False))
+    assert common < len(quarters)
+
+
+def test_a_run_identical_to_its_comparison_run_is_solved_once() -> None:
+    """No difference at all: every quarter shared, and no change anywhere."""
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    ban = spec(start=dt.date(2023, 8, 24), end=dt.date(2024, 7, 1))
+    where = [
+        target(
+            ban.type, ban.sectors, ban.exporters, ban.importers, dataset.sectors, dataset.regions
+        )
+    ]
+    path = solve_path(
+        dataset,
+        [ban],
+        where,
+        Quarter(2023, 1),
+        Quarter(2024, 4),
+        comparison=[ban],
+        comparison_targets=where,
+    )
+    assert all(a is b for a, b in zip(path.scenario, path.reference, strict=True))
+    _, _, periods = iter_path(
+        dataset,
+        [ban],
+        where,
+        Quarter(2023, 1),
+        Quarter(2024, 4),
+        comparison=[ban],
+        comparison_targets=where,
+    )
+    for k, (scn, ref) in enumerate(periods):
+        assert _same_bits(path.scenario[k], scn) and _same_bits(path.reference[k], ref), k
