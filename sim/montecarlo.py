@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim.datatypes import ELASTICITIES, Dataset
-from sim.drawfigures import banded_changes
+from sim.drawfigures import banded_changes, welfare_totals
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
@@ -36,7 +36,6 @@ from sim.tables import (
     satellite_rows,
     summary_frame,
     summary_table,
-    welfare_arrays,
 )
 from sim.timepath import (
     ElasticityPaths,
@@ -146,7 +145,7 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     dataset = chunk.scenario.dataset
     n_sectors = len(dataset.sectors)
     # Welfare is sector by sector, so it is computed once for the whole stack.
-    welfare_total = welfare_arrays(stacked)["total"]
+    welfare_total = welfare_totals(stacked)
 
     def row_keys() -> dict[str, list[Row]]:
         # Every draw has the same rows: their keys, hence their order, come from the first.
