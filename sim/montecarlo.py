@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.datatypes import ELASTICITIES, Dataset
 from sim.drawfigures import banded_changes, welfare_totals
+from sim.drawsectors import kept_routes, kept_sectors, spread_path, varying_sectors
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
@@ -28,6 +29,7 @@ from sim.processing import Routes, processing_baseline
 from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
 from sim.scenario_path import solve_scenario
+from sim.sector_parts import IntArray
 from sim.tables import (
     Row,
     Table,
@@ -179,22 +181,39 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
     )
     names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
     one = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
-    return solve_markets(
-        Baseline(
-            np.tile(one.flows, (n, 1, 1)),
-            np.tile(one.tariffs, (n, 1, 1)),
-            None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
-        ),
+    baseline = Baseline(
+        np.tile(one.flows, (n, 1, 1)),
+        np.tile(one.tariffs, (n, 1, 1)),
+        None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
+    )
+    routes = dataset.routes.tiled(n, len(dataset.sectors))
+    # Sectors no draw changes are solved in the first draw only and shared.
+    varying = varying_sectors(
+        n,
         stacked_paths,
         rates,
-        policies,
-        targets,
-        tuple(quarter_range(scenario.start, scenario.end)),
-        names,
-        comparison,
-        comparison_targets,
-        dataset.routes.tiled(n, len(dataset.sectors)),
+        [*zip(policies, targets, strict=True), *zip(comparison, comparison_targets, strict=True)],
+        POLICY_NUMBERS,
     )
+    kept, source = kept_sectors(varying, n)
+    solved_routes, route_source = kept_routes(routes, kept, source)
+    solved = solve_markets(
+        _cut(baseline, kept),
+        ElasticityPaths(
+            {e: v[kept] for e, v in stacked_paths.short_run.items()},
+            {e: v[kept] for e, v in stacked_paths.long_run.items()},
+            stacked_paths.half_life[kept],
+        ),
+        rates[kept],
+        [_cut(p, kept) for p in policies],
+        [Target(t.cells[kept], t.rows[kept]) for t in targets],
+        tuple(quarter_range(scenario.start, scenario.end)),
+        tuple(names[k] for k in kept),
+        [_cut(p, kept) for p in comparison],
+        [Target(t.cells[kept], t.rows[kept]) for t in comparison_targets],
+        solved_routes,
+    )
+    return spread_path(solved, baseline, source, routes, route_source)
 
 
 def _stacked_policies(
@@ -224,7 +243,7 @@ def _stacked_policies(
     return policies, targets
 
 
-def _cut(record: Any, part: slice) -> Any:
+def _cut(record: Any, part: slice | IntArray) -> Any:
     """A dataclass of per-sector arrays restricted to some sectors."""
     arrays = {
         f.name: getattr(record, f.name)[part]

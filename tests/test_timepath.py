@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -17,7 +16,7 @@ from sim.quarters import Quarter
 from sim.scenario import PolicySpec, load_scenario
 from sim.scenario_path import iter_scenario_path, solve_scenario
 from sim.timepath import iter_path, solve_path
-from tests.conftest import DATA, SCENARIOS
+from tests.conftest import DATA, SCENARIOS, same_bits
 
 
 def spec(**fields: object) -> PolicySpec:
@@ -163,20 +162,6 @@ def test_with_trend_growth_and_no_policy_the_scenario_is_its_no_policy_path() ->
         np.testing.assert_allclose(values, 0.0, atol=1e-9)
 
 
-def _same_bits(a: object, b: object) -> bool:
-    """Two values equal to the bit: arrays by their bytes, dataclasses field by field."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        x, y = np.asarray(a), np.asarray(b)
-        return x.shape == y.shape and x.dtype == y.dtype and x.tobytes() == y.tobytes()
-    if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        return type(a) is type(b) and all(
-            _same_bits(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
-        )
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same_bits(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
-
-
 @pytest.mark.parametrize(
     ("name", "shared"),
     [
@@ -198,8 +183,8 @@ def test_quarters_shared_with_the_comparison_run_are_those_of_solving_it_alone(
     alone = list(periods)
     assert len(alone) == len(quarters) == len(path.scenario) == len(path.reference)
     for k, (scn, ref) in enumerate(alone):
-        assert _same_bits(path.scenario[k], scn), (name, k)
-        assert _same_bits(path.reference[k], ref), (name, k)
+        assert same_bits(path.scenario[k], scn), (name, k)
+        assert same_bits(path.reference[k], ref), (name, k)
     common = sum(1 for a, b in zip(path.scenario, path.reference, strict=True) if a is b)
     if shared is not None:
         assert common == shared
@@ -236,4 +221,4 @@ def test_a_run_identical_to_its_comparison_run_is_solved_once() -> None:
         comparison_targets=where,
     )
     for k, (scn, ref) in enumerate(periods):
-        assert _same_bits(path.scenario[k], scn) and _same_bits(path.reference[k], ref), k
+        assert same_bits(path.scenario[k], scn) and same_bits(path.reference[k], ref), k
