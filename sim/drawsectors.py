@@ -5,9 +5,9 @@ Sector markets are independent, and a sector's numbers do not depend on what els
 the stack, so a sector whose elasticities, half-life, trend growth and policies are the
 same in every draw of the chunk has the same solution in every draw: it is solved in the
 first draw only (:func:`kept_sectors`), and the path of the whole stack is the solved
-path with that copy put in every draw's place (:func:`spread_path`). In the shipped
-scenarios the drawn parameters are seafood's, so the export controls' sectors are solved
-once per chunk instead of once per draw.
+path with that copy put in every draw's place (:func:`spread_path`). In
+``seafood-ban-lifted`` the drawn parameters touch seafood and scallops only, so the
+export controls' sectors are solved once per chunk instead of once per draw.
 """
 
 from __future__ import annotations
