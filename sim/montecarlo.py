@@ -139,15 +139,16 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
         for row in chunk.values
     ]
     try:
-        stacked = _solve_stacked(chunk.scenario, drawn, chunk.first)
+        kept = _solve_kept(chunk.scenario, drawn, chunk.first)
     except SolverError as error:
         d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
         values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
         raise DrawError(f"draw {chunk.first + d} ({values}): {error}") from None
     dataset = chunk.scenario.dataset
     n_sectors = len(dataset.sectors)
-    # Welfare is sector by sector, so it is computed once for the whole stack.
-    welfare_total = welfare_totals(stacked)
+    # Welfare is sector by sector: computed once for the solved sectors, then spread.
+    welfare_total = welfare_totals(kept.path)[:, kept.source]
+    stacked = kept.spread()
 
     def row_keys() -> dict[str, list[Row]]:
         # Every draw has the same rows: their keys, hence their order, come from the first.
@@ -163,8 +164,23 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     return banded_changes(dataset, stacked, len(drawn), welfare_total, row_keys)
 
 
-def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> PathSolution:
-    """Solve the draws' paths at once, their sectors stacked draw after draw."""
+@dataclass(frozen=True)
+class _Kept:
+    """A chunk's path solved for its kept sectors (:mod:`sim.drawsectors`), to be spread."""
+
+    path: PathSolution
+    baseline: Baseline
+    source: IntArray
+    routes: Routes
+    route_source: IntArray
+
+    def spread(self) -> PathSolution:
+        """The path of the whole stack, every draw's sectors in their place."""
+        return spread_path(self.path, self.baseline, self.source, self.routes, self.route_source)
+
+
+def _solve_kept(scenario: Scenario, drawn: list[Scenario], first: int) -> _Kept:
+    """Solve the draws' stacked sectors that differ, and the others in the first draw."""
     dataset = scenario.dataset
     n = len(drawn)
     paths = [elasticity_paths(dataset, draw.parameters) for draw in drawn]
@@ -213,7 +229,7 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
         [Target(t.cells[kept], t.rows[kept]) for t in comparison_targets],
         solved_routes,
     )
-    return spread_path(solved, baseline, source, routes, route_source)
+    return _Kept(solved, baseline, source, routes, route_source)
 
 
 def _stacked_policies(

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from sim.datatypes import ELASTICITIES
+from sim.drawfigures import welfare_totals
 from sim.drawsectors import kept_sectors, varying_sectors
-from sim.montecarlo import _draw_path, _solve_stacked
+from sim.montecarlo import _draw_path, _solve_kept
 from sim.policy import Target
 from sim.scenario import Scenario, load_scenario
 from sim.scenario_path import solve_scenario
@@ -100,7 +101,11 @@ def test_each_draw_of_a_chunk_is_bitwise_its_own_solve(
     dataset = scenario.dataset
     n = len(dataset.sectors)
     draws = drawn(scenario, 5)
-    stacked = _solve_stacked(scenario, draws, 0)
+    kept = _solve_kept(scenario, draws, 0)
+    stacked = kept.spread()
+    # Welfare of the solved sectors, spread, is that of the whole stack.
+    spread_welfare = welfare_totals(kept.path)[:, kept.source]
+    assert spread_welfare.tobytes() == welfare_totals(stacked).tobytes()
     assert len(stacked.scenario[0].segments[0].equilibrium.log_price) == 5 * n
     for d, draw in enumerate(draws):
         mine = _draw_path(stacked, slice(d * n, (d + 1) * n), dataset.routes, d)
