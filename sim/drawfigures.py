@@ -21,6 +21,7 @@ from sim.indicators import SatelliteFigures, satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.tables import QUARTERS_PER_YEAR, Row, _order, sort_order
 from sim.timepath import PathSolution, PeriodSolution
+from sim.welfare import total_welfare
 
 Figures = tuple[SatelliteFigures, SatelliteFigures]  # a satellite's scenario and comparison run
 
@@ -77,6 +78,34 @@ def banded_changes(
     summary_rest = np.concatenate(rest, axis=1)[:, order["summary.csv"]]
     summary = np.concatenate([_export_changes(dataset, path, draws), summary_rest], axis=1)
     return {"summary.csv": summary, "indicators.csv": indicators[:, order["indicators.csv"]]}
+
+
+def welfare_totals(path: PathSolution) -> FloatArray:
+    """Total welfare change per quarter, shape (period, sector, region).
+
+    The same numbers as ``welfare_arrays(path)["total"]`` (:func:`sim.tables.welfare_arrays`),
+    with only the total computed, and once for a quarter the comparison run shares with
+    the scenario (:func:`sim.timepath.solve_markets`): its change is that total less itself.
+    """
+    out = []
+    for scn, ref in zip(path.scenario, path.reference, strict=True):
+        mine = _period_total(path, scn)
+        theirs = mine if ref is scn else _period_total(path, ref)
+        out.append((mine - theirs) / QUARTERS_PER_YEAR)
+    return np.array(out)
+
+
+def _period_total(path: PathSolution, period: PeriodSolution) -> FloatArray:
+    """Day-weighted total welfare of a quarter's parts, summed as the tables sum them."""
+    if period.figures is not None:
+        return np.asarray(period.figures["welfare"]["total"])
+    return np.asarray(
+        sum(
+            seg.weight
+            * total_welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium)
+            for seg in period.segments
+        )
+    )
 
 
 def _sum_leading(values: FloatArray) -> FloatArray:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from sim.datatypes import ELASTICITIES, Dataset
-from sim.drawfigures import banded_changes
+from sim.drawfigures import banded_changes, welfare_totals
+from sim.drawsectors import kept_routes, kept_sectors, spread_path, varying_sectors
 from sim.errors import DrawError, InputError, SolverError
 from sim.executors import Executor
 from sim.model import Baseline, FloatArray
@@ -28,6 +29,7 @@ from sim.processing import Routes, processing_baseline
 from sim.quarters import quarter_range
 from sim.scenario import PolicySpec, Scenario
 from sim.scenario_path import solve_scenario
+from sim.sector_parts import IntArray
 from sim.tables import (
     Row,
     Table,
@@ -36,7 +38,6 @@ from sim.tables import (
     satellite_rows,
     summary_frame,
     summary_table,
-    welfare_arrays,
 )
 from sim.timepath import (
     ElasticityPaths,
@@ -138,15 +139,16 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
         for row in chunk.values
     ]
     try:
-        stacked = _solve_stacked(chunk.scenario, drawn, chunk.first)
+        kept = _solve_kept(chunk.scenario, drawn, chunk.first)
     except SolverError as error:
         d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
         values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
         raise DrawError(f"draw {chunk.first + d} ({values}): {error}") from None
     dataset = chunk.scenario.dataset
     n_sectors = len(dataset.sectors)
-    # Welfare is sector by sector, so it is computed once for the whole stack.
-    welfare_total = welfare_arrays(stacked)["total"]
+    # Welfare is sector by sector: computed once for the solved sectors, then spread.
+    welfare_total = welfare_totals(kept.path)[:, kept.source]
+    stacked = kept.spread()
 
     def row_keys() -> dict[str, list[Row]]:
         # Every draw has the same rows: their keys, hence their order, come from the first.
@@ -162,8 +164,23 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
     return banded_changes(dataset, stacked, len(drawn), welfare_total, row_keys)
 
 
-def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> PathSolution:
-    """Solve the draws' paths at once, their sectors stacked draw after draw."""
+@dataclass(frozen=True)
+class _Kept:
+    """A chunk's path solved for its kept sectors (:mod:`sim.drawsectors`), to be spread."""
+
+    path: PathSolution
+    baseline: Baseline
+    source: IntArray
+    routes: Routes
+    route_source: IntArray
+
+    def spread(self) -> PathSolution:
+        """The path of the whole stack, every draw's sectors in their place."""
+        return spread_path(self.path, self.baseline, self.source, self.routes, self.route_source)
+
+
+def _solve_kept(scenario: Scenario, drawn: list[Scenario], first: int) -> _Kept:
+    """Solve the draws' stacked sectors that differ, and the others in the first draw."""
     dataset = scenario.dataset
     n = len(drawn)
     paths = [elasticity_paths(dataset, draw.parameters) for draw in drawn]
@@ -180,22 +197,39 @@ def _solve_stacked(scenario: Scenario, drawn: list[Scenario], first: int) -> Pat
     )
     names = tuple(f"{s} (draw {first + d})" for d in range(n) for s in dataset.sectors)
     one = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
-    return solve_markets(
-        Baseline(
-            np.tile(one.flows, (n, 1, 1)),
-            np.tile(one.tariffs, (n, 1, 1)),
-            None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
-        ),
+    baseline = Baseline(
+        np.tile(one.flows, (n, 1, 1)),
+        np.tile(one.tariffs, (n, 1, 1)),
+        None if one.levels is None else np.tile(one.levels, (n, 1, 1)),
+    )
+    routes = dataset.routes.tiled(n, len(dataset.sectors))
+    # Sectors no draw changes are solved in the first draw only and shared.
+    varying = varying_sectors(
+        n,
         stacked_paths,
         rates,
-        policies,
-        targets,
-        tuple(quarter_range(scenario.start, scenario.end)),
-        names,
-        comparison,
-        comparison_targets,
-        dataset.routes.tiled(n, len(dataset.sectors)),
+        [*zip(policies, targets, strict=True), *zip(comparison, comparison_targets, strict=True)],
+        POLICY_NUMBERS,
     )
+    kept, source = kept_sectors(varying, n)
+    solved_routes, route_source = kept_routes(routes, kept, source)
+    solved = solve_markets(
+        _cut(baseline, kept),
+        ElasticityPaths(
+            {e: v[kept] for e, v in stacked_paths.short_run.items()},
+            {e: v[kept] for e, v in stacked_paths.long_run.items()},
+            stacked_paths.half_life[kept],
+        ),
+        rates[kept],
+        [_cut(p, kept) for p in policies],
+        [Target(t.cells[kept], t.rows[kept]) for t in targets],
+        tuple(quarter_range(scenario.start, scenario.end)),
+        tuple(names[k] for k in kept),
+        [_cut(p, kept) for p in comparison],
+        [Target(t.cells[kept], t.rows[kept]) for t in comparison_targets],
+        solved_routes,
+    )
+    return _Kept(solved, baseline, source, routes, route_source)
 
 
 def _stacked_policies(
@@ -225,7 +259,7 @@ def _stacked_policies(
     return policies, targets
 
 
-def _cut(record: Any, part: slice) -> Any:
+def _cut(record: Any, part: slice | IntArray) -> Any:
     """A dataclass of per-sector arrays restricted to some sectors."""
     arrays = {
         f.name: getattr(record, f.name)[part]

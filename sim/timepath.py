@@ -303,16 +303,71 @@ def solve_markets(
     """
     speeds = adjustment_speeds(paths)
     routes = routes if routes is not None and len(routes) else None
-    return PathSolution(
+    scenario, reference = _solve_branching(
         baseline,
+        speeds,
+        rates,
+        (policies, policy_targets),
+        (comparison, comparison_targets),
         quarters,
-        _solve_one_path(
-            baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
-        ),
-        _solve_one_path(
-            baseline, speeds, rates, comparison, comparison_targets, quarters, sector_names, routes
-        ),
+        sector_names,
+        routes,
     )
+    return PathSolution(baseline, quarters, scenario, reference)
+
+
+def _solve_branching(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    run: tuple[Sequence[PolicyLike], Sequence[Target]],
+    comparison: tuple[Sequence[PolicyLike], Sequence[Target]],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+    routes: Routes | None,
+) -> tuple[tuple[PeriodSolution, ...], tuple[PeriodSolution, ...]]:
+    """Both paths, the quarters before their first difference solved once and shared.
+
+    A quarter's solution depends on its policy parts, its trend growth and the adjustment
+    memory and prices the quarters before it left; while the two runs' parts are equal
+    quarter after quarter, so is everything else, and the comparison run's quarters are
+    the scenario's own (the same objects). It branches from the scenario's memory and
+    prices at the first quarter whose parts differ.
+    """
+    shared = common_quarters(baseline, rates, run, comparison, quarters, routes)
+    scenario = list(_path_steps(baseline, speeds, rates, *run, quarters, sector_names, routes))
+    start = scenario[shared - 1][1] if shared else None
+    rest = _path_steps(baseline, speeds, rates, *comparison, quarters, sector_names, routes, start)
+    head = tuple(period for period, _ in scenario)
+    return head, head[:shared] + tuple(period for period, _ in rest)
+
+
+def common_quarters(
+    baseline: Baseline,
+    rates: FloatArray,
+    run: tuple[Sequence[PolicyLike], Sequence[Target]],
+    comparison: tuple[Sequence[PolicyLike], Sequence[Target]],
+    quarters: tuple[Quarter, ...],
+    routes: Routes | None = None,
+) -> int:
+    """How many leading quarters have the same policy parts in both runs.
+
+    Parts are equal when their days, day weights and policy states are (see
+    :func:`policy_parts`).
+    """
+    pairs = [list(zip(*sides, strict=True)) for sides in (run, comparison)]
+    for step, quarter in enumerate(quarters):
+        growth = growth_multiplier(rates, step)
+        mine, theirs = (
+            policy_parts(baseline, p, sides[0], quarter, growth, routes)
+            for p, sides in zip(pairs, (run, comparison), strict=True)
+        )
+        if len(mine) != len(theirs) or any(
+            a[0] != b[0] or a[1] != b[1] or not _same_state(a[2], b[2])
+            for a, b in zip(mine, theirs, strict=True)
+        ):
+            return step
+    return len(quarters)
 
 
 def adjustment_speeds(paths: ElasticityPaths) -> AdjustmentSpeeds:
@@ -403,11 +458,44 @@ def iter_one_path(
     Each sector's quarter is cut only where its own policy state changes
     (:mod:`sim.sector_parts`), so its results do not depend on other sectors' policies.
     """
+    for period, _ in _path_steps(
+        baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
+    ):
+        yield period
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """What a path carries into its next quarter: its step, adjustment memory and prices."""
+
+    step: int
+    memory: AdjustmentState
+    guess: FloatArray | None
+
+
+def _path_steps(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    policies: Sequence[PolicyLike],
+    policy_targets: Sequence[Target],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+    routes: Routes | None = None,
+    start: _Carried | None = None,
+) -> Iterator[tuple[PeriodSolution, _Carried]]:
+    """The quarters of one path from ``start``, each with what it leaves to the next.
+
+    ``start`` is the first quarter at rest by default; :func:`iter_one_path` is this
+    without the carried state.
+    """
     pairs = list(zip(policies, policy_targets, strict=True))
     count = baseline.flows.shape[0]
-    memory = AdjustmentState.at_rest(baseline.flows.shape)
-    guess: FloatArray | None = None
-    for step, quarter in enumerate(quarters):
+    if start is None:
+        start = _Carried(0, AdjustmentState.at_rest(baseline.flows.shape), None)
+    memory, guess = start.memory, start.guess
+    for step in range(start.step, len(quarters)):
+        quarter = quarters[step]
         growth = growth_multiplier(rates, step)
         parts = policy_parts(baseline, pairs, policies, quarter, growth, routes)
         groups = sector_groups([state for _, _, state in parts])
@@ -425,7 +513,10 @@ def iter_one_path(
             _assemble(j, span, weight, groups, solved, count, routes)
             for j, (span, weight, _) in enumerate(parts)
         )
-        yield PeriodSolution(quarter, speeds.long_run, segments, routes)
+        yield (
+            PeriodSolution(quarter, speeds.long_run, segments, routes),
+            _Carried(step + 1, memory, guess),
+        )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import inverse_cdf
 from sim.model import FloatArray
 
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -72,22 +73,17 @@ class Distribution:
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse distribution function at probabilities ``u`` in (0, 1)."""
-        from scipy import stats
-
         p = dict(self.params)
         if self.dist == "uniform":
             return p["low"] + u * (p["high"] - p["low"])
         if self.dist == "triangular":
-            width = p["high"] - p["low"]
-            if width == 0.0:
+            if p["high"] == p["low"]:
                 return np.full_like(u, p["low"])
-            shape = (p["mode"] - p["low"]) / width
-            return np.asarray(stats.triang.ppf(u, shape, loc=p["low"], scale=width))
+            return inverse_cdf.triangular(u, p["low"], p["mode"], p["high"])
         if self.dist == "normal":
             low, high = self.support
-            a, b = (low - p["mean"]) / p["sd"], (high - p["mean"]) / p["sd"]
-            return np.asarray(stats.truncnorm.ppf(u, a, b, loc=p["mean"], scale=p["sd"]))
-        return np.asarray(p["median"] * np.exp(p["sigma"] * stats.norm.ppf(u)))
+            return inverse_cdf.truncated_normal(u, p["mean"], p["sd"], low, high)
+        return inverse_cdf.lognormal(u, p["median"], p["sigma"])
 
 
 def distribution_problem(dist: str, params: Mapping[str, float]) -> str | None:

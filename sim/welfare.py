@@ -146,8 +146,30 @@ def welfare(
         ``purchase_cost``, their ``total`` and ``variety_effect``, the part of
         ``consumer_surplus`` due to varieties removed (not added to the total again).
     """
+    parts = _added_parts(baseline, policy, elasticities, equilibrium)
+    parts["total"] = sum(parts.values())  # type: ignore[assignment]
     with np.errstate(divide="ignore"):
-        parts = {
+        parts["variety_effect"] = variety_effect(baseline, policy, elasticities, equilibrium)
+    return parts
+
+
+def total_welfare(
+    baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
+) -> FloatArray:
+    """The ``total`` of :func:`welfare` alone, shape (sector, region), the same numbers.
+
+    For callers that need nothing else (the bands of many draws): the variety effect, the
+    costliest part, is not computed.
+    """
+    return sum(_added_parts(baseline, policy, elasticities, equilibrium).values())  # type: ignore[return-value]
+
+
+def _added_parts(
+    baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
+) -> dict[str, FloatArray]:
+    """The parts of :data:`WELFARE_PARTS`, in that order: those the total adds up."""
+    with np.errstate(divide="ignore"):
+        return {
             "consumer_surplus": consumer_surplus(
                 baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
             ),
@@ -158,7 +180,3 @@ def welfare(
             "export_rents": export_rents(policy, equilibrium),
             "purchase_cost": purchase_cost(equilibrium),
         }
-    parts["total"] = sum(parts.values())  # type: ignore[assignment]
-    with np.errstate(divide="ignore"):
-        parts["variety_effect"] = variety_effect(baseline, policy, elasticities, equilibrium)
-    return parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,22 @@ def three_region_market() -> tuple[Baseline, Elasticities]:
         eta=np.array([[0.5, 2.0, 0.25], [1.0, 0.3, 4.0]]),
     )
     return Baseline(flows, tariffs), elasticities
+
+
+def same_bits(a: object, b: object, skip: tuple[str, ...] = ()) -> bool:
+    """Two values equal to the bit: arrays by their bytes, dataclasses field by field.
+
+    Fields named in ``skip`` are not compared, at any depth.
+    """
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        x, y = np.asarray(a), np.asarray(b)
+        return x.shape == y.shape and x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            same_bits(getattr(a, f.name), getattr(b, f.name), skip)
+            for f in dataclasses.fields(a)
+            if f.name not in skip
+        )
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same_bits(x, y, skip) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

@@ -22,6 +22,7 @@ CORE = frozenset(
         "sim.analytic",
         "sim.datatypes",
         "sim.indicators",
+        "sim.inverse_cdf",
         "sim.model",
         "sim.nested",
         "sim.percent",

@@ -13,9 +13,10 @@ from sim.dataset import load_dataset
 from sim.model import Elasticities, Equilibrium
 from sim.policy import intensity, spans, target
 from sim.quarters import Quarter
-from sim.scenario import PolicySpec
-from sim.timepath import solve_path
-from tests.conftest import DATA
+from sim.scenario import PolicySpec, load_scenario
+from sim.scenario_path import iter_scenario_path, solve_scenario
+from sim.timepath import iter_path, solve_path
+from tests.conftest import DATA, SCENARIOS, same_bits
 
 
 def spec(**fields: object) -> PolicySpec:
@@ -159,3 +160,65 @@ def test_with_trend_growth_and_no_policy_the_scenario_is_its_no_policy_path() ->
 
     for values in welfare_arrays(path).values():
         np.testing.assert_allclose(values, 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "shared"),
+    [
+        # Policies lifted on 1 July 2024: 2023Q1-2024Q2 are the comparison run's quarters.
+        ("seafood-ban-lifted", 6),
+        # Tighter export controls against the baseline: shared up to their start.
+        ("export-controls-tightened", None),
+        # Against the no-policy path: the ban of 2023Q3 differs at once, after two quarters.
+        ("baseline", 2),
+    ],
+)
+def test_quarters_shared_with_the_comparison_run_are_those_of_solving_it_alone(
+    name: str, shared: int | None
+) -> None:
+    """Quarters before the runs' first difference are solved once; the paths are unchanged."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    path = solve_scenario(scenario)
+    _, quarters, periods = iter_scenario_path(scenario)
+    alone = list(periods)
+    assert len(alone) == len(quarters) == len(path.scenario) == len(path.reference)
+    for k, (scn, ref) in enumerate(alone):
+        assert same_bits(path.scenario[k], scn), (name, k)
+        assert same_bits(path.reference[k], ref), (name, k)
+    common = sum(1 for a, b in zip(path.scenario, path.reference, strict=True) if a is b)
+    if shared is not None:
+        assert common == shared
+    assert all(a is b for a, b in zip(path.scenario[:common], path.reference, strict=False))
+    assert common < len(quarters)
+
+
+def test_a_run_identical_to_its_comparison_run_is_solved_once() -> None:
+    """No difference at all: every quarter shared, and no change anywhere."""
+    dataset = load_dataset(DATA / "toy-two-sector.yaml")
+    ban = spec(start=dt.date(2023, 8, 24), end=dt.date(2024, 7, 1))
+    where = [
+        target(
+            ban.type, ban.sectors, ban.exporters, ban.importers, dataset.sectors, dataset.regions
+        )
+    ]
+    path = solve_path(
+        dataset,
+        [ban],
+        where,
+        Quarter(2023, 1),
+        Quarter(2024, 4),
+        comparison=[ban],
+        comparison_targets=where,
+    )
+    assert all(a is b for a, b in zip(path.scenario, path.reference, strict=True))
+    _, _, periods = iter_path(
+        dataset,
+        [ban],
+        where,
+        Quarter(2023, 1),
+        Quarter(2024, 4),
+        comparison=[ban],
+        comparison_targets=where,
+    )
+    for k, (scn, ref) in enumerate(periods):
+        assert same_bits(path.scenario[k], scn) and same_bits(path.reference[k], ref), k

@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 from scipy import integrate
 
+from sim.drawfigures import welfare_totals
 from sim.model import Baseline, Elasticities, evaluate
+from sim.scenario import load_scenario
+from sim.scenario_path import solve_scenario
 from sim.solve import solve_period
+from sim.tables import welfare_arrays
 from sim.welfare import consumer_surplus, producer_surplus, welfare
-from tests.conftest import make_policy
+from tests.conftest import SCENARIOS, make_policy
 
 
 @pytest.mark.parametrize("eps", [0.3, 1.0, 1.7])
@@ -105,3 +109,14 @@ def test_welfare_parts_add_up_to_the_total(
     np.testing.assert_allclose(parts["total"], summed, rtol=1e-12)
     assert parts["export_rents"][1, 2] > 0
     assert parts["producer_surplus"][0, 0] < 0  # the banned exporter loses
+
+
+@pytest.mark.parametrize("name", ["seafood-ban-lifted", "escalation", "history-observed"])
+def test_the_total_alone_is_bitwise_the_total_of_every_part(name: str) -> None:
+    """The draws' welfare (total only, shared quarters once) is the welfare table's total."""
+    path = solve_scenario(load_scenario(SCENARIOS / f"{name}.yaml"))
+    total = welfare_totals(path)
+    expected = welfare_arrays(path)["total"]
+    assert total.shape == expected.shape
+    assert total.tobytes() == expected.tobytes()
+    assert np.any(total != 0.0)
