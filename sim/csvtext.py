@@ -3,7 +3,9 @@
 A GTAP-sized run writes some twenty million flow rows; formatting each cell in Python
 would take minutes. Here every column becomes a block of bytes at once: text columns
 through their few distinct labels, float columns through integer arithmetic on the value
-rounded to six decimals. The bytes are exactly those of :func:`format_cell` (the reference
+rounded to six decimals, three digits at a time looked up as 4-byte words. Each field is
+laid, NUL-padded, into one matrix of a block of rows, and the padding is dropped in one
+pass. The bytes are exactly those of :func:`format_cell` (the reference
 formatting, ``{:.6f}`` without negative zero, NaN empty) written by :mod:`csv` with Unix
 line endings. A value whose product by 1e6 lands on a half is rounded by the sign of the
 product's exact error; a value too large for the integer path is formatted by
@@ -26,7 +28,7 @@ FLOAT_FORMAT = "{:.6f}"
 CHUNK_ROWS = 1 << 17
 SCALE = 1_000_000  # six decimals
 LARGEST_EXACT = 1e9  # beyond this the float product value * 1e6 is not trusted
-_ZERO, _MINUS, _DOT, _COMMA, _NEWLINE = 0, ord("-"), ord("."), ord(","), ord("\n")
+_ZERO = 0
 
 FloatArray = NDArray[np.float64]
 
@@ -93,16 +95,48 @@ def _quoted(label: str) -> bytes:
     return buffer.getvalue()[:-2].encode("utf-8")
 
 
-def _label_table(column: Labels) -> NDArray[np.uint8]:
-    """Each label's CSV bytes, NUL-padded, shape (label, width)."""
-    encoded = [_quoted(label) for label in column.labels]
+def _words(texts: Sequence[bytes], width: int, *, right: bool) -> NDArray[np.uint32]:
+    """Texts NUL-padded to ``width`` bytes (a multiple of 4), as rows of 4-byte words."""
+    table = np.zeros((max(len(texts), 1), width), dtype=np.uint8)
+    for k, text in enumerate(texts):
+        where = slice(width - len(text), width) if right else slice(0, len(text))
+        table[k, where] = np.frombuffer(text, dtype=np.uint8)
+    return table.view(np.uint32)
+
+
+def _label_table(column: Labels, end: bytes) -> NDArray[np.uint32]:
+    """Each label's CSV bytes and the field's end, NUL-padded, as rows of 4-byte words."""
+    encoded = [_quoted(label) + end for label in column.labels]
     if any(b"\0" in text for text in encoded):
         raise ValueError("a label contains a NUL character")
-    width = max((len(text) for text in encoded), default=0)
-    table = np.zeros((max(len(encoded), 1), max(width, 1)), dtype=np.uint8)
-    for k, text in enumerate(encoded):
-        table[k, : len(text)] = np.frombuffer(text, dtype=np.uint8)
-    return table
+    width = max((len(text) for text in encoded), default=1)
+    return _words(encoded, -(-width // 4) * 4, right=False)
+
+
+def _digit_tables() -> dict[str, NDArray[np.uint32]]:
+    """4-byte words of the pieces of a formatted number, each indexed by a group of digits.
+
+    A field ends ``... ddd .fff fff,``: the last word holds the last three decimals and
+    the field's end, the one before the point and the first three decimals, then each group
+    of three whole digits. A group is indexed by ``k`` (unpadded, the number's leading
+    group), ``1000 + k`` (the same with a minus sign) or ``2000 + k`` (zero-padded, a group
+    after the leading one). The lowest whole group writes 0 as "0", the higher ones as
+    nothing.
+    """
+    three = [f"{k:03d}".encode() for k in range(1000)]
+    lead = [str(k).encode() for k in range(1000)]
+    low = lead + [b"-" + t for t in lead] + three
+    high = [b""] + lead[1:] + [b""] + [b"-" + t for t in lead[1:]] + three
+    return {
+        "low": _words(low, 4, right=True).reshape(-1),
+        "high": _words(high, 4, right=True).reshape(-1),
+        "point": _words([b"." + t for t in three], 4, right=True).reshape(-1),
+        ",": _words([t + b"," for t in three], 4, right=True).reshape(-1),
+        "\n": _words([t + b"\n" for t in three], 4, right=True).reshape(-1),
+    }
+
+
+_DIGITS = _digit_tables()
 
 
 def _round_scaled(values: FloatArray) -> FloatArray:
@@ -127,44 +161,69 @@ def _round_scaled(values: FloatArray) -> FloatArray:
     return rounded
 
 
-def _float_block(values: FloatArray) -> NDArray[np.uint8]:
-    """Right-aligned ``{:.6f}`` text of each value, NUL-padded, shape (row, width)."""
-    n = len(values)
-    finite = np.isfinite(values) & (np.abs(values) < LARGEST_EXACT)
-    rounded = _round_scaled(np.where(finite, values, 0.0))
-    fast = finite
+@dataclass(frozen=True)
+class _FloatField:
+    """A float column's ``{:.6f}`` text of a block of rows, before it is laid out.
+
+    The integer parts and masks of :func:`_float_field`; ``words`` is the field's width in
+    4-byte words, ``groups`` the number of three-digit groups of the whole part.
+    """
+
+    negative: NDArray[np.bool_]
+    whole: NDArray[np.int32]
+    part: NDArray[np.int32]
+    empty: NDArray[np.bool_]
+    special: list[tuple[int, bytes]]
+    groups: int
+    words: int
+
+
+def _float_field(values: FloatArray) -> _FloatField:
+    """Split each value into sign, whole part and six decimals (rounded as Python does)."""
+    fast = np.isfinite(values) & (np.abs(values) < LARGEST_EXACT)
+    rounded = _round_scaled(np.where(fast, values, 0.0))
+    magnitude = np.abs(rounded)
+    # magnitude < 1e15 is an integer: its quotient by 1e6 is correctly rounded to well
+    # within 1e-6, so the floor is the exact whole part
+    whole = np.floor(magnitude / SCALE)
+    part = (magnitude - whole * SCALE).astype(np.int32)
+    whole_int = whole.astype(np.int32)
     empty = np.isnan(values)
-    magnitude = np.where(fast, np.abs(rounded), 0.0).astype(np.int64)
-    whole = (magnitude // SCALE).astype(np.int32)
-    part = (magnitude % SCALE).astype(np.int32)
-    top = int(whole.max(initial=0))
-    digits = len(str(top))
-    special = [(int(k), format_cell(float(values[k]))) for k in np.flatnonzero(~fast & ~empty)]
-    width = max(digits + 8, max((len(text) for _, text in special), default=0))
-    block = np.zeros((n, width), dtype=np.uint8)
-    for k in range(6):
-        block[:, width - 1 - k] = 48 + (part // 10**k) % 10
-    block[:, width - 7] = _DOT
-    length = np.ones(n, dtype=np.int32)
-    for k in range(digits):
-        column = width - 8 - k
-        if k == 0:
-            block[:, column] = 48 + whole % 10
-        else:
-            present = whole >= 10**k
-            length = length + present
-            block[:, column] = np.where(present, 48 + (whole // 10**k) % 10, _ZERO)
-    negative = np.flatnonzero(fast & (rounded < 0))
-    block[negative, width - 8 - length[negative]] = _MINUS
-    block[empty] = _ZERO
-    for row, text in special:
-        block[row] = _ZERO
-        if text:
-            block[row, width - len(text) :] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    return block
+    special = [
+        (int(k), format_cell(float(values[k])).encode("ascii"))
+        for k in np.flatnonzero(~fast & ~empty)
+    ]
+    top = int(whole_int.max(initial=0))
+    groups = max(1, -(-len(str(top)) // 3))
+    # a special's text and the field's end must fit the width too
+    longest = max((len(text) for _, text in special), default=0)
+    words = max(groups + 2, -(-(longest + 1) // 4))
+    return _FloatField(rounded < 0, whole_int, part, empty, special, groups, words)
 
 
-def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes]:
+def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
+    """Write a float field into its words ``out``, shape (row, field.words)."""
+    last = field.words - 1
+    head, tail = np.divmod(field.part, 1000)
+    out[:, last] = _DIGITS[end.decode()][tail]
+    out[:, last - 1] = _DIGITS["point"][head]
+    rest = field.whole
+    for g in range(field.groups):
+        table = _DIGITS["low" if g == 0 else "high"]
+        leading = np.where(field.negative, rest + 1000, rest)
+        if g < field.groups - 1:
+            leading = np.where(rest >= 1000, 2000 + rest % 1000, leading)
+        out[:, last - 2 - g] = table[leading]
+        rest = rest // 1000
+    if last - 2 - field.groups >= 0:
+        out[:, : last - 1 - field.groups] = 0
+    if field.empty.any():
+        out[field.empty] = _words([end], 4 * field.words, right=True)[0]
+    for row, text in field.special:
+        out[row] = _words([text + end], 4 * field.words, right=True)[0]
+
+
+def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memoryview]:
     """The body of a CSV file (no header), in chunks of bytes.
 
     Parameters
@@ -180,19 +239,36 @@ def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes]:
         csv.writer(buffer, lineterminator="\n").writerows([format_cell(c)] for c in cells)
         yield buffer.getvalue().encode("utf-8")
         return
+    ends = [b"\n" if k == len(columns) - 1 else b"," for k in range(len(columns))]
     tables = {
-        k: _label_table(column) for k, column in enumerate(columns) if isinstance(column, Labels)
+        k: _label_table(column, ends[k])
+        for k, column in enumerate(columns)
+        if isinstance(column, Labels)
     }
     for start in range(0, n_rows, CHUNK_ROWS):
         rows = slice(start, min(start + CHUNK_ROWS, n_rows))
         count = rows.stop - rows.start
-        blocks: list[NDArray[np.uint8]] = []
-        for k, column in enumerate(columns):
-            if isinstance(column, Labels):
-                blocks.append(tables[k][column.codes[rows]])
+        fields: list[_FloatField | None] = [
+            None
+            if isinstance(column, Labels)
+            else _float_field(np.asarray(column[rows], dtype=np.float64))
+            for column in columns
+        ]
+        widths = [
+            tables[k].shape[1] if field is None else field.words for k, field in enumerate(fields)
+        ]
+        # Every field is a whole number of 4-byte words, filled in place in one matrix of
+        # the rows; the NUL padding is dropped in one pass at the end.
+        matrix = np.empty((count, sum(widths)), dtype=np.uint32)
+        at = 0
+        for k, (column, field) in enumerate(zip(columns, fields, strict=True)):
+            out = matrix[:, at : at + widths[k]]
+            if field is None:
+                assert isinstance(column, Labels)
+                out[...] = tables[k][column.codes[rows]]
             else:
-                blocks.append(_float_block(np.asarray(column[rows], dtype=np.float64)))
-            end = _NEWLINE if k == len(columns) - 1 else _COMMA
-            blocks.append(np.full((count, 1), end, dtype=np.uint8))
-        matrix = np.concatenate(blocks, axis=1)
-        yield matrix[matrix != _ZERO].tobytes()
+                _lay_float(out, field, ends[k])
+            at += widths[k]
+        text = matrix.view(np.uint8).reshape(-1)
+        # the file takes the array's buffer as it is: no copy into a bytes object
+        yield memoryview(text[text != _ZERO])
