@@ -45,6 +45,7 @@ policy. https://vi.unctad.org/tda/background/Introduction%20to%20GSIM/GSIM.pdf
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,7 +74,10 @@ class Baseline:
     tariffs: FloatArray
     levels: FloatArray | None = None
 
-    @property
+    # A baseline's arrays are never changed once it is made, so what is derived from them
+    # is computed once: the solver asks for the shares at every Newton step.
+
+    @cached_property
     def spending(self) -> FloatArray:
         """Baseline spending ``E``, shape (sector, destination)."""
         return (self._levels * self.flows).sum(axis=1)
@@ -82,17 +86,22 @@ class Baseline:
     def _levels(self) -> FloatArray:
         return 1.0 + self.tariffs if self.levels is None else self.levels
 
-    @property
+    @cached_property
     def output(self) -> FloatArray:
         """Baseline output ``Y``, shape (sector, origin)."""
         return self.flows.sum(axis=2)
 
-    @property
+    @cached_property
     def shares(self) -> FloatArray:
         """Baseline spending shares ``theta``, shape (sector, origin, destination)."""
         spending = self.spending
         safe = np.where(spending > 0, spending, 1.0)
         return self._levels * self.flows / safe[:, None, :]
+
+    @cached_property
+    def share_sums(self) -> FloatArray:
+        """Sum of each destination's baseline shares (1 up to rounding), shape (sector, dest.)."""
+        return self.shares.sum(axis=1)
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,11 @@ class Policy:
             / (1.0 + baseline.tariffs)
         )
         return wedge if self.channel_wedge is None else wedge * self.channel_wedge
+
+    def log_wedge(self, baseline: Baseline) -> FloatArray:
+        """``ln w`` (``-inf`` where a wedge is 0)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.wedge(baseline))
 
 
 @dataclass(frozen=True)
@@ -313,8 +327,11 @@ def _evaluate(
     sigma = elasticities.sigma[:, None, :]
     theta = baseline.shares
     weights = policy.availability * theta
-    available = (policy.availability > 0) & (theta > 0) & np.isfinite(log_price)[:, :, None]
-    log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
+    available = (policy.availability > 0) & (theta > 0)
+    finite = np.isfinite(log_price)
+    if not finite.all():
+        available &= finite[:, :, None]
+    log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
     log_response = log_delivered
     if elasticities.delivered_weight is not None:
         assert elasticities.delivered_offset is not None
@@ -327,7 +344,7 @@ def _evaluate(
         terms = ces_terms(weights, log_response, available, sigma)
         power = terms.sum(axis=1)
         safe_power = np.where(power > 0, power, 1.0)
-        log_index = _log_ratio(power, theta.sum(axis=1)) / (1.0 - elasticities.sigma)
+        log_index = _log_ratio(power, baseline.share_sums) / (1.0 - elasticities.sigma)
         shares = terms / safe_power[:, None, :]
         relative = -sigma * np.where(available, log_response, 0.0) + sigma * log_index[:, None, :]
     else:

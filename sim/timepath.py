@@ -582,9 +582,7 @@ def _solve_group(
             state, shares = channel_policy(baseline, state, routes)
         guess = x
         equilibrium = evaluate(x, baseline, state, elasticities)
-        with np.errstate(divide="ignore"):
-            log_wedge = np.log(state.wedge(baseline))
-        memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+        memory = adjustment.advance(speeds, memory, span[0], state.log_wedge(baseline), equilibrium)
         if which is not None:
             report = replace(
                 report, fallback_sectors=tuple(int(which[k]) for k in report.fallback_sectors)

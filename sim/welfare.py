@@ -122,8 +122,7 @@ def variety_effect(
     theta = baseline.shares
     log_price = equilibrium.log_price
     reachable = (theta > 0) & np.isfinite(log_price)[:, :, None]
-    with np.errstate(divide="ignore"):
-        log_delivered = log_price[:, :, None] + np.log(policy.wedge(baseline))
+    log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
     sigma = elasticities.sigma[:, None, :]
     every = np.exp(
         log_price_index(theta, log_delivered, reachable, sigma, elasticities.sigma_import, theta)
