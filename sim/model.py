@@ -163,16 +163,23 @@ class Policy:
 
     def wedge(self, baseline: Baseline) -> FloatArray:
         """Ratio of new to baseline delivered-price wedges ``w``."""
-        wedge = (
-            (1.0 + self.tariff)
-            * (1.0 + self.export_tax)
-            * (1.0 + self.trade_cost)
-            / (1.0 + baseline.tariffs)
-        )
+        wedge = 1.0 + self.tariff
+        # Most states set no export tax or trade cost: a factor of exactly 1 is skipped,
+        # which changes no bit of the product.
+        for rate in (self.export_tax, self.trade_cost):
+            if rate.any():
+                wedge *= 1.0 + rate
+        wedge /= 1.0 + baseline.tariffs
         return wedge if self.channel_wedge is None else wedge * self.channel_wedge
 
     def log_wedge(self, baseline: Baseline) -> FloatArray:
         """``ln w`` (``-inf`` where a wedge is 0)."""
+        if self.channel_wedge is None and not (
+            self.export_tax.any()
+            or self.trade_cost.any()
+            or (self.tariff != baseline.tariffs).any()
+        ):
+            return np.zeros(self.tariff.shape)
         with np.errstate(divide="ignore"):
             return np.log(self.wedge(baseline))
 
