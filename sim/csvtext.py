@@ -105,12 +105,15 @@ def _words(texts: Sequence[bytes], width: int, *, right: bool) -> NDArray[np.uin
 
 
 def _label_table(column: Labels, end: bytes) -> NDArray[np.uint32]:
-    """Each label's CSV bytes and the field's end, NUL-padded, as rows of 4-byte words."""
+    """Each label's CSV bytes and the field's end, NUL-padded, in 4-byte words.
+
+    Shape (word, label): each word of the field as its own contiguous table.
+    """
     encoded = [_quoted(label) + end for label in column.labels]
     if any(b"\0" in text for text in encoded):
         raise ValueError("a label contains a NUL character")
     width = max((len(text) for text in encoded), default=1)
-    return _words(encoded, -(-width // 4) * 4, right=False)
+    return np.ascontiguousarray(_words(encoded, -(-width // 4) * 4, right=False).T)
 
 
 def _digit_tables() -> dict[str, NDArray[np.uint32]]:
@@ -172,7 +175,7 @@ class _FloatField:
     negative: NDArray[np.bool_]
     whole: NDArray[np.int32]
     part: NDArray[np.int32]
-    empty: NDArray[np.bool_]
+    empty: NDArray[np.bool_]  # of no length when no value is NaN
     special: list[tuple[int, bytes]]
     groups: int
     words: int
@@ -180,19 +183,25 @@ class _FloatField:
 
 def _float_field(values: FloatArray) -> _FloatField:
     """Split each value into sign, whole part and six decimals (rounded as Python does)."""
-    fast = np.isfinite(values) & (np.abs(values) < LARGEST_EXACT)
-    rounded = _round_scaled(np.where(fast, values, 0.0))
+    fast = np.abs(values) < LARGEST_EXACT  # False for NaN and infinities too
+    every = bool(fast.all())
+    rounded = _round_scaled(values if every else np.where(fast, values, 0.0))
     magnitude = np.abs(rounded)
     # magnitude < 1e15 is an integer: its quotient by 1e6 is correctly rounded to well
     # within 1e-6, so the floor is the exact whole part
     whole = np.floor(magnitude / SCALE)
-    part = (magnitude - whole * SCALE).astype(np.int32)
+    magnitude -= whole * SCALE
+    part = magnitude.astype(np.int32)
     whole_int = whole.astype(np.int32)
-    empty = np.isnan(values)
-    special = [
-        (int(k), format_cell(float(values[k])).encode("ascii"))
-        for k in np.flatnonzero(~fast & ~empty)
-    ]
+    empty = np.zeros(0, dtype=bool) if every else np.isnan(values)
+    special = (
+        []
+        if every
+        else [
+            (int(k), format_cell(float(values[k])).encode("ascii"))
+            for k in np.flatnonzero(~fast & ~empty)
+        ]
+    )
     top = int(whole_int.max(initial=0))
     groups = max(1, -(-len(str(top)) // 3))
     # a special's text and the field's end must fit the width too
@@ -202,25 +211,24 @@ def _float_field(values: FloatArray) -> _FloatField:
 
 
 def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
-    """Write a float field into its words ``out``, shape (row, field.words)."""
+    """Write a float field into its words ``out``, shape (field.words, row)."""
     last = field.words - 1
     head, tail = np.divmod(field.part, 1000)
-    out[:, last] = _DIGITS[end.decode()][tail]
-    out[:, last - 1] = _DIGITS["point"][head]
+    np.take(_DIGITS[end.decode()], tail, out=out[last])
+    np.take(_DIGITS["point"], head, out=out[last - 1])
     rest = field.whole
     for g in range(field.groups):
         table = _DIGITS["low" if g == 0 else "high"]
         leading = np.where(field.negative, rest + 1000, rest)
         if g < field.groups - 1:
             leading = np.where(rest >= 1000, 2000 + rest % 1000, leading)
-        out[:, last - 2 - g] = table[leading]
+        np.take(table, leading, out=out[last - 2 - g])
         rest = rest // 1000
-    if last - 2 - field.groups >= 0:
-        out[:, : last - 1 - field.groups] = 0
-    if field.empty.any():
-        out[field.empty] = _words([end], 4 * field.words, right=True)[0]
+    out[: last - 1 - field.groups] = 0
+    if len(field.empty) and field.empty.any():
+        out[:, field.empty] = _words([end], 4 * field.words, right=True).T
     for row, text in field.special:
-        out[row] = _words([text + end], 4 * field.words, right=True)[0]
+        out[:, row] = _words([text + end], 4 * field.words, right=True)[0]
 
 
 def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memoryview]:
@@ -255,20 +263,23 @@ def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memor
             for column in columns
         ]
         widths = [
-            tables[k].shape[1] if field is None else field.words for k, field in enumerate(fields)
+            tables[k].shape[0] if field is None else field.words for k, field in enumerate(fields)
         ]
-        # Every field is a whole number of 4-byte words, filled in place in one matrix of
-        # the rows; the NUL padding is dropped in one pass at the end.
-        matrix = np.empty((count, sum(widths)), dtype=np.uint32)
+        # Every field is a whole number of 4-byte words. Each word of every row is filled
+        # in place, word by word (contiguous), in one matrix of the block; the matrix is
+        # turned to rows and its NUL padding dropped in one pass at the end.
+        matrix = np.empty((sum(widths), count), dtype=np.uint32)
         at = 0
         for k, (column, field) in enumerate(zip(columns, fields, strict=True)):
-            out = matrix[:, at : at + widths[k]]
+            out = matrix[at : at + widths[k]]
             if field is None:
                 assert isinstance(column, Labels)
-                out[...] = tables[k][column.codes[rows]]
+                codes = column.codes[rows]
+                for word, values in zip(out, tables[k], strict=True):
+                    np.take(values, codes, out=word)
             else:
                 _lay_float(out, field, ends[k])
             at += widths[k]
-        text = matrix.view(np.uint8).reshape(-1)
+        text = np.ascontiguousarray(matrix.T).view(np.uint8).reshape(-1)
         # the file takes the array's buffer as it is: no copy into a bytes object
         yield memoryview(text[text != _ZERO])
