@@ -346,14 +346,19 @@ def _evaluate(
             elasticities.delivered_offset
             + elasticities.delivered_weight[:, None, :] * log_delivered
         )
+    # Where every flow trades (no ban, no zero flow) the masks change nothing: skipped.
+    every = bool(available.all())
     nested: NestedDemand | None = None
     if elasticities.sigma_import is None:
-        terms = ces_terms(weights, log_response, available, sigma)
+        masked = log_response if every else np.where(available, log_response, 0.0)
+        terms = ces_terms(weights, masked, None if every else available, sigma)
         power = terms.sum(axis=1)
         safe_power = np.where(power > 0, power, 1.0)
         log_index = _log_ratio(power, baseline.share_sums) / (1.0 - elasticities.sigma)
-        shares = terms / safe_power[:, None, :]
-        relative = -sigma * np.where(available, log_response, 0.0) + sigma * log_index[:, None, :]
+        terms /= safe_power[:, None, :]
+        shares = terms
+        relative = masked * -sigma
+        relative += sigma * log_index[:, None, :]
     else:
         log_import = log_delivered
         if elasticities.import_weight is not None:
@@ -377,13 +382,15 @@ def _evaluate(
         log_aggregate = elasticities.index_offset + elasticities.index_weight * log_index
     # The baseline flow times a ratio that is exactly 1 without a change: no shock gives
     # the baseline exactly, not to rounding.
-    log_ratio = (
-        relative
-        - elasticities.eps[:, None, :] * log_aggregate[:, None, :]
-        + np.log(policy.demand)[:, None, :]
-    )
+    # In place, in the order of (relative - eps ln Q) + ln D, then a m exp(...): each
+    # operation as written, without a temporary of the flows' size for each.
+    log_ratio = relative - elasticities.eps[:, None, :] * log_aggregate[:, None, :]
+    log_ratio += np.log(policy.demand)[:, None, :]
     with np.errstate(over="ignore"):
-        demand = np.where(available, policy.availability * baseline.flows * np.exp(log_ratio), 0.0)
+        demand = np.exp(log_ratio, out=log_ratio)
+    demand *= policy.availability * baseline.flows
+    if not every:
+        np.copyto(demand, 0.0, where=~available)
     if policy.channel_volume is not None:
         # The origin sells kappa units of its good per unit of a multi-channel cell's
         # composite; kappa does not depend on prices, so the Jacobian keeps its form.

@@ -36,15 +36,21 @@ BoolArray = NDArray[np.bool_]
 
 
 def ces_terms(
-    weights: FloatArray, log_price: FloatArray, available: BoolArray, sigma: FloatArray
+    weights: FloatArray, log_price: FloatArray, available: BoolArray | None, sigma: FloatArray
 ) -> FloatArray:
-    """Terms ``a theta P^(1 - sigma)`` of a CES price index; zero where unavailable."""
+    """Terms ``a theta P^(1 - sigma)`` of a CES price index; zero where unavailable.
+
+    ``available=None`` means every flow is available.
+    """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return np.where(
-            available,
-            weights * np.exp((1.0 - sigma) * np.where(available, log_price, 0.0)),
-            0.0,
-        )
+        # one array of the flows' size, computed in place: (1 - sigma) x, exp, times a theta;
+        # what an unavailable flow's price gives (even inf or NaN) is then set to zero
+        terms = log_price * (1.0 - sigma)
+        np.exp(terms, out=terms)
+        terms *= weights
+        if available is not None:
+            np.copyto(terms, 0.0, where=~available)
+        return terms
 
 
 def foreign_mask(regions: int) -> BoolArray:
