@@ -22,9 +22,12 @@ from sim.model import (
     Baseline,
     BoolArray,
     Elasticities,
+    Equilibrium,
     FloatArray,
     Policy,
+    _log_gap,
     clearing_gap,
+    evaluate,
     excess_demand,
 )
 
@@ -106,6 +109,45 @@ def solve_period(
     SolverError
         If a sector's markets cannot be cleared to ``tolerance``.
     """
+    x, report, _ = _solve_period(
+        baseline, policy, elasticities, initial, sector_names, period, tolerance, False
+    )
+    return x, report
+
+
+def solve_and_evaluate(
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    *,
+    initial: FloatArray | None = None,
+    sector_names: tuple[str, ...] = (),
+    period: str = "",
+    tolerance: float = TOLERANCE,
+) -> tuple[FloatArray, SolveReport, Equilibrium]:
+    """:func:`solve_period`, and :func:`sim.model.evaluate` at the prices found.
+
+    The model is evaluated once at the start for every sector; only the sectors the
+    solver moved are evaluated again at their new prices. Sectors are independent
+    markets, so the result is :func:`sim.model.evaluate` of the whole, number for number.
+    """
+    x, report, equilibrium = _solve_period(
+        baseline, policy, elasticities, initial, sector_names, period, tolerance, True
+    )
+    assert equilibrium is not None
+    return x, report, equilibrium
+
+
+def _solve_period(
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    initial: FloatArray | None,
+    sector_names: tuple[str, ...],
+    period: str,
+    tolerance: float,
+    keep: bool,
+) -> tuple[FloatArray, SolveReport, Equilibrium | None]:
     active, dead = _masks(baseline, policy, elasticities)
     x = (
         np.zeros(baseline.output.shape)
@@ -114,8 +156,14 @@ def solve_period(
     )
     x = np.where(active, x, 0.0)
     x[dead] = -np.inf
+    equilibrium = None
     with np.errstate(all="ignore"):
-        residual = np.where(active, clearing_gap(x, baseline, policy, elasticities), 0.0)
+        if keep:
+            equilibrium = evaluate(x, baseline, policy, elasticities)
+            gap = _log_gap(equilibrium, baseline)[0]
+        else:
+            gap = clearing_gap(x, baseline, policy, elasticities)
+        residual = np.where(active, gap, 0.0)
     norm = np.abs(residual).max(axis=1, initial=0.0)
     # Sectors are independent markets: iterate only on those not yet cleared. Written as
     # "not cleared" rather than "gap too large" so that a NaN gap is never taken as cleared.
@@ -146,7 +194,18 @@ def solve_period(
                 name = sector_names[s] if sector_names else str(s)
                 raise SolverError(name, period, float(norm_sub[k]))
         x[moving], norm[moving] = x_sub, norm_sub
-    return x, SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback))
+        if equilibrium is not None:
+            equilibrium = _splice(equilibrium, moving, evaluate(x_sub, *sub))
+    return x, SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback)), equilibrium
+
+
+def _splice(whole: Equilibrium, which: IntArray, part: Equilibrium) -> Equilibrium:
+    """``whole`` with the sectors ``which`` replaced by ``part`` (arrays changed in place)."""
+    for f in dataclasses.fields(Equilibrium):
+        target, value = getattr(whole, f.name), getattr(part, f.name)
+        if target is not None and value is not None:
+            target[which] = value
+    return whole
 
 
 def _newton(

@@ -36,9 +36,9 @@ from sim.processing import (
     recorded_flows,
 )
 from sim.quarters import Quarter, quarter_range
-from sim.quota import Solver, solve_with_quotas
+from sim.quota import solve_with_quotas
 from sim.sector_parts import IntArray, SectorGroup, gather, group_routes, rows, sector_groups
-from sim.solve import SolveReport, solve_period
+from sim.solve import SolveReport, solve_and_evaluate
 
 
 @dataclass(frozen=True)
@@ -567,11 +567,12 @@ def _solve_group(
         span = (parts[first][0][0], parts[end - 1][0][1])
         state = rows(parts[first][2], which)
         elasticities = adjustment.period_elasticities(speeds, memory, *span)
+        solver = _EvaluatingSolver(baseline, elasticities, names, quarter)
         x, report, state = solve_with_quotas(
             baseline,
             state,
             elasticities,
-            _solver(baseline, elasticities, names, quarter),
+            solver,
             guess,
             sector_names=names,
             period=str(quarter),
@@ -581,7 +582,7 @@ def _solve_group(
         if routes is not None:
             state, shares = channel_policy(baseline, state, routes)
         guess = x
-        equilibrium = evaluate(x, baseline, state, elasticities)
+        equilibrium = solver.equilibrium(state, x)
         memory = adjustment.advance(speeds, memory, span[0], state.log_wedge(baseline), equilibrium)
         if which is not None:
             report = replace(
@@ -670,36 +671,42 @@ def _same_state(a: Policy, b: Policy) -> bool:
     return True
 
 
-def _solver(
-    baseline: Baseline,
-    elasticities: Elasticities,
-    sector_names: tuple[str, ...],
-    quarter: Quarter,
-) -> Solver:
-    """The market solver of one quarter as a function of the policy state and a start."""
+class _EvaluatingSolver:
+    """The market solver of one quarter that keeps the equilibrium of its last solve.
 
-    def solve(policy: Policy, start: FloatArray | None) -> tuple[FloatArray, SolveReport]:
-        return _solve(baseline, policy, elasticities, start, sector_names, quarter)
+    The solver evaluates the model at the prices it finds anyway; the part's equilibrium
+    is that evaluation when the state solved is the state kept (no channels were added).
+    """
 
-    return solve
+    def __init__(
+        self,
+        baseline: Baseline,
+        elasticities: Elasticities,
+        sector_names: tuple[str, ...],
+        quarter: Quarter,
+    ) -> None:
+        self._arguments = (baseline, elasticities, sector_names, quarter)
+        self._last: tuple[Policy, FloatArray, Equilibrium] | None = None
 
+    def __call__(self, policy: Policy, start: FloatArray | None) -> tuple[FloatArray, SolveReport]:
+        baseline, elasticities, sector_names, quarter = self._arguments
+        x, report, equilibrium = solve_and_evaluate(
+            baseline,
+            policy,
+            elasticities,
+            initial=start,
+            sector_names=sector_names,
+            period=str(quarter),
+        )
+        self._last = (policy, x, equilibrium)
+        return x, report
 
-def _solve(
-    baseline: Baseline,
-    state: Policy,
-    elasticities: Elasticities,
-    guess: FloatArray | None,
-    sector_names: tuple[str, ...],
-    quarter: Quarter,
-) -> tuple[FloatArray, SolveReport]:
-    return solve_period(
-        baseline,
-        state,
-        elasticities,
-        initial=guess,
-        sector_names=sector_names,
-        period=str(quarter),
-    )
+    def equilibrium(self, policy: Policy, x: FloatArray) -> Equilibrium:
+        """The equilibrium of ``policy`` at ``x``: the last solve's if it was this one."""
+        if self._last is not None and self._last[0] is policy and self._last[1] is x:
+            return self._last[2]
+        baseline, elasticities, _, _ = self._arguments
+        return evaluate(x, baseline, policy, elasticities)
 
 
 def _kept(equilibrium: Equilibrium) -> Equilibrium:

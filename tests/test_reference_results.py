@@ -118,18 +118,21 @@ def test_a_solution_moved_at_rounding_level_still_agrees(
     ROUNDING_LEVEL; the files differ in their bytes but agree within the tolerance.
     """
     noise = np.random.default_rng(14)
-    solve_period = sim.timepath.solve_period
+    solve_and_evaluate = sim.timepath.solve_and_evaluate
     counterfactual_costs = sim.gravity.run.counterfactual_costs
 
     def moved_prices(*args: Any, **kwargs: Any) -> Any:
-        log_price, report = solve_period(*args, **kwargs)
-        return log_price + ROUNDING_LEVEL * noise.uniform(-1, 1, log_price.shape), report
+        # the equilibrium kept is the solver's only at the very prices it found: moved
+        # prices are evaluated afresh
+        log_price, report, equilibrium = solve_and_evaluate(*args, **kwargs)
+        moved = log_price + ROUNDING_LEVEL * noise.uniform(-1, 1, log_price.shape)
+        return moved, report, equilibrium
 
     def moved_costs(*args: Any, **kwargs: Any) -> Any:
         costs = counterfactual_costs(*args, **kwargs)
         return costs * (1 + ROUNDING_LEVEL * noise.uniform(-1, 1, costs.shape))
 
-    monkeypatch.setattr(sim.timepath, "solve_period", moved_prices)
+    monkeypatch.setattr(sim.timepath, "solve_and_evaluate", moved_prices)
     monkeypatch.setattr(sim.gravity.run, "counterfactual_costs", moved_costs)
     fresh, kept = run(scenario, tmp_path), reference(scenario)
     assert any((fresh / n).read_bytes() != (kept / n).read_bytes() for n in CSV_FILES)

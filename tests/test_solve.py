@@ -16,8 +16,8 @@ import pytest
 
 import sim.solve
 from sim.errors import SolverError
-from sim.model import Baseline, Elasticities, Policy, clearing_gap
-from sim.solve import TOLERANCE, solve_period
+from sim.model import Baseline, Elasticities, Policy, clearing_gap, evaluate
+from sim.solve import TOLERANCE, solve_and_evaluate, solve_period
 
 CLOSE = TOLERANCE  # see the module docstring
 
@@ -120,6 +120,29 @@ def test_sectors_are_solved_independently_in_one_batch() -> None:
     )
     assert np.array_equal(x[0], np.zeros(2))  # the unshocked sector is exactly its baseline
     assert x[1] == pytest.approx(alone[0], abs=1e-14)
+
+
+def test_the_equilibrium_kept_by_the_solver_is_the_model_at_its_prices() -> None:
+    """Sectors the solver does not move keep their first evaluation; the others are
+    evaluated again: together exactly :func:`sim.model.evaluate` at the solution."""
+    baseline, elasticities = cross_trade()
+
+    def stacked(array: np.ndarray) -> np.ndarray:
+        return np.concatenate([array, array, array])
+
+    three = Baseline(stacked(baseline.flows), stacked(baseline.tariffs))
+    three_elasticities = Elasticities(
+        *(stacked(a) for a in (elasticities.static.sigma, elasticities.eps, elasticities.eta))
+    )
+    policy = with_(Policy.none(three), tariff=((1, 0, 1), 0.25), demand=((2, 1), 0.9))
+    x, report, kept = solve_and_evaluate(three, policy, three_elasticities)
+    assert report.iterations > 0
+    assert np.array_equal(x, solve_period(three, policy, three_elasticities)[0])
+    fresh = evaluate(x, three, policy, three_elasticities)
+    for field in dataclasses.fields(fresh):
+        assert np.array_equal(getattr(kept, field.name), getattr(fresh, field.name)), field.name
+    assert np.array_equal(kept.demand[0], three.flows[0])  # unshocked: the baseline exactly
+    assert not np.array_equal(kept.demand[1], three.flows[1])
 
 
 def test_a_fixed_price_supplier_keeps_its_price() -> None:
