@@ -99,6 +99,11 @@ class Baseline:
         return self._levels * self.flows / safe[:, None, :]
 
     @cached_property
+    def tariff_revenue(self) -> FloatArray:
+        """Baseline tariff revenue of each importer, shape (sector, destination)."""
+        return (self.tariffs * self.flows).sum(axis=1)
+
+    @cached_property
     def share_sums(self) -> FloatArray:
         """Sum of each destination's baseline shares (1 up to rounding), shape (sector, dest.)."""
         return self.shares.sum(axis=1)

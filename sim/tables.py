@@ -344,11 +344,47 @@ def _trade(path: PathSolution, which: str) -> dict[str, FloatArray]:
 
 def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
     """Trade aggregates, shares of GDP and satellite figures per quarter."""
-    keys, values = indicator_frame(dataset, path, satellite_rows(dataset, path))
-    order = sort_order(keys)
-    key_columns = [as_column([keys[k][c] for k in order]) for c in range(len(keys[0]))]
+    satellites = satellite_rows(dataset, path)
+    series, values = _indicator_blocks(dataset, path, satellites)
+    periods = [str(q) for q in path.quarters]
+    sectors = [*dataset.sectors, ALL]
+    # Each series is a block of rows in (period, region, sector) order: its key columns
+    # are repeats and tiles of codes, never a Python tuple per row.
+    n_periods, n_regions, n_sectors = len(periods), len(dataset.regions), len(sectors)
+    grid = [
+        np.repeat(np.arange(n_periods), n_regions * n_sectors),
+        np.tile(np.repeat(np.arange(n_regions), n_sectors), n_periods),
+        np.tile(np.arange(n_sectors), n_periods * n_regions),
+    ]
+    block = np.repeat(np.arange(len(series)), n_periods * n_regions * n_sectors)
+    extra = [[row[c] for row in satellites] for c in range(5)]
+    columns = [
+        _key_column(periods, grid[0], len(series), extra[0]),
+        _key_column(dataset.regions, grid[1], len(series), extra[1]),
+        _key_column(sectors, grid[2], len(series), extra[2]),
+        _key_column([name for name, _ in series], block, 1, extra[3]),
+        _key_column([unit for _, unit in series], block, 1, extra[4]),
+    ]
+    # the rows in the order of their first four keys, ties in their order (as sorted())
+    order = np.lexsort([columns[c].codes for c in (3, 2, 1, 0)])
+    key_columns = [Labels(column.codes[order], column.labels) for column in columns]
     value_columns = list(values[order].T.copy())
     return Table(INDICATOR_COLUMNS, data=[*key_columns, *value_columns])
+
+
+def _key_column(
+    vocabulary: Sequence[str], codes: NDArray[np.integer[Any]], repeat: int, extra: list[str]
+) -> Labels:
+    """A key column: ``codes`` into ``vocabulary`` ``repeat`` times over, then ``extra``.
+
+    The labels are the distinct values in sorted order, as :func:`as_column` gives them.
+    """
+    present = [vocabulary[k] for k in np.unique(codes)] if len(codes) else []
+    labels = tuple(sorted({*present, *extra}))
+    at = {label: k for k, label in enumerate(labels)}
+    rank = np.array([at.get(label, -1) for label in vocabulary], dtype=np.int32)
+    tail = np.fromiter(map(at.__getitem__, extra), dtype=np.int32, count=len(extra))
+    return Labels(np.concatenate([np.tile(rank[codes], repeat), tail]), labels)
 
 
 def sort_order(keys: list[Row]) -> list[int]:
@@ -376,12 +412,34 @@ def indicator_frame(
     values : ndarray, shape (row, 4)
         ``value``, ``baseline_value``, ``change`` and ``change_pct`` per row.
     """
+    series, values = _indicator_blocks(dataset, path, satellites)
+    keys: list[Row] = []
+    if with_keys:
+        periods = [str(q) for q in path.quarters]
+        sectors = [*dataset.sectors, ALL]
+        for indicator, unit_name in series:
+            keys.extend(
+                (period, region, sector, indicator, unit_name)
+                for period in periods
+                for region in dataset.regions
+                for sector in sectors
+            )
+        keys.extend(row[:5] for row in satellites)
+    return keys, values
+
+
+def _indicator_blocks(
+    dataset: Dataset, path: PathSolution, satellites: list[Row]
+) -> tuple[list[tuple[str, str]], FloatArray]:
+    """Each series' ``(indicator, unit)``, and the values of every row of them in order.
+
+    A series is a block of rows in (period, region, sector) order; the satellite rows
+    follow the last one.
+    """
     scn, ref = _trade(path, "scenario"), _trade(path, "reference")
     quarterly_gdp = dataset.gdp / QUARTERS_PER_YEAR
     unit = f"{dataset.unit} per quarter"
-    periods = [str(q) for q in path.quarters]
-    sectors = [*dataset.sectors, ALL]
-    keys: list[Row] = []
+    names: list[tuple[str, str]] = []
     blocks: list[FloatArray] = []
     for name in ("exports", "imports", "net_exports", "output"):
         v, b = _with_all(scn[name]), _with_all(ref[name])
@@ -392,18 +450,9 @@ def indicator_frame(
         for indicator, unit_name, *columns in series:
             # (period, sector, region) arrays -> rows in period, region, sector order
             blocks.append(np.stack([c.transpose(0, 2, 1).reshape(-1) for c in columns], axis=1))
-            if not with_keys:
-                continue
-            keys.extend(
-                (period, region, sector, indicator, unit_name)
-                for period in periods
-                for region in dataset.regions
-                for sector in sectors
-            )
-    if with_keys:
-        keys.extend(row[:5] for row in satellites)
+            names.append((indicator, unit_name))
     blocks.append(np.array([row[5:] for row in satellites], dtype=float).reshape(-1, 4))
-    return keys, np.concatenate(blocks)
+    return names, np.concatenate(blocks)
 
 
 def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
@@ -450,7 +499,9 @@ def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Ta
     Flows and welfare are summed over the quarters; prices are those of the last quarter.
     """
     labels = {f"{sat.region}.{sat.name}" for sat in dataset.satellites}
-    satellites = [row for row in indicators.rows if row[1] in labels]
+    satellites = [
+        tuple(row.values()) for row in select_rows(indicators, "region", tuple(sorted(labels)))
+    ]
     keys, values = summary_frame(dataset, path, satellites)
     rest = Table(SUMMARY_COLUMNS, [(*keys[k], *map(float, values[k])) for k in sort_order(keys)])
     # "exports" sorts before every other indicator, so its block (as columns) comes first.

@@ -84,12 +84,12 @@ def tariff_revenue(baseline: Baseline, policy: Policy, equilibrium: Equilibrium)
 
     The tariff is levied on the value at the border, ``p (1 + x) (1 + c)`` per unit.
     """
-    base = (baseline.tariffs * baseline.flows).sum(axis=1)
-    border = (
-        equilibrium.producer_price[:, :, None]
-        * (1.0 + policy.export_tax)
-        * (1.0 + policy.trade_cost)
-    )
+    base = baseline.tariff_revenue
+    border = np.broadcast_to(equilibrium.producer_price[:, :, None], policy.tariff.shape)
+    # A factor of exactly 1 (no export tax, no trade cost anywhere) changes no bit.
+    for rate in (policy.export_tax, policy.trade_cost):
+        if rate.any():
+            border = border * (1.0 + rate)
     return (policy.tariff * border * equilibrium.demand).sum(axis=1) - base
 
 
@@ -121,14 +121,18 @@ def variety_effect(
     """
     theta = baseline.shares
     log_price = equilibrium.log_price
+    surplus = consumer_surplus(
+        baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
+    )
+    if np.all(policy.availability == 1.0) and np.isfinite(log_price).all():
+        # Every variety is there: the index over all of them is the equilibrium's own,
+        # computed from the same shares and prices.
+        return surplus - surplus
     reachable = (theta > 0) & np.isfinite(log_price)[:, :, None]
     log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
     sigma = elasticities.sigma[:, None, :]
     every = np.exp(
         log_price_index(theta, log_delivered, reachable, sigma, elasticities.sigma_import, theta)
-    )
-    surplus = consumer_surplus(
-        baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
     )
     return surplus - consumer_surplus(baseline.spending, policy.demand, every, elasticities.eps)
 
