@@ -17,6 +17,7 @@ import math
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -76,6 +77,8 @@ class ParquetStream:
         types = [text if kind else pa.float64() for kind in kinds]
         self._schema = pa.schema(list(zip(columns, types, strict=True)))
         self._writer = parquet.ParquetWriter(str(destination), self._schema)
+        self._thread = ThreadPoolExecutor(1)
+        self._pending: Future[None] | None = None
 
     def write(self, data: Sequence[Any]) -> None:
         """Append rows given as columns (float arrays or Labels) as one row group."""
@@ -88,11 +91,24 @@ class ParquetStream:
                 arrays.append(pa.DictionaryArray.from_arrays(codes, labels))
             else:
                 arrays.append(pa.array(column, type=pa.float64(), from_pandas=True))
-        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+        table = pa.Table.from_arrays(arrays, schema=self._schema)
+        # Encoding and compressing a row group (which releases the GIL) goes on while the
+        # caller builds the next block; row groups are written in order, one waiting.
+        self._wait()
+        self._pending = self._thread.submit(self._writer.write_table, table)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def close(self) -> None:
-        """Write the file's footer."""
-        self._writer.close()
+        """Write what is pending and the file's footer."""
+        try:
+            self._wait()
+            self._writer.close()
+        finally:
+            self._thread.shutdown()
 
     def __enter__(self) -> ParquetStream:
         return self
