@@ -155,7 +155,8 @@ def _round_scaled(values: FloatArray) -> FloatArray:
     """
     product = values * SCALE
     rounded = np.rint(product)
-    half = np.flatnonzero(np.abs(product - rounded) == 0.5)
+    distance = product - rounded
+    half = np.flatnonzero(np.abs(distance, out=distance) == 0.5)
     if len(half):
         exact = values[half]
         split = 134217729.0 * exact  # 2**27 + 1
@@ -220,9 +221,10 @@ def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
     np.take(_DIGITS[end.decode()], tail, out=out[last])
     np.take(_DIGITS["point"], head, out=out[last - 1])
     rest = field.whole
+    signed = bool(field.negative.any())
     for g in range(field.groups):
         table = _DIGITS["low" if g == 0 else "high"]
-        leading = np.where(field.negative, rest + 1000, rest)
+        leading = np.where(field.negative, rest + 1000, rest) if signed else rest
         if g < field.groups - 1:
             leading = np.where(rest >= 1000, 2000 + rest % 1000, leading)
         np.take(table, leading, out=out[last - 2 - g])
