@@ -147,7 +147,12 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
         if not present or not isinstance(present[0], np.ndarray):
             continue
         like = present[0]
-        out = np.full((count, *like.shape[1:]), NEUTRAL.get(f.name, 0), dtype=like.dtype)
+        shape = (count, *like.shape[1:])
+        # The groups cover every sector once: only an array some group lacks needs filling.
+        if len(present) == len(values):
+            out = np.empty(shape, dtype=like.dtype)
+        else:
+            out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
         for sectors, value in values:
             if value is not None:
                 out[sectors] = value
