@@ -419,7 +419,9 @@ def iter_path(
 
     Each path is solved exactly as :func:`solve_path` solves it (a path depends on its own
     earlier parts only), so the quarters are the same numbers; only one quarter of each
-    path need be held at a time.
+    path need be held at a time. As in :func:`solve_markets`, the leading quarters whose
+    policy parts are the same in both runs are solved once: the comparison run's quarter
+    is then the scenario's own, and it branches from the scenario's carried state.
 
     Returns
     -------
@@ -434,13 +436,22 @@ def iter_path(
     rates = growth_rates(dataset, demand_growth or {})
     quarters = tuple(quarter_range(first, last))
     routes = dataset.routes if dataset.routes is not None and len(dataset.routes) else None
-    scenario = iter_one_path(
-        baseline, speeds, rates, policies, policy_targets, quarters, dataset.sectors, routes
-    )
-    reference = iter_one_path(
-        baseline, speeds, rates, comparison, comparison_targets, quarters, dataset.sectors, routes
-    )
-    return baseline, quarters, zip(scenario, reference, strict=True)
+    run, other = (policies, policy_targets), (comparison, comparison_targets)
+    shared = common_quarters(baseline, rates, run, other, quarters, routes)
+
+    def both() -> Iterator[tuple[PeriodSolution, PeriodSolution]]:
+        steps = _path_steps(baseline, speeds, rates, *run, quarters, dataset.sectors, routes)
+        carried = None
+        for _ in range(shared):
+            period, carried = next(steps)
+            yield period, period
+        rest = _path_steps(
+            baseline, speeds, rates, *other, quarters, dataset.sectors, routes, carried
+        )
+        for (period, _), (reference, _) in zip(steps, rest, strict=True):
+            yield period, reference
+
+    return baseline, quarters, both()
 
 
 def iter_one_path(
