@@ -123,8 +123,11 @@ class PeriodSolution:
     def supply_response(self, output: FloatArray) -> FloatArray:
         """The supply elasticity in effect: log change of supply per log change of price.
 
-        With adjustment under way it lies between the short- and the long-run value; where
-        the price has not moved, the long-run value. Shape (sector, origin).
+        Where the price has not moved, the long-run value. With adjustment under way it is
+        the ratio of the two log changes in effect, which need not lie between the short-
+        and the long-run value: after a price move reverses, supply still follows the
+        earlier move, and the ratio can be negative or large where the price hardly moved.
+        Shape (sector, origin).
 
         Parameters
         ----------
