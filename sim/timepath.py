@@ -329,7 +329,24 @@ def _solve_branching(
     sector_names: tuple[str, ...],
     routes: Routes | None,
 ) -> tuple[tuple[PeriodSolution, ...], tuple[PeriodSolution, ...]]:
-    """Both paths, the quarters before their first difference solved once and shared.
+    """Both paths whole (:func:`_branching`)."""
+    pairs = tuple(
+        _branching(baseline, speeds, rates, run, comparison, quarters, sector_names, routes)
+    )
+    return tuple(p for p, _ in pairs), tuple(r for _, r in pairs)
+
+
+def _branching(
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    rates: FloatArray,
+    run: tuple[Sequence[PolicyLike], Sequence[Target]],
+    comparison: tuple[Sequence[PolicyLike], Sequence[Target]],
+    quarters: tuple[Quarter, ...],
+    sector_names: tuple[str, ...],
+    routes: Routes | None,
+) -> Iterator[tuple[PeriodSolution, PeriodSolution]]:
+    """Both paths a quarter at a time, the quarters before their first difference solved once.
 
     A quarter's solution depends on its policy parts, its trend growth and the adjustment
     memory and prices the quarters before it left; while the two runs' parts are equal
@@ -338,11 +355,16 @@ def _solve_branching(
     prices at the first quarter whose parts differ.
     """
     shared = common_quarters(baseline, rates, run, comparison, quarters, routes)
-    scenario = list(_path_steps(baseline, speeds, rates, *run, quarters, sector_names, routes))
-    start = scenario[shared - 1][1] if shared else None
-    rest = _path_steps(baseline, speeds, rates, *comparison, quarters, sector_names, routes, start)
-    head = tuple(period for period, _ in scenario)
-    return head, head[:shared] + tuple(period for period, _ in rest)
+    steps = _path_steps(baseline, speeds, rates, *run, quarters, sector_names, routes)
+    carried = None
+    for _ in range(shared):
+        period, carried = next(steps)
+        yield period, period
+    rest = _path_steps(
+        baseline, speeds, rates, *comparison, quarters, sector_names, routes, carried
+    )
+    for (period, _), (reference, _) in zip(steps, rest, strict=True):
+        yield period, reference
 
 
 def common_quarters(
@@ -389,24 +411,6 @@ def _elasticities(run: dict[str, FloatArray]) -> Elasticities:
     return Elasticities(run["sigma"], run["eps"], run["eta"], sigma_import=run["sigma_import"])
 
 
-def _solve_one_path(
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
-    rates: FloatArray,
-    policies: Sequence[PolicyLike],
-    policy_targets: Sequence[Target],
-    quarters: tuple[Quarter, ...],
-    sector_names: tuple[str, ...],
-    routes: Routes | None = None,
-) -> tuple[PeriodSolution, ...]:
-    """One path, part after part: each part's adjustment depends on the parts before only."""
-    return tuple(
-        iter_one_path(
-            baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
-        )
-    )
-
-
 def iter_path(
     dataset: Dataset,
     policies: Sequence[PolicyLike],
@@ -439,43 +443,17 @@ def iter_path(
     rates = growth_rates(dataset, demand_growth or {})
     quarters = tuple(quarter_range(first, last))
     routes = dataset.routes if dataset.routes is not None and len(dataset.routes) else None
-    run, other = (policies, policy_targets), (comparison, comparison_targets)
-    shared = common_quarters(baseline, rates, run, other, quarters, routes)
-
-    def both() -> Iterator[tuple[PeriodSolution, PeriodSolution]]:
-        steps = _path_steps(baseline, speeds, rates, *run, quarters, dataset.sectors, routes)
-        carried = None
-        for _ in range(shared):
-            period, carried = next(steps)
-            yield period, period
-        rest = _path_steps(
-            baseline, speeds, rates, *other, quarters, dataset.sectors, routes, carried
-        )
-        for (period, _), (reference, _) in zip(steps, rest, strict=True):
-            yield period, reference
-
-    return baseline, quarters, both()
-
-
-def iter_one_path(
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
-    rates: FloatArray,
-    policies: Sequence[PolicyLike],
-    policy_targets: Sequence[Target],
-    quarters: tuple[Quarter, ...],
-    sector_names: tuple[str, ...],
-    routes: Routes | None = None,
-) -> Iterator[PeriodSolution]:
-    """The quarters of one path in order, each solved when asked for.
-
-    Each sector's quarter is cut only where its own policy state changes
-    (:mod:`sim.sector_parts`), so its results do not depend on other sectors' policies.
-    """
-    for period, _ in _path_steps(
-        baseline, speeds, rates, policies, policy_targets, quarters, sector_names, routes
-    ):
-        yield period
+    periods = _branching(
+        baseline,
+        speeds,
+        rates,
+        (policies, policy_targets),
+        (comparison, comparison_targets),
+        quarters,
+        dataset.sectors,
+        routes,
+    )
+    return baseline, quarters, periods
 
 
 @dataclass(frozen=True)
@@ -500,8 +478,9 @@ def _path_steps(
 ) -> Iterator[tuple[PeriodSolution, _Carried]]:
     """The quarters of one path from ``start``, each with what it leaves to the next.
 
-    ``start`` is the first quarter at rest by default; :func:`iter_one_path` is this
-    without the carried state.
+    ``start`` is the first quarter at rest by default. Each sector's quarter is cut only
+    where its own policy state changes (:mod:`sim.sector_parts`), so its results do not
+    depend on other sectors' policies.
     """
     pairs = list(zip(policies, policy_targets, strict=True))
     count = baseline.flows.shape[0]
