@@ -215,9 +215,9 @@ def satellite_change(
     for path in (treated, untreated):
         t = _quarters_in(path, obs.days)
         values = np.stack([producer_sales(path.scenario[i], s, r) for i in t], axis=1)
-        output = path.baseline.output
-        eta = np.stack([path.scenario[i].supply_response(output)[s, r] for i in t], axis=1)
-        figures = satellite_figures(satellite, r, importers, dataset.flows[s, r], values, eta)
+        output = path.baseline.output[s, r, None]
+        supply = np.stack([path.scenario[i].supply[s, r] for i in t], axis=1) / output
+        figures = satellite_figures(satellite, r, importers, dataset.flows[s, r], values, supply)
         revenue.append(figures.sales.sum())
         volume.append(figures.volume.sum())  # an index with a constant base: sums add up
     ratio = volume[0] / volume[1]

@@ -179,11 +179,9 @@ def _satellite_paths(dataset: Dataset, path: PathSolution, draws: int) -> list[F
         pair = []
         for periods in (path.scenario, path.reference):
             values = np.stack([_producer_sales(p, s, r, draws, n_sectors) for p in periods], axis=2)
-            eta = np.stack(
-                [p.supply_response(output).reshape(draws, n_sectors, -1)[:, s, r] for p in periods],
-                axis=2,
-            )
-            pair.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
+            supply = [p.supply.reshape(draws, n_sectors, -1)[:, s, r] for p in periods]
+            volume = np.stack(supply, axis=2) / output[s, r, None]
+            pair.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, volume))
         figures.append((pair[0], pair[1]))
     return figures
 

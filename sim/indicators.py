@@ -117,7 +117,7 @@ def satellite_figures(
     importer_index: dict[str, int],
     base_rows: FloatArray,
     value_rows: FloatArray,
-    eta: FloatArray,
+    volume_rows: FloatArray,
 ) -> SatelliteFigures:
     """Shift-share figures of a satellite along a path.
 
@@ -133,8 +133,9 @@ def satellite_figures(
     value_rows : ndarray, shape (..., part, period, destination)
         The region's sales values on the path (same unit and time basis as ``base_rows``);
         leading axes (such as parameter draws) are carried through to every figure.
-    eta : ndarray, shape (..., part, period)
-        The region's supply elasticity of each part's sector in each period.
+    volume_rows : ndarray, shape (..., part, period)
+        The region's output of each part's sector in each period over its baseline
+        output: the satellite's producers respond to the market as their region's do.
     """
     shape = value_rows.shape[:-3] + value_rows.shape[-2:-1]  # (..., period)
     sales = np.zeros(shape)
@@ -150,12 +151,7 @@ def satellite_figures(
         part_sales_path = by_destination.sum(axis=-1)
         total = own.sum()
         revenue_ratio = part_sales_path / total if total > 0 else np.ones(shape)
-        part_eta = eta[..., k, :]
-        finite = np.isfinite(part_eta)
-        exponent = 1.0 / (1.0 + np.where(finite, part_eta, 0.0))
-        price = np.where(finite, revenue_ratio**exponent, 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a price of 0 is masked
-            volume_value += total * np.where(price > 0, revenue_ratio / price, 0.0)
+        volume_value += total * volume_rows[..., k, :]
         sales += part_sales_path
         base_total += total
         for code in part.export_shares:

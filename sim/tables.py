@@ -460,6 +460,7 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
     unit = f"{dataset.unit} per quarter"
     rows: list[Row] = []
     index = {code: k for k, code in enumerate(dataset.regions)}
+    flows, output = dataset.flows, path.baseline.output
     for satellite in dataset.satellites:
         s = [dataset.sector_index(part.sector) for part in satellite.parts]
         r = index[satellite.region]
@@ -467,8 +468,8 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
         figures = []
         for periods in (path.scenario, path.reference):
             values = np.stack([_satellite_sales(p, label, s, r) for p in periods], axis=1)
-            eta = np.stack([p.supply_response(path.baseline.output)[s, r] for p in periods], axis=1)
-            figures.append(satellite_figures(satellite, r, index, dataset.flows[s, r], values, eta))
+            volume = np.stack([p.supply[s, r] for p in periods], axis=1) / output[s, r, None]
+            figures.append(satellite_figures(satellite, r, index, flows[s, r], values, volume))
         scn, ref = figures
         series = [
             ("sales", unit, scn.sales / QUARTERS_PER_YEAR, ref.sales / QUARTERS_PER_YEAR),

@@ -120,30 +120,6 @@ class PeriodSolution:
         """Day-weighted consumer price index, shape (sector, destination)."""
         return self._mean([s.equilibrium.price_index for s in self.segments])
 
-    def supply_response(self, output: FloatArray) -> FloatArray:
-        """The supply elasticity in effect: log change of supply per log change of price.
-
-        Where the price has not moved, the long-run value. With adjustment under way it is
-        the ratio of the two log changes in effect, which need not lie between the short-
-        and the long-run value: after a price move reverses, supply still follows the
-        earlier move, and the ratio can be negative or large where the price hardly moved.
-        Shape (sector, origin).
-
-        Parameters
-        ----------
-        output : ndarray, shape (sector, origin)
-            Baseline output ``Y``.
-        """
-        long_run = self.elasticities.eta
-        parts = []
-        for seg in self.segments:
-            eq = seg.equilibrium
-            with np.errstate(divide="ignore", invalid="ignore"):
-                response = np.log(eq.supply / (output * seg.policy.supply)) / eq.log_price
-            moved = np.isfinite(response) & (np.abs(eq.log_price) > 1e-9)
-            parts.append(np.where(moved, response, long_run))
-        return self._mean(parts)
-
     @property
     def iterations(self) -> int:
         """Newton iterations, summed over the parts."""
