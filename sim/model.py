@@ -50,6 +50,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.axissum import sum_destinations, sum_origins
 from sim.nested import (
     NestedDemand,
     ces_terms,
@@ -385,7 +386,7 @@ def _evaluate(
     if elasticities.sigma_import is None:
         masked = log_response if every else np.where(available, log_response, 0.0)
         terms = ces_terms(weights, masked, None if every else available, sigma)
-        power = terms.sum(axis=1)
+        power = sum_origins(terms)
         safe_power = np.where(power > 0, power, 1.0)
         log_index = _log_ratio(power, baseline.share_sums) / (1.0 - elasticities.sigma)
         terms /= safe_power[:, None, :]
@@ -659,7 +660,7 @@ def gap_jacobian(
     output = baseline.output
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta * supply_weight, 0.0)
     if nested is None:
-        own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
+        own = sum_destinations(sales_shares * sigma[:, None, :]) + eta
     else:
         assert elasticities.sigma_import is not None
         import_weight = _or_ones(elasticities.import_weight, elasticities.sigma)
@@ -673,8 +674,8 @@ def gap_jacobian(
             - np.matmul(abroad * sigma[:, None, :], nested.import_shares_upper.transpose(0, 2, 1))
         )
         own = (
-            (abroad * lower[:, None, :]).sum(axis=2)
-            + (np.where(foreign, 0.0, sales_shares) * sigma[:, None, :]).sum(axis=2)
+            sum_destinations(abroad * lower[:, None, :])
+            + sum_destinations(np.where(foreign, 0.0, sales_shares) * sigma[:, None, :])
             + eta
         )
     if policy.purchase_spending is not None:
@@ -697,7 +698,7 @@ def clearing_gap(
 
 def _log_gap(eq: Equilibrium, baseline: Baseline) -> tuple[FloatArray, FloatArray]:
     """Log demand minus log supply of each producer (0 where none), and quantities sold."""
-    sold = eq.demand.sum(axis=2)
+    sold = sum_destinations(eq.demand)
     if eq.purchased is not None:
         sold = sold + eq.purchased
     producing = (baseline.output > 0) & (eq.supply > 0)

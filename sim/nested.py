@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.axissum import sum_origins
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -162,7 +164,7 @@ def _import_index(
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Log import price index, origins' shares of import spending, and buyers importing."""
     terms = ces_terms(weights, log_price, abroad, sigma_import[:, None, :])
-    power = terms.sum(axis=1)
+    power = sum_origins(terms)
     some = power > 0
     safe_share = np.where(import_share > 0, import_share, 1.0)
     log_index = np.log(np.where(some, power / safe_share, 1.0)) / (1.0 - sigma_import)
@@ -196,7 +198,7 @@ def _upper_nest(
     log_import, within, some = _import_index(
         weights, available & foreign, upper_price, import_share, sigma_import
     )
-    domestic = ces_terms(weights, upper_price, available & ~foreign, sigma[:, None, :]).sum(axis=1)
+    domestic = sum_origins(ces_terms(weights, upper_price, available & ~foreign, sigma[:, None, :]))
     with np.errstate(over="ignore"):
         composite = np.where(some, import_share * np.exp((1.0 - sigma) * log_import), 0.0)
     power = domestic + composite
