@@ -199,5 +199,6 @@ def _take(record: Any, index: IntArray) -> Any:
             # A broadcast placeholder (a constant of no memory) stays one.
             arrays[f.name] = np.broadcast_to(value[:1], (len(index), *value.shape[1:]))
         else:
-            arrays[f.name] = value[index]
+            # np.take copies the same rows as value[index], by a faster path.
+            arrays[f.name] = np.take(value, index, axis=0)
     return replace(record, **arrays)

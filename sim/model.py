@@ -50,7 +50,15 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.nested import NestedDemand, ces_terms, foreign_mask, nested_demand, nested_log_index
+from sim.axissum import sum_destinations, sum_origins
+from sim.nested import (
+    NestedDemand,
+    ces_terms,
+    foreign_mask,
+    nest_sums,
+    nested_demand,
+    nested_log_index,
+)
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -107,6 +115,33 @@ class Baseline:
     def share_sums(self) -> FloatArray:
         """Sum of each destination's baseline shares (1 up to rounding), shape (sector, dest.)."""
         return self.shares.sum(axis=1)
+
+    @cached_property
+    def nest_sums(self) -> tuple[FloatArray, FloatArray]:
+        """Baseline import share and sum of shares of each buyer (:func:`sim.nested.nest_sums`)."""
+        return nest_sums(self.shares)
+
+    def sectors(self, which: NDArray[np.intp]) -> Baseline:
+        """The baseline of the chosen sectors, with what it has derived so far.
+
+        Every derived array is computed sector by sector, so its rows are those the
+        smaller baseline would compute: taking them saves summing them again.
+        """
+        part = Baseline(
+            self.flows[which],
+            self.tariffs[which],
+            None if self.levels is None else self.levels[which],
+        )
+        for name in _DERIVED:
+            if name in self.__dict__:
+                value = self.__dict__[name]
+                part.__dict__[name] = (
+                    tuple(v[which] for v in value) if isinstance(value, tuple) else value[which]
+                )
+        return part
+
+
+_DERIVED = ("spending", "output", "shares", "tariff_revenue", "share_sums", "nest_sums")
 
 
 @dataclass(frozen=True)
@@ -337,13 +372,7 @@ def _evaluate(
     demand it costs a second evaluation of the demand system.
     """
     sigma = elasticities.sigma[:, None, :]
-    theta = baseline.shares
-    weights = policy.availability * theta
-    available = (policy.availability > 0) & (theta > 0)
-    finite = np.isfinite(log_price)
-    if not finite.all():
-        available &= finite[:, :, None]
-    log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
+    theta, weights, available, log_delivered = _delivered(log_price, baseline, policy)
     log_response = log_delivered
     if elasticities.delivered_weight is not None:
         assert elasticities.delivered_offset is not None
@@ -357,7 +386,7 @@ def _evaluate(
     if elasticities.sigma_import is None:
         masked = log_response if every else np.where(available, log_response, 0.0)
         terms = ces_terms(weights, masked, None if every else available, sigma)
-        power = terms.sum(axis=1)
+        power = sum_origins(terms)
         safe_power = np.where(power > 0, power, 1.0)
         log_index = _log_ratio(power, baseline.share_sums) / (1.0 - elasticities.sigma)
         terms /= safe_power[:, None, :]
@@ -379,6 +408,7 @@ def _evaluate(
             log_import,
             elasticities.sigma,
             elasticities.sigma_import,
+            baseline.nest_sums,
         )
         log_index, shares, relative = nested.log_index, nested.shares, nested.log_relative
     log_aggregate = log_index
@@ -403,9 +433,15 @@ def _evaluate(
     actual_index = log_index
     if not with_index:
         actual_index = np.full_like(log_index, np.nan)
-    elif log_response is not log_delivered or nested is not None:
+    elif _index_apart(elasticities):
         actual_index = log_price_index(
-            weights, log_delivered, available, sigma, elasticities.sigma_import, theta
+            weights,
+            log_delivered,
+            available,
+            sigma,
+            elasticities.sigma_import,
+            theta,
+            baseline.nest_sums,
         )
     eta = elasticities.eta
     log_supply_price = np.nan_to_num(log_price, neginf=0.0)
@@ -437,6 +473,57 @@ def _evaluate(
     return equilibrium, nested
 
 
+def _delivered(
+    log_price: FloatArray, baseline: Baseline, policy: Policy
+) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
+    """Baseline shares, their weights, the flows that trade and log delivered prices."""
+    theta = baseline.shares
+    weights = policy.availability * theta
+    available = (policy.availability > 0) & (theta > 0)
+    finite = np.isfinite(log_price)
+    if not finite.all():
+        available &= finite[:, :, None]
+    log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
+    return theta, weights, available, log_delivered
+
+
+def _index_apart(elasticities: Elasticities) -> bool:
+    """Whether the consumer price index is not the index buyers' substitution responds to.
+
+    It is apart with adjustment under way (response prices are not actual prices) and
+    with nested demand (whose index at actual prices is evaluated on its own).
+    """
+    return elasticities.delivered_weight is not None or elasticities.sigma_import is not None
+
+
+def price_index(
+    log_price: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    log_response_index: FloatArray,
+) -> FloatArray:
+    """The ``price_index`` of :func:`evaluate`, given its ``log_response_index``.
+
+    For an equilibrium evaluated without its index (as the solver does): the same
+    numbers as :func:`evaluate`, bit for bit, without evaluating the demand again.
+    """
+    if not _index_apart(elasticities):
+        return np.exp(log_response_index)
+    theta, weights, available, log_delivered = _delivered(log_price, baseline, policy)
+    return np.exp(
+        log_price_index(
+            weights,
+            log_delivered,
+            available,
+            elasticities.sigma[:, None, :],
+            elasticities.sigma_import,
+            theta,
+            baseline.nest_sums,
+        )
+    )
+
+
 def _purchased(log_price: FloatArray, policy: Policy) -> FloatArray | None:
     """Quantity bought by governments: a volume, plus what a sum of money buys at ``p``."""
     if policy.purchase_volume is None and policy.purchase_spending is None:
@@ -457,6 +544,7 @@ def log_price_index(
     sigma: FloatArray,
     sigma_import: FloatArray | None = None,
     theta: FloatArray | None = None,
+    sums: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray:
     """Log CES price index over origins, shape (sector, destination).
 
@@ -474,6 +562,8 @@ def log_price_index(
         :mod:`sim.nested`, with ``sigma`` the upper nest's.
     theta : ndarray, shape (sector, origin, destination), optional
         Baseline spending shares (``weights`` when not given), for the nested index.
+    sums : tuple of ndarray, optional
+        :func:`sim.nested.nest_sums` of ``theta`` when at hand (nested index only).
     """
     if sigma_import is not None:
         return nested_log_index(
@@ -483,6 +573,7 @@ def log_price_index(
             log_price,
             sigma[:, 0, :],
             sigma_import,
+            sums,
         )
     power = ces_terms(weights, log_price, available, sigma).sum(axis=1)
     base = (weights if theta is None else theta).sum(axis=1)
@@ -530,6 +621,34 @@ def excess_demand(
     """
     eq, nested = _evaluate(log_price, baseline, policy, elasticities, with_index=False)
     residual, sold = _log_gap(eq, baseline)
+    return residual, gap_jacobian(eq, nested, sold, baseline, policy, elasticities)
+
+
+def gap_jacobian(
+    eq: Equilibrium,
+    nested: NestedDemand | None,
+    sold: FloatArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> FloatArray:
+    """The Jacobian of :func:`excess_demand` from the model evaluated at its prices.
+
+    Parameters
+    ----------
+    eq : Equilibrium
+        The model at the log prices ``eq.log_price``, with its nested demand ``nested``
+        (``None`` for one-level demand), as :func:`_evaluate` gives them.
+    sold : ndarray, shape (sector, origin)
+        Quantities sold, from :func:`_log_gap`.
+    baseline, policy, elasticities
+        As in :func:`evaluate`.
+
+    Returns
+    -------
+    ndarray, shape (sector, origin, origin)
+    """
+    log_price = eq.log_price
     sales_shares = eq.demand / np.where(sold > 0, sold, 1.0)[:, :, None]
     delivered_weight, index_weight, supply_weight = elasticities.response_weights()
     # Only the part of a price change responded to this period moves quantities.
@@ -541,7 +660,7 @@ def excess_demand(
     output = baseline.output
     eta = np.where(np.isfinite(elasticities.eta), elasticities.eta * supply_weight, 0.0)
     if nested is None:
-        own = (sales_shares * sigma[:, None, :]).sum(axis=2) + eta
+        own = sum_destinations(sales_shares * sigma[:, None, :]) + eta
     else:
         assert elasticities.sigma_import is not None
         import_weight = _or_ones(elasticities.import_weight, elasticities.sigma)
@@ -555,16 +674,15 @@ def excess_demand(
             - np.matmul(abroad * sigma[:, None, :], nested.import_shares_upper.transpose(0, 2, 1))
         )
         own = (
-            (abroad * lower[:, None, :]).sum(axis=2)
-            + (np.where(foreign, 0.0, sales_shares) * sigma[:, None, :]).sum(axis=2)
+            sum_destinations(abroad * lower[:, None, :])
+            + sum_destinations(np.where(foreign, 0.0, sales_shares) * sigma[:, None, :])
             + eta
         )
     if policy.purchase_spending is not None:
         # A fixed sum buys less when the price rises: d ln(V/p) / dx = -1.
         spent = policy.purchase_spending * np.exp(-np.nan_to_num(log_price, neginf=0.0))
         own = own + spent / np.where(sold > 0, sold, 1.0)
-    jacobian = cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
-    return residual, jacobian
+    return cross - own[:, :, None] * np.eye(output.shape[1])[None, :, :]
 
 
 def clearing_gap(
@@ -580,7 +698,7 @@ def clearing_gap(
 
 def _log_gap(eq: Equilibrium, baseline: Baseline) -> tuple[FloatArray, FloatArray]:
     """Log demand minus log supply of each producer (0 where none), and quantities sold."""
-    sold = eq.demand.sum(axis=2)
+    sold = sum_destinations(eq.demand)
     if eq.purchased is not None:
         sold = sold + eq.purchased
     producing = (baseline.output > 0) & (eq.supply > 0)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.axissum import sum_origins
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -83,6 +85,18 @@ class NestedDemand:
     import_shares_upper: FloatArray
 
 
+def nest_sums(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each buyer's baseline import share and its baseline sum of shares, (sector, destination).
+
+    They depend on the baseline only: :class:`sim.model.Baseline` keeps them, so that the
+    solver does not sum them again at every evaluation.
+    """
+    foreign = foreign_mask(theta.shape[1])
+    import_share = np.where(foreign, theta, 0.0).sum(axis=1)
+    base = np.where(~foreign, theta, 0.0).sum(axis=1) + import_share
+    return import_share, base
+
+
 def nested_demand(
     weights: FloatArray,
     theta: FloatArray,
@@ -91,6 +105,7 @@ def nested_demand(
     import_price: FloatArray,
     sigma: FloatArray,
     sigma_import: FloatArray,
+    sums: tuple[FloatArray, FloatArray] | None = None,
 ) -> NestedDemand:
     """Evaluate the nested demand system.
 
@@ -107,47 +122,90 @@ def nested_demand(
         (among import origins) respond to them.
     sigma, sigma_import : ndarray, shape (sector, destination)
         Elasticities of the upper and the lower nest (both > 1).
+    sums : tuple of ndarray, optional
+        :func:`nest_sums` of ``theta``, when already at hand.
 
     Returns
     -------
     NestedDemand
     """
     foreign = foreign_mask(theta.shape[1])
-    home = ~foreign
     upper = sigma[:, None, :]
     lower = sigma_import[:, None, :]
-    import_share = np.where(foreign, theta, 0.0).sum(axis=1)
+    import_share, base = nest_sums(theta) if sums is None else sums
+    log_import, within, _ = _import_index(
+        weights, available & foreign, import_price, import_share, sigma_import
+    )
+    top = _upper_nest(
+        weights, available, upper_price, sigma, sigma_import, foreign, import_share, base
+    )
+    log_index = top.log_index
+    shares = np.where(foreign, top.composite[:, None, :] * top.within, top.domestic[:, None, :])
+    shares /= top.safe_power[:, None, :]
+    every = bool(available.all())
+    # Where every flow trades the masks change nothing: skipped, bit for bit the same.
+    lower_price = import_price if every else np.where(available, import_price, 0.0)
+    own_price = upper_price if every else np.where(available, upper_price, 0.0)
+    relative = np.where(
+        foreign,
+        -lower * lower_price + lower * log_import[:, None, :] - upper * top.log_import[:, None, :],
+        -upper * own_price,
+    )
+    relative += upper * log_index[:, None, :]
+    return NestedDemand(relative, log_index, shares, within, top.within)
+
+
+def _import_index(
+    weights: FloatArray,
+    abroad: BoolArray,
+    log_price: FloatArray,
+    import_share: FloatArray,
+    sigma_import: FloatArray,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Log import price index, origins' shares of import spending, and buyers importing."""
+    terms = ces_terms(weights, log_price, abroad, sigma_import[:, None, :])
+    power = sum_origins(terms)
+    some = power > 0
     safe_share = np.where(import_share > 0, import_share, 1.0)
-    abroad = available & foreign
+    log_index = np.log(np.where(some, power / safe_share, 1.0)) / (1.0 - sigma_import)
+    terms /= np.where(some, power, 1.0)[:, None, :]
+    return log_index, terms, some
 
-    def import_index(log_price: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
-        terms = ces_terms(weights, log_price, abroad, lower)
-        power = terms.sum(axis=1)
-        some = power > 0
-        log_index = np.log(np.where(some, power / safe_share, 1.0)) / (1.0 - sigma_import)
-        return log_index, terms / np.where(some, power, 1.0)[:, None, :], some
 
-    log_import, within, _ = import_index(import_price)
-    log_import_upper, within_upper, some = import_index(upper_price)
-    domestic = ces_terms(weights, upper_price, available & home, upper).sum(axis=1)
+@dataclass(frozen=True)
+class _Upper:
+    """The upper nest at its response prices: what the index and the shares need."""
+
+    log_index: FloatArray
+    within: FloatArray
+    composite: FloatArray
+    safe_power: FloatArray
+    domestic: FloatArray
+    log_import: FloatArray
+
+
+def _upper_nest(
+    weights: FloatArray,
+    available: BoolArray,
+    upper_price: FloatArray,
+    sigma: FloatArray,
+    sigma_import: FloatArray,
+    foreign: BoolArray,
+    import_share: FloatArray,
+    base: FloatArray,
+) -> _Upper:
+    """The upper nest (home goods against the import composite) at its response prices."""
+    log_import, within, some = _import_index(
+        weights, available & foreign, upper_price, import_share, sigma_import
+    )
+    domestic = sum_origins(ces_terms(weights, upper_price, available & ~foreign, sigma[:, None, :]))
     with np.errstate(over="ignore"):
-        composite = np.where(some, import_share * np.exp((1.0 - sigma) * log_import_upper), 0.0)
+        composite = np.where(some, import_share * np.exp((1.0 - sigma) * log_import), 0.0)
     power = domestic + composite
     safe_power = np.where(power > 0, power, 1.0)
     # Relative to the baseline sum of shares, so that baseline prices give exactly 1.
-    base = np.where(home, theta, 0.0).sum(axis=1) + import_share
     log_index = np.log(safe_power / np.where(power > 0, base, 1.0)) / (1.0 - sigma)
-    shares = np.where(home, domestic[:, None, :], composite[:, None, :] * within_upper)
-    shares = shares / safe_power[:, None, :]
-    relative = np.where(
-        foreign,
-        -lower * np.where(available, import_price, 0.0)
-        + lower * log_import[:, None, :]
-        - upper * log_import_upper[:, None, :],
-        -upper * np.where(available, upper_price, 0.0),
-    )
-    relative = relative + upper * log_index[:, None, :]
-    return NestedDemand(relative, log_index, shares, within, within_upper)
+    return _Upper(log_index, within, composite, safe_power, domestic, log_import)
 
 
 def nested_log_index(
@@ -157,11 +215,15 @@ def nested_log_index(
     log_price: FloatArray,
     sigma: FloatArray,
     sigma_import: FloatArray,
+    sums: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray:
     """Log nested CES price index at one set of delivered prices, shape (sector, destination).
 
-    Parameters are as in :func:`nested_demand`, with ``log_price`` serving both nests.
+    Parameters are as in :func:`nested_demand`, with ``log_price`` serving both nests. Only
+    the upper nest is evaluated: the index is that of :func:`nested_demand`, bit for bit.
     """
-    return nested_demand(
-        weights, theta, available, log_price, log_price, sigma, sigma_import
+    import_share, base = nest_sums(theta) if sums is None else sums
+    foreign = foreign_mask(theta.shape[1])
+    return _upper_nest(
+        weights, available, log_price, sigma, sigma_import, foreign, import_share, base
     ).log_index

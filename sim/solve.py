@@ -25,11 +25,13 @@ from sim.model import (
     Equilibrium,
     FloatArray,
     Policy,
+    _evaluate,
     _log_gap,
-    clearing_gap,
-    evaluate,
     excess_demand,
+    gap_jacobian,
+    price_index,
 )
+from sim.nested import NestedDemand
 
 IntArray = NDArray[np.intp]
 
@@ -67,11 +69,69 @@ def _residual(
     elasticities: Elasticities,
 ) -> tuple[FloatArray, FloatArray]:
     residual, jacobian = excess_demand(x, baseline, policy, elasticities)
+    return _masked(residual, jacobian, active)
+
+
+def _masked(
+    residual: FloatArray, jacobian: FloatArray, active: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """The residual and Jacobian over active origins, the others' rows set to hold still."""
     residual = np.where(active, residual, 0.0)
     keep = active[:, :, None] & active[:, None, :]
-    eye = np.eye(x.shape[1], dtype=bool)[None, :, :] & ~active[:, :, None]
+    eye = np.eye(active.shape[1], dtype=bool)[None, :, :] & ~active[:, :, None]
     jacobian = np.where(keep, jacobian, 0.0) + eye
     return residual, jacobian
+
+
+@dataclass
+class _Trial:
+    """The model at one set of trial prices of some sectors: gap, Jacobian and equilibrium.
+
+    ``jacobian`` is computed only for the sectors ``wanted`` (those that will step again).
+    """
+
+    residual: FloatArray
+    norm: FloatArray
+    equilibrium: Equilibrium
+    nested: NestedDemand | None
+    sold: FloatArray
+
+
+def _trial(
+    x: FloatArray,
+    active: BoolArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> _Trial:
+    """Evaluate the model at ``x`` (without its price index) and its clearing gap."""
+    equilibrium, nested = _evaluate(x, baseline, policy, elasticities, with_index=False)
+    gap, sold = _log_gap(equilibrium, baseline)
+    residual = np.where(active, gap, 0.0)
+    return _Trial(residual, np.abs(residual).max(axis=1, initial=0.0), equilibrium, nested, sold)
+
+
+def _jacobian(
+    trial: _Trial,
+    which: IntArray,
+    active: BoolArray,
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+) -> FloatArray:
+    """The masked Jacobian of the sectors ``which`` of a trial (its inputs already cut)."""
+    every = len(which) == len(trial.norm)
+    jacobian = gap_jacobian(
+        trial.equilibrium if every else _rows(trial.equilibrium, which),
+        trial.nested if every or trial.nested is None else _rows(trial.nested, which),
+        trial.sold[which],
+        *(
+            (baseline, policy, elasticities)
+            if every
+            else _cut(baseline, policy, elasticities, which)
+        ),
+    )
+    return _masked(trial.residual[which], jacobian, active[which])[1]
 
 
 def solve_period(
@@ -156,37 +216,36 @@ def _solve_period(
     )
     x = np.where(active, x, 0.0)
     x[dead] = -np.inf
-    equilibrium = None
+    target = min(TARGET, tolerance)
     with np.errstate(all="ignore"):
-        if keep:
-            equilibrium = evaluate(x, baseline, policy, elasticities)
-            gap = _log_gap(equilibrium, baseline)[0]
-        else:
-            gap = clearing_gap(x, baseline, policy, elasticities)
-        residual = np.where(active, gap, 0.0)
-    norm = np.abs(residual).max(axis=1, initial=0.0)
+        start = _trial(x, active, baseline, policy, elasticities)
+    norm = start.norm
     # Sectors are independent markets: iterate only on those not yet cleared. Written as
     # "not cleared" rather than "gap too large" so that a NaN gap is never taken as cleared.
-    moving = np.flatnonzero(~(norm <= min(TARGET, tolerance)))
+    moving = np.flatnonzero(~(norm <= target))
     iterations = 0
     fallback: list[int] = []
+    equilibrium = start.equilibrium
     if len(moving):
-        sub = (
-            _sectors(baseline, moving),
-            _sectors(policy, moving),
-            _sectors(elasticities, moving),
+        every = len(moving) == len(norm)
+        sub = (baseline, policy, elasticities)
+        if not every:
+            sub = _cut(baseline, policy, elasticities, moving)
+        with np.errstate(all="ignore"):
+            jacobian = _jacobian(start, moving, active, baseline, policy, elasticities)
+        first = _Trial(
+            start.residual[moving],
+            norm[moving],
+            equilibrium if every else _rows(equilibrium, moving),
+            None,
+            start.sold[moving],
         )
-        residual_sub, jacobian_sub = _residual(x[moving], active[moving], *sub)
-        x_sub, norm_sub, iterations = _newton(
-            x[moving],
-            residual_sub,
-            jacobian_sub,
-            np.abs(residual_sub).max(axis=1, initial=0.0),
-            active[moving],
-            *sub,
-            target=min(TARGET, tolerance),
+        x_sub, found, iterations = _newton(
+            x[moving], first, jacobian, active[moving], *sub, target=target
         )
-        for k in np.flatnonzero(~(norm_sub <= tolerance)):
+        norm_sub = found.norm.copy()
+        handed = np.flatnonzero(~(norm_sub <= tolerance))
+        for k in handed:
             fallback.append(int(moving[k]))
             x_sub[k], norm_sub[k] = _scipy_sector(int(k), x_sub, active[moving], *sub)
             if not norm_sub[k] <= tolerance:
@@ -194,9 +253,20 @@ def _solve_period(
                 name = sector_names[s] if sector_names else str(s)
                 raise SolverError(name, period, float(norm_sub[k]))
         x[moving], norm[moving] = x_sub, norm_sub
-        if equilibrium is not None:
-            equilibrium = _splice(equilibrium, moving, evaluate(x_sub, *sub))
-    return x, SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback)), equilibrium
+        moved = found.equilibrium
+        if len(handed):
+            # scipy's prices were never evaluated by Newton: those sectors are again.
+            with np.errstate(all="ignore"):
+                again = _trial(x_sub[handed], active[moving][handed], *_cut(*sub, handed))
+            moved = _splice(_own(moved, first.equilibrium), handed, again.equilibrium)
+        equilibrium = moved if every else _splice(equilibrium, moving, moved)
+    report = SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback))
+    if not keep:
+        return x, report, None
+    assert equilibrium.log_response_index is not None
+    with np.errstate(all="ignore"):
+        index = price_index(x, baseline, policy, elasticities, equilibrium.log_response_index)
+    return x, report, dataclasses.replace(equilibrium, log_price=x, price_index=index)
 
 
 def _splice(whole: Equilibrium, which: IntArray, part: Equilibrium) -> Equilibrium:
@@ -210,68 +280,94 @@ def _splice(whole: Equilibrium, which: IntArray, part: Equilibrium) -> Equilibri
 
 def _newton(
     x: FloatArray,
-    residual: FloatArray,
+    start: _Trial,
     jacobian: FloatArray,
-    norm: FloatArray,
     active: BoolArray,
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
     *,
     target: float,
-) -> tuple[FloatArray, FloatArray, int]:
-    """Newton's method with line search, batched over the given sectors."""
+) -> tuple[FloatArray, _Trial, int]:
+    """Newton's method with line search, batched over the given sectors.
+
+    Returns the prices found, the model at them (as the last accepted trial of each
+    sector evaluated it) and the number of iterations.
+    """
     iterations = 0
+    found = start
+    norm = start.norm
     # Iterate well below the tolerance, until rounding stops any further progress.
     todo = norm > target
     while iterations < MAX_ITERATIONS and np.any(todo):
         iterations += 1
         step = np.zeros_like(x)
         with np.errstate(all="ignore"):
-            step[todo] = np.linalg.solve(jacobian[todo], -residual[todo][:, :, None])[:, :, 0]
+            step[todo] = np.linalg.solve(jacobian[todo], -found.residual[todo][:, :, None])[:, :, 0]
         step = np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
         biggest = np.abs(step).max(axis=1, initial=0.0)
         step *= np.minimum(1.0, MAX_LOG_STEP / np.where(biggest > 0, biggest, 1.0))[:, None]
         before = norm
-        x, residual, jacobian, norm = _line_search(
-            x, step, norm, residual, jacobian, active, baseline, policy, elasticities
+        x, found, jacobian = _line_search(
+            x, step, found, jacobian, active, baseline, policy, elasticities, target
         )
+        norm = found.norm
         todo = todo & (norm < before) & (norm > target)
-    return x, norm, iterations
+    return x, found, iterations
 
 
-_T = TypeVar("_T", Baseline, Policy, Elasticities)
+_T = TypeVar("_T", Baseline, Policy, Elasticities, Equilibrium, NestedDemand)
 
 
-def _sectors(arrays: _T, which: IntArray) -> _T:
+def _rows(arrays: _T, which: IntArray) -> _T:
     """The same arrays for the chosen sectors only (the first axis of each)."""
+    if isinstance(arrays, Baseline):
+        return arrays.sectors(which)  # type: ignore[return-value]
+    # np.take rather than indexing: the same rows, copied by a faster path.
     fields: dict[str, Any] = {
-        field.name: None if value is None else value[which]
-        for field in dataclasses.fields(arrays)
-        for value in [getattr(arrays, field.name)]
+        name: None if value is None else np.take(value, which, axis=0)
+        for name in _FIELDS[type(arrays)]
+        for value in [getattr(arrays, name)]
     }
-    return dataclasses.replace(arrays, **fields)
+    return type(arrays)(**fields)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind))
+    for kind in (Policy, Elasticities, Equilibrium, NestedDemand)
+}
+
+
+def _cut(
+    baseline: Baseline, policy: Policy, elasticities: Elasticities, which: IntArray
+) -> tuple[Baseline, Policy, Elasticities]:
+    """A market system's inputs for the chosen sectors only."""
+    return _rows(baseline, which), _rows(policy, which), _rows(elasticities, which)
 
 
 def _line_search(
     x: FloatArray,
     step: FloatArray,
-    norm: FloatArray,
-    residual: FloatArray,
+    found: _Trial,
     jacobian: FloatArray,
     active: BoolArray,
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    target: float,
+) -> tuple[FloatArray, _Trial, FloatArray]:
     """Halve the Newton step per sector until the largest residual falls.
 
     Each trial evaluates only the sectors still searching: the others have taken their
-    step (or have none), and sectors are independent markets.
+    step (or have none), and sectors are independent markets. The Jacobian is computed
+    only where a step is taken and the gap is still above ``target``: only those
+    sectors step again.
     """
     length = np.ones(x.shape[0])
     pending = np.any(step != 0, axis=1)
-    x, residual, jacobian, norm = x.copy(), residual.copy(), jacobian.copy(), norm.copy()
+    x, jacobian = x.copy(), jacobian.copy()
+    residual, norm = found.residual.copy(), found.norm.copy()
+    equilibrium = found.equilibrium
     for _ in range(40):
         which = np.flatnonzero(pending)
         if not len(which):
@@ -280,25 +376,38 @@ def _line_search(
         sub = (
             (baseline, policy, elasticities)
             if every
-            else (
-                _sectors(baseline, which),
-                _sectors(policy, which),
-                _sectors(elasticities, which),
-            )
+            else _cut(baseline, policy, elasticities, which)
         )
         trial = x[which] + length[which, None] * step[which]
         with np.errstate(all="ignore"):
-            new_residual, new_jacobian = _residual(trial, active[which], *sub)
-        new_norm = np.abs(new_residual).max(axis=1, initial=0.0)
-        better = np.isfinite(new_norm) & (new_norm < (1.0 - 1e-4 * length[which]) * norm[which])
+            new = _trial(trial, active[which], *sub)
+        better = np.isfinite(new.norm) & (new.norm < (1.0 - 1e-4 * length[which]) * norm[which])
         taken = which[better]
         x[taken] = trial[better]
-        residual[taken] = new_residual[better]
-        jacobian[taken] = new_jacobian[better]
-        norm[taken] = new_norm[better]
+        residual[taken] = new.residual[better]
+        norm[taken] = new.norm[better]
+        # The trial's own arrays are fresh: taken whole when every sector stepped.
+        if every and better.all():
+            equilibrium = new.equilibrium
+        else:
+            part = (
+                new.equilibrium if better.all() else _rows(new.equilibrium, np.flatnonzero(better))
+            )
+            equilibrium = _splice(_own(equilibrium, found.equilibrium), taken, part)
+        going = np.flatnonzero(better & (new.norm > target))
+        if len(going):
+            with np.errstate(all="ignore"):
+                jacobian[which[going]] = _jacobian(new, going, active[which], *sub)
         pending[taken] = False
         length[which[~better]] /= 2.0
-    return x, residual, jacobian, norm
+    return x, _Trial(residual, norm, equilibrium, None, found.sold), jacobian
+
+
+def _own(equilibrium: Equilibrium, given: Equilibrium) -> Equilibrium:
+    """``equilibrium``, copied first if it is still the one ``given`` (not to be changed)."""
+    if equilibrium is not given:
+        return equilibrium
+    return _rows(equilibrium, np.arange(len(equilibrium.log_price)))
 
 
 def _scipy_sector(

@@ -20,6 +20,7 @@ CORE = frozenset(
     {
         "sim.adjustment",
         "sim.analytic",
+        "sim.axissum",
         "sim.datatypes",
         "sim.indicators",
         "sim.inverse_cdf",
