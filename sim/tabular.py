@@ -78,7 +78,8 @@ class ParquetStream:
         self._schema = pa.schema(list(zip(columns, types, strict=True)))
         self._writer = parquet.ParquetWriter(str(destination), self._schema)
         self._thread = ThreadPoolExecutor(1)
-        self._pending: Future[None] | None = None
+        self._pending: list[Future[None]] = []
+        self._finished = False
 
     def write(self, data: Sequence[Any]) -> None:
         """Append rows given as columns (float arrays or Labels) as one row group."""
@@ -95,20 +96,26 @@ class ParquetStream:
         # Encoding and compressing a row group (which releases the GIL) goes on while the
         # caller builds the next block; row groups are written in order, one waiting.
         self._wait()
-        self._pending = self._thread.submit(self._writer.write_table, table)
+        self._pending.append(self._thread.submit(self._writer.write_table, table))
+
+    def finish(self) -> None:
+        """Start writing the footer once every row group is written; :meth:`close` waits."""
+        self._pending.append(self._thread.submit(self._writer.close))
+        self._finished = True
 
     def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+        while self._pending:
+            self._pending[0].result()
+            self._pending.pop(0)
 
     def close(self) -> None:
         """Write what is pending and the file's footer."""
         try:
             self._wait()
-            self._writer.close()
+            if not self._finished:
+                self._writer.close()
         finally:
-            self._thread.shutdown()
+            self._thread.shutdown(cancel_futures=True)
 
     def __enter__(self) -> ParquetStream:
         return self
