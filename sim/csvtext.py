@@ -226,7 +226,9 @@ def _float_field(values: FloatArray) -> _FloatField:
 def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
     """Write a float field into its words ``out``, shape (field.words, row)."""
     last = field.words - 1
-    head, tail = np.divmod(field.part, 1000)
+    # a quotient by a constant is fast in numpy; np.divmod is several times slower
+    head = field.part // 1000
+    tail = field.part - head * 1000
     np.take(_DIGITS[end.decode()], tail, out=out[last])
     np.take(_DIGITS["point"], head, out=out[last - 1])
     rest = field.whole
@@ -237,7 +239,8 @@ def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
         if g < field.groups - 1:
             leading = np.where(rest >= 1000, 2000 + rest % 1000, leading)
         np.take(table, leading, out=out[last - 2 - g])
-        rest = rest // 1000
+        if g < field.groups - 1:
+            rest = rest // 1000
     out[: last - 1 - field.groups] = 0
     if len(field.empty) and field.empty.any():
         out[:, field.empty] = _words([end], 4 * field.words, right=True).T
