@@ -156,7 +156,11 @@ def _round_scaled(values: FloatArray) -> FloatArray:
     product = values * SCALE
     rounded = np.rint(product)
     distance = product - rounded
-    half = np.flatnonzero(np.abs(distance, out=distance) == 0.5)
+    np.abs(distance, out=distance)
+    # halves are rare: one reduction rules them out (a NaN distance is not one)
+    if not distance.max(initial=0.0) >= 0.5:
+        return rounded
+    half = np.flatnonzero(distance == 0.5)
     if len(half):
         exact = values[half]
         split = 134217729.0 * exact  # 2**27 + 1
@@ -187,13 +191,18 @@ class _FloatField:
 
 def _float_field(values: FloatArray) -> _FloatField:
     """Split each value into sign, whole part and six decimals (rounded as Python does)."""
-    fast = np.abs(values) < LARGEST_EXACT  # False for NaN and infinities too
-    every = bool(fast.all())
+    size = np.abs(values)
+    # a NaN makes the maximum NaN, which is not below the limit
+    every = bool(size.max(initial=0.0) < LARGEST_EXACT)
+    # False for NaN and infinities too; needed only when some value is one of those
+    fast = np.ones(0, dtype=bool) if every else size < LARGEST_EXACT
     rounded = _round_scaled(values if every else np.where(fast, values, 0.0))
-    magnitude = np.abs(rounded)
+    negative = rounded < 0
+    magnitude = np.abs(rounded, out=rounded)
     # magnitude < 1e15 is an integer: its quotient by 1e6 is correctly rounded to well
     # within 1e-6, so the floor is the exact whole part
-    whole = np.floor(magnitude / SCALE)
+    whole = np.divide(magnitude, SCALE, out=size)
+    np.floor(whole, out=whole)
     magnitude -= whole * SCALE
     part = magnitude.astype(np.int32)
     whole_int = whole.astype(np.int32)
@@ -211,13 +220,15 @@ def _float_field(values: FloatArray) -> _FloatField:
     # a special's text and the field's end must fit the width too
     longest = max((len(text) for _, text in special), default=0)
     words = max(groups + 2, -(-(longest + 1) // 4))
-    return _FloatField(rounded < 0, whole_int, part, empty, special, groups, words)
+    return _FloatField(negative, whole_int, part, empty, special, groups, words)
 
 
 def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
     """Write a float field into its words ``out``, shape (field.words, row)."""
     last = field.words - 1
-    head, tail = np.divmod(field.part, 1000)
+    # a quotient by a constant is fast in numpy; np.divmod is several times slower
+    head = field.part // 1000
+    tail = field.part - head * 1000
     np.take(_DIGITS[end.decode()], tail, out=out[last])
     np.take(_DIGITS["point"], head, out=out[last - 1])
     rest = field.whole
@@ -228,7 +239,8 @@ def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
         if g < field.groups - 1:
             leading = np.where(rest >= 1000, 2000 + rest % 1000, leading)
         np.take(table, leading, out=out[last - 2 - g])
-        rest = rest // 1000
+        if g < field.groups - 1:
+            rest = rest // 1000
     out[: last - 1 - field.groups] = 0
     if len(field.empty) and field.empty.any():
         out[:, field.empty] = _words([end], 4 * field.words, right=True).T

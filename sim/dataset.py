@@ -638,7 +638,12 @@ class _Parser:
             rate = self.number((*where, 3), row[3])
             if rate < 0:
                 raise self.fail((*where, 3), "tariff rates must be zero or positive")
-            tariffs[s, np.ix_(exporters, importers)[0], np.ix_(exporters, importers)[1]] = rate
+            if len(exporters) == 1 and len(importers) == 1:
+                # one pair, the usual row: no index grid (a GTAP-size dataset has thousands)
+                tariffs[s, exporters[0], importers[0]] = rate
+            else:
+                rows, columns = np.ix_(exporters, importers)
+                tariffs[s, rows, columns] = rate
             self.figures.append(
                 Figure(
                     f"tariff.{row[0]}.{row[1]}.{row[2]}",

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sim.csvtext import FLOAT_FORMAT, Column, csv_chunks, format_cell, header_text
 from sim.errors import ResultsExistError
@@ -63,8 +63,10 @@ def write_table(destination: Path, table: Table) -> None:
 class CsvStream:
     """A CSV file written block of rows after block: the bytes of one :func:`write_table`.
 
-    Blocks are written in the order given; the file is flushed to disk when closed. Use as
-    a context manager.
+    Blocks of rows are formatted by the caller and written, in order, by a writer
+    thread (a file write releases the GIL), at most one block waiting. The file is
+    flushed to disk by :meth:`finish` (in the writer thread, while the caller goes on) or
+    by :meth:`close`. Use as a context manager.
 
     Parameters
     ----------
@@ -76,28 +78,36 @@ class CsvStream:
     def __init__(self, destination: Path, columns: Sequence[str]) -> None:
         self._file = destination.open("xb")
         self._writer = ThreadPoolExecutor(1)
-        self._pending: Future[int] | None = None
+        self._pending: Future[Any] | None = None
+        self._finished = False
         self._file.write(header_text(columns).encode("utf-8"))
 
     def write(self, data: Sequence[Column]) -> None:
         """Append rows given as columns (float arrays or Labels of equal length)."""
-        # The file write of one chunk (which releases the GIL) overlaps the formatting
-        # of the next; chunks are written in order, at most one waiting.
+        self._finished = False
+        # Formatting blocks in threads of their own was measured slower on a busy
+        # two-core machine (the GIL passes between the threads at every numpy call)
         for chunk in csv_chunks(data, len(data[0]) if data else 0):
             self._wait()
             self._pending = self._writer.submit(self._file.write, chunk)
 
+    def finish(self) -> None:
+        """Start flushing the file to disk once every row is written; :meth:`close` waits."""
+        self._wait()
+        self._pending = self._writer.submit(_flush_to_disk, self._file)
+        self._finished = True
+
     def _wait(self) -> None:
         if self._pending is not None:
-            self._pending.result()
-            self._pending = None
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def close(self) -> None:
         """Write what is pending and flush the file to disk."""
         try:
             self._wait()
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            if not self._finished:
+                _flush_to_disk(self._file)
         finally:
             self._writer.shutdown()
             self._file.close()
@@ -107,6 +117,11 @@ class CsvStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _flush_to_disk(file: BinaryIO) -> None:
+    file.flush()
+    os.fsync(file.fileno())
 
 
 def check_destination(destination: Path, *, force: bool) -> None:

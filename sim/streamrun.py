@@ -85,7 +85,8 @@ def write_scenario(
     kept: tuple[list[PeriodSolution], list[PeriodSolution]] = ([], [])
     shape = baseline.flows.shape
     totals = (np.zeros(shape), np.zeros(shape))
-    with _table_stream(stage / "flows.csv", FLOW_COLUMNS, format) as flows:
+    flows = _table_stream(stage / "flows.csv", FLOW_COLUMNS, format)
+    try:
         while True:
             with phases.phase("solve"):
                 pair = next(solved, None)
@@ -104,22 +105,35 @@ def write_scenario(
                         done[-1].figures.pop("value_through")  # type: ignore[union-attr]
                     done.append(settled(dataset, baseline, period, total))
             del pair
-    path = PathSolution(baseline, quarters, tuple(kept[0]), tuple(kept[1]))
-    with phases.phase("tables"):
-        indicators = indicators_table(dataset, path)
-        tables = {
-            "prices.csv": prices_table(dataset, path),
-            "welfare.csv": welfare_table(dataset, path),
-            "indicators.csv": indicators,
-            "summary.csv": summary_table(dataset, path, indicators),
-        }
-        for name, table in tables.items():
-            check_table(name, table.columns, table.data, MODEL)
-        record = _run_record(scenario, path)
+        # the last rows are written and the file flushed to disk while the small
+        # tables are built
+        flows.finish()
+        path = PathSolution(baseline, quarters, tuple(kept[0]), tuple(kept[1]))
+        with phases.phase("tables"):
+            indicators = indicators_table(dataset, path)
+            tables = {
+                "prices.csv": prices_table(dataset, path),
+                "welfare.csv": welfare_table(dataset, path),
+                "indicators.csv": indicators,
+                "summary.csv": summary_table(dataset, path, indicators),
+            }
+            for name, table in tables.items():
+                check_table(name, table.columns, table.data, MODEL)
+            record = _run_record(scenario, path)
+    finally:
+        with phases.phase("write"):
+            flows.close()
     with phases.phase("write"):
-        for name, table in tables.items():
-            with _table_stream(stage / name, table.columns, format) as stream:
-                stream.write(table.data)
+        # the small tables are formatted and flushed to disk side by side
+        streams = []
+        try:
+            for name, table in tables.items():
+                streams.append(_table_stream(stage / name, table.columns, format))
+                streams[-1].write(table.data)
+                streams[-1].finish()
+        finally:
+            for stream in streams:
+                stream.close()
         _write_record(stage, record)
     return RunResult(scenario, path, tables, record)
 

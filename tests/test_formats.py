@@ -162,3 +162,22 @@ def test_a_gravity_folder_exports_to_iamc_with_a_year_column(tmp_path: Path) -> 
     assert welfare["unit"].tolist() == ["USD million/year"]
     assert float(welfare["2006"].iloc[0]) > 0  # the agreement raises Canada's welfare
     assert not frame["variable"].str.startswith("Welfare|Consumer").any()  # totals only
+
+
+def test_parquet_columns_are_encoded_for_their_kind(runs: Path) -> None:
+    # labels as dictionaries, numbers byte-stream-split; minimum and maximum kept for the
+    # period only (row groups can be skipped by quarter)
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(runs / "parquet" / "seafood-ban-lifted" / "flows.parquet").metadata
+    assert meta.num_row_groups == 16  # one per quarter
+    group = meta.row_group(0)
+    for k in range(group.num_columns):
+        column = group.column(k)
+        name = column.path_in_schema
+        if name in ("period", "sector", "exporter", "importer"):
+            assert "RLE_DICTIONARY" in column.encodings, name
+        else:
+            assert "BYTE_STREAM_SPLIT" in column.encodings, name
+        assert column.compression == "SNAPPY"
+        assert column.is_stats_set == (name == "period"), name

@@ -92,6 +92,41 @@ def test_headline_rows_keep_the_largest_moves_of_each_sector() -> None:
     assert [r["change"] for r in two] == [-9.0, 5.0, 2.0]
 
 
+def test_headline_rows_follow_the_rule_row_by_row_on_a_large_random_summary() -> None:
+    # the rule read plainly: sectors in the order of their first export row; in each, the
+    # rows whose change exceeds 1e-6 in size, largest first, ties by region then partner
+    rng = np.random.default_rng(7)
+    n = 3000
+    columns = ("indicator", "sector", "region", "partner", "unit", "value", "baseline_value")
+    columns += ("change", "change_pct")
+    sectors = [f"s{k}" for k in rng.integers(0, 9, n)]
+    regions = [f"R{k}" for k in rng.integers(0, 6, n)]
+    partners = [f"P{k}" for k in rng.integers(0, 6, n)]
+    changes = rng.choice([0.0, 1e-9, 1.0, -1.0, 2.5, -3.0, 7.0], n)  # many ties
+    kinds = rng.choice(["exports", "welfare"], n, p=[0.9, 0.1])
+    rows = [
+        (kinds[k], sectors[k], regions[k], partners[k], "u", 0.0, 0.0, changes[k], 1.0)
+        for k in range(n)
+    ]
+    table = Table(columns, rows)
+    for per_sector in (1, 3, 50):
+        order: list[str] = []
+        for row in rows:
+            if row[0] == "exports" and row[1] not in order:
+                order.append(row[1])
+        expected = []
+        for sector in order:
+            moved = [
+                k
+                for k, row in enumerate(rows)
+                if row[0] == "exports" and row[1] == sector and abs(row[7]) > 1e-6
+            ]
+            moved.sort(key=lambda k: (-abs(rows[k][7]), rows[k][2], rows[k][3], k))
+            expected += [rows[k] for k in moved[:per_sector]]
+        chosen = headline_rows(table, per_sector=per_sector)
+        assert [tuple(r.values()) for r in chosen] == expected
+
+
 def test_flows_are_quarters_of_the_annual_values_of_both_runs(lifted: RunResult) -> None:
     dataset, path = lifted.scenario.dataset, lifted.path
     table = lifted.tables["flows.csv"]
