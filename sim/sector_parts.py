@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model import Policy
+from sim.policy import Span
 from sim.processing import Routes
 
 IntArray = NDArray[np.intp]
@@ -69,7 +70,7 @@ def sector_groups(states: Sequence[Policy]) -> tuple[SectorGroup, ...]:
     if count == 1:
         return (SectorGroup(None, ((0, 1),)),)
     changes = np.stack(
-        [_changed_rows(a, b) for a, b in zip(states[:-1], states[1:], strict=True)], axis=1
+        [changed_rows(a, b) for a, b in zip(states[:-1], states[1:], strict=True)], axis=1
     )
     patterns, inverse = np.unique(changes, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -82,8 +83,11 @@ def sector_groups(states: Sequence[Policy]) -> tuple[SectorGroup, ...]:
     return tuple(groups)
 
 
-def _changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
-    """Whether each sector's state differs between two policy states, shape (sector,)."""
+def changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
+    """Whether each sector's state differs between two policy states, shape (sector,).
+
+    An optional array absent from one state is its neutral value (:data:`NEUTRAL`) there.
+    """
     changed = np.zeros(a.tariff.shape[0], dtype=bool)
     for f in dataclasses.fields(Policy):
         x, y = getattr(a, f.name), getattr(b, f.name)
@@ -98,6 +102,64 @@ def _changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
         differ = np.asarray(x != y)
         changed |= differ.reshape(differ.shape[0], -1).any(axis=1)
     return changed
+
+
+def own_spans(spans: Sequence[Span], group: SectorGroup) -> tuple[Span, ...]:
+    """The days of a group's own parts, from the days of the quarter's parts."""
+    return tuple((spans[first][0], spans[end - 1][1]) for first, end in group.parts)
+
+
+def same_own_parts(
+    mine: Sequence[tuple[Span, Policy]],
+    my_groups: Sequence[SectorGroup],
+    theirs: Sequence[tuple[Span, Policy]],
+    their_groups: Sequence[SectorGroup],
+    count: int,
+) -> NDArray[np.bool_]:
+    """Whether each sector has the same own parts in two runs of a quarter, shape (sector,).
+
+    Same own parts: the same days, and in each the same policy rows with the same optional
+    arrays present (a state's optional arrays are present for all its sectors or none, and
+    a solve keeps what it was given, so presence is part of what the two runs share).
+
+    Parameters
+    ----------
+    mine, theirs : sequence of (span, Policy)
+        Each run's quarter parts: their days and policy states.
+    my_groups, their_groups : sequence of SectorGroup
+        Each run's groups of sectors (:func:`sector_groups` of its states).
+    count : int
+        Number of sectors.
+    """
+    same = np.zeros(count, dtype=bool)
+    differ: dict[tuple[int, int], NDArray[np.bool_]] = {}
+    for mine_group in my_groups:
+        mine_spans = own_spans([span for span, _ in mine], mine_group)
+        for their_group in their_groups:
+            if own_spans([span for span, _ in theirs], their_group) != mine_spans:
+                continue
+            both = _common(mine_group.sectors, their_group.sectors, count)
+            changed = np.zeros(len(both), dtype=bool)
+            for (first, _), (other, _) in zip(mine_group.parts, their_group.parts, strict=True):
+                if (first, other) not in differ:
+                    a, b = mine[first][1], theirs[other][1]
+                    differ[first, other] = (
+                        changed_rows(a, b)
+                        if _presence(a) == _presence(b)
+                        else np.ones(count, dtype=bool)
+                    )
+                changed |= differ[first, other][both]
+            same[both] = ~changed
+    return same
+
+
+def _common(a: IntArray | None, b: IntArray | None, count: int) -> IntArray:
+    everyone = np.arange(count)
+    return np.intersect1d(everyone if a is None else a, everyone if b is None else b)
+
+
+def _presence(state: Policy) -> tuple[bool, ...]:
+    return tuple(getattr(state, f.name) is None for f in dataclasses.fields(Policy))
 
 
 _R = TypeVar("_R")
