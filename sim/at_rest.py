@@ -52,7 +52,8 @@ class Kept:
     known : ndarray of bool, shape (sector,)
         Sectors whose baseline equilibrium is kept.
     equilibrium : Equilibrium or None
-        Arrays over every sector; rows are meaningful where ``known``.
+        Arrays over every sector; rows are meaningful where ``known``. The spending
+        shares are not kept.
     """
 
     known: BoolArray
@@ -132,7 +133,7 @@ def learn(kept: Kept, sectors: IntArray, equilibrium: Equilibrium, report: Solve
     fields: dict[str, FloatArray | None] = {}
     for f in dataclasses.fields(Equilibrium):
         value = getattr(equilibrium, f.name)
-        if value is None:
+        if value is None or f.name == "spending_shares":
             fields[f.name] = None
             continue
         before = None if kept.equilibrium is None else getattr(kept.equilibrium, f.name)
@@ -145,6 +146,12 @@ def learn(kept: Kept, sectors: IntArray, equilibrium: Equilibrium, report: Solve
 
 
 def recall(kept: Kept, sectors: IntArray) -> Equilibrium:
-    """The kept baseline equilibrium of some sectors (new arrays), shape over ``sectors``."""
+    """The kept baseline equilibrium of some sectors (new arrays), shape over ``sectors``.
+
+    Without its spending shares (a NaN view): only the solver's Jacobian needs them, and a
+    path keeps none (:func:`sim.timepath.PeriodSolution`).
+    """
     assert kept.equilibrium is not None and kept.known[sectors].all()
-    return rows(kept.equilibrium, sectors)
+    mine = rows(kept.equilibrium, sectors)
+    shares = np.broadcast_to(np.float64(np.nan), mine.demand.shape)
+    return dataclasses.replace(mine, spending_shares=shares)

@@ -182,7 +182,9 @@ def rows(record: _R, sectors: IntArray | None) -> _R:
     return dataclasses.replace(record, **changes)  # type: ignore[type-var]
 
 
-def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
+def gather(
+    pieces: Sequence[tuple[IntArray | None, _R]], count: int, skip: tuple[str, ...] = ()
+) -> _R:
     """One dataclass of per-sector arrays from the pieces of each group of sectors.
 
     Parameters
@@ -192,6 +194,8 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
         sector once.
     count : int
         Number of sectors.
+    skip : tuple of str, optional
+        Fields not gathered: they keep the first piece's value.
 
     Returns
     -------
@@ -204,6 +208,8 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
         return first
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
+        if f.name in skip:
+            continue
         values = [(sectors, getattr(record, f.name)) for sectors, record in pieces]
         present = [v for _, v in values if v is not None]
         if not present or not isinstance(present[0], np.ndarray):

@@ -423,8 +423,7 @@ def _branching(
             prices = [(which, _Prices(r.log_price)) for _, which, r in mine]
             guess[x] = gather(prices, count).log_price
             segments = tuple(
-                _assemble(j, span, weight, groups[x], mine, count, routes)
-                for j, (span, weight, _) in enumerate(parts[x])
+                _assemble(j, parts[x], groups[x], mine, count, routes) for j in range(len(parts[x]))
             )
             periods.append(PeriodSolution(quarter, speeds.long_run, segments, routes))
         if len(periods) == 1:
@@ -626,9 +625,14 @@ class _Prices:
 
 @dataclass(frozen=True)
 class _Part:
-    """One own part of a group of sectors, solved (arrays over the group's sectors)."""
+    """One own part of some sectors, solved (arrays over those sectors).
 
-    policy: Policy
+    ``policy`` is the state solved; ``None`` when it is the sectors' rows of the state of
+    the quarter part the own part starts with, unchanged by the solve (no quota wedges, no
+    channels). A quarter part whose sectors all solved such rows of one state is that state.
+    """
+
+    policy: Policy | None
     equilibrium: Equilibrium
     report: SolveReport
     route_shares: FloatArray | None
@@ -661,7 +665,7 @@ def _solve_unit(
     routes, _ = group_routes(routes, which)
     solved: list[_Part] = []
     for span, whole in own:
-        state = rows(whole, which)
+        state = given = rows(whole, which)
         elasticities = adjustment.period_elasticities(speeds, memory, *span)
         solver = _EvaluatingSolver(baseline, elasticities, names, quarter)
         x, report, state = solve_with_quotas(
@@ -684,7 +688,8 @@ def _solve_unit(
             report = replace(
                 report, fallback_sectors=tuple(int(which[k]) for k in report.fallback_sectors)
             )
-        solved.append(_Part(state, equilibrium, report, shares))
+        unchanged = state is given and routes is None
+        solved.append(_Part(None if unchanged else state, equilibrium, report, shares))
     assert guess is not None
     return _Solved(tuple(solved), memory, guess)
 
@@ -703,19 +708,20 @@ def _recall(
     What :func:`_solve_unit` would return (:mod:`sim.at_rest`): no iteration, a residual of
     0, and the memory advanced from the same equilibrium.
     """
-    ((span, whole),) = own
-    baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
-    state = rows(whole, which)
+    ((span, _),) = own
+    speeds, memory = rows(speeds, which), rows(memory, which)
     equilibrium = recall(kept, sectors)
-    memory = adjustment.advance(speeds, memory, span[0], state.log_wedge(baseline), equilibrium)
-    part = _Part(state, equilibrium, SolveReport(0, 0.0), None)
+    # The rows of a state at its baseline set no export tax, no trade cost and the
+    # baseline tariffs: Policy.log_wedge is zeros there, without a logarithm.
+    log_wedge = np.zeros(equilibrium.demand.shape)
+    memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+    part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
     return _Solved((part,), memory, equilibrium.log_price)
 
 
 def _assemble(
     j: int,
-    span: Span,
-    weight: float,
+    parts: Sequence[tuple[Span, float, Policy]],
     groups: Sequence[SectorGroup],
     solved: Sequence[tuple[int | None, IntArray | None, _Solved]],
     count: int,
@@ -723,10 +729,13 @@ def _assemble(
 ) -> Segment:
     """The quarter's ``j``-th part: each sector's own part that covers it.
 
-    ``solved`` holds each solve of the run's sectors with its group and sectors. A group's
-    solves are reported in the first quarter part its own part covers, as one.
+    ``solved`` holds each solve of the run's sectors with its group and sectors; ``parts``
+    the run's quarter parts. A group's solves are reported in the first quarter part its
+    own part covers, as one.
     """
-    own: list[tuple[IntArray | None, _Part]] = []
+    span, weight, _ = parts[j]
+    own: list[tuple[IntArray | None, _Part, int]] = []
+    starts: set[int] = set()
     reported: dict[int, list[SolveReport]] = {}
     shares = None if routes is None else np.zeros(len(routes))
     for index, sectors, result in solved:
@@ -734,8 +743,10 @@ def _assemble(
         group = groups[index]
         k = next(k for k, (first, end) in enumerate(group.parts) if first <= j < end)
         part = result.parts[k]
-        own.append((sectors, part))
-        if group.parts[k][0] == j:
+        first = group.parts[k][0]
+        starts.add(first if part.policy is None else -1)
+        own.append((sectors, part, first))
+        if first == j:
             reported.setdefault(index, []).append(part.report)
         if shares is not None and part.route_shares is not None:
             _, mine = group_routes(routes, sectors)
@@ -746,14 +757,16 @@ def _assemble(
         max((r.residual for r in reports), default=0.0),
         tuple(sorted(k for r in reports for k in r.fallback_sectors)),
     )
-    return Segment(
-        weight,
-        gather([(g, p.policy) for g, p in own], count),
-        _kept(gather([(g, p.equilibrium) for g, p in own], count)),
-        report,
-        span,
-        shares,
-    )
+    if len(starts) == 1 and -1 not in starts:
+        policy = parts[starts.pop()][2]
+    else:
+        policy = gather(
+            [(g, rows(parts[f][2], g) if p.policy is None else p.policy) for g, p, f in own],
+            count,
+        )
+    pieces = [(g, p.equilibrium) for g, p, _ in own]
+    equilibrium = gather(pieces, count, skip=("spending_shares",))
+    return Segment(weight, policy, _kept(equilibrium), report, span, shares)
 
 
 def _together(reports: Sequence[SolveReport]) -> SolveReport:
@@ -852,5 +865,5 @@ def _kept(equilibrium: Equilibrium) -> Equilibrium:
     would hold 10 MB of them per quarter part. They are replaced by a read-only NaN view
     that takes no memory; :func:`sim.model.evaluate` recomputes them if ever needed.
     """
-    shares = equilibrium.spending_shares
-    return replace(equilibrium, spending_shares=np.broadcast_to(np.float64(np.nan), shares.shape))
+    shape = equilibrium.demand.shape
+    return replace(equilibrium, spending_shares=np.broadcast_to(np.float64(np.nan), shape))
