@@ -38,7 +38,7 @@ from sim.solve import SolveReport
 
 BoolArray = NDArray[np.bool_]
 
-_MEMORY = ("delivered", "index", "price", "young_delivered", "young_index", "young_price")
+_MEMORY = ("index", "price", "young_index", "young_price", "delivered", "young_delivered")
 # Optional policy arrays whose presence changes the fields of an equilibrium.
 _CHANGES_FIELDS = ("purchase_volume", "purchase_spending", "channel_wedge", "channel_volume")
 
@@ -90,13 +90,17 @@ def at_baseline(
     count = state.tariff.shape[0]
     if any(getattr(state, name) is not None for name in _CHANGES_FIELDS):
         return np.zeros(count, dtype=bool)
-    rest = ~changed_rows(state, neutral)
-    for name in _MEMORY:
-        rest &= _all_rows(getattr(memory, name) == 0)
+    # The arrays of one value per region first, the flow-sized ones only if need be.
+    rest = _all_rows(state.demand == 1) & _all_rows(state.supply == 1)
     if guess is not None:
         rest &= _all_rows((guess == 0) & ~np.signbit(guess))
     if routes is not None:
         rest[routes.sector] = False
+    for name in _MEMORY:
+        if rest.any():
+            rest &= _all_rows(getattr(memory, name) == 0)
+    if rest.any():
+        rest &= ~changed_rows(state, neutral)
     return rest
 
 

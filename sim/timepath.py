@@ -497,13 +497,14 @@ def _plan(
     while the whole quarter is (then the runs' groups are the same).
     """
     count = len(joint)
-    joint = joint & same_own_parts(
-        [(span, state) for span, _, state in parts[0]],
-        groups[0],
-        [(span, state) for span, _, state in parts[1]],
-        groups[1],
-        count,
-    )
+    if joint.any():
+        joint = joint & same_own_parts(
+            [(span, state) for span, _, state in parts[0]],
+            groups[0],
+            [(span, state) for span, _, state in parts[1]],
+            groups[1],
+            count,
+        )
     quota = [_quota_groups(p, g, count) for p, g in zip(parts, groups, strict=True)]
     if not joint.all():
         joint &= ~quota[0] & ~quota[1]
