@@ -179,6 +179,49 @@ def test_runs_sharing_some_sectors_with_policies_from_mid_quarter(
             assert np.array_equal(mine.demand[3:], synthetic.flows[3:])
 
 
+def test_runs_with_quotas_and_purchases_in_some_sectors(synthetic: Dataset) -> None:
+    """A quota's group is solved whole, and a purchase puts its arrays in every sector's state.
+
+    Both runs hold the same quota in s02 from mid-quarter; only the scenario buys s03's
+    output from 2024Q2 and bans s01 from 2024-05-20.
+    """
+    quota = policy(
+        id="quota",
+        type="quota",
+        sectors=("s02",),
+        exporters=("R001", "R003"),
+        importers=("R004",),
+        share=0.6,
+        start=dt.date(2023, 9, 12),
+    )
+    purchase = policy(
+        id="purchase",
+        type="purchase",
+        sectors=("s03",),
+        exporters=("R002",),
+        importers=(),
+        volume=0.5,
+        start=dt.date(2024, 4, 1),
+    )
+    ban = policy(id="ban", start=dt.date(2024, 5, 20), coverage=0.5)
+    mine, theirs = [quota, purchase, ban], [quota]
+    shared = solve_path(
+        synthetic, mine, where(synthetic, mine), FIRST, LAST,
+        comparison=theirs, comparison_targets=where(synthetic, theirs),
+    )  # fmt: skip
+    rates = growth_rates(synthetic, {})
+    quarters = tuple(quarter_range(FIRST, LAST))
+    assert_same_paths(
+        shared.scenario, alone(synthetic, mine, where(synthetic, mine), rates, quarters)
+    )
+    assert_same_paths(
+        shared.reference, alone(synthetic, theirs, where(synthetic, theirs), rates, quarters)
+    )
+    assert shared.scenario[4] is shared.reference[4]  # 2024Q1: still nothing different
+    assert shared.scenario[5].segments[0].policy.purchase_volume is not None
+    assert shared.reference[5].segments[0].policy.purchase_volume is None
+
+
 def _markets(
     dataset: Dataset, rates: np.ndarray, policies: Sequence[PolicySpec], reuse: bool
 ) -> list[tuple[PeriodSolution, PeriodSolution]]:
