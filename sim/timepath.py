@@ -10,7 +10,10 @@ market whose prices do not change keeps adjusting on its old clock.
 
 A path is solved twice: with the scenario's policies and with those of its comparison run
 (by default none: the no-policy path). Both carry the same trend demand growth and
-elasticities, and each has its own adjustment memory.
+elasticities, and each has its own adjustment memory. A sector whose own parts are the
+same in both runs in every quarter so far is solved once for both, and a sector at its
+baseline takes the solution kept from its first solve there (:mod:`sim.at_rest`): the
+numbers are those of solving each run alone, every sector of every quarter.
 """
 
 from __future__ import annotations
@@ -587,9 +590,9 @@ def iter_path(
 
     Each path is solved exactly as :func:`solve_path` solves it (a path depends on its own
     earlier parts only), so the quarters are the same numbers; only one quarter of each
-    path need be held at a time. As in :func:`solve_markets`, the leading quarters whose
-    policy parts are the same in both runs are solved once: the comparison run's quarter
-    is then the scenario's own, and it branches from the scenario's carried state.
+    path need be held at a time. As in :func:`solve_markets`, a sector whose own policy
+    parts are the same in both runs in every quarter so far is solved once for both; a
+    quarter in which every sector is is the same object in both paths.
 
     Returns
     -------
