@@ -176,7 +176,8 @@ def rows(record: _R, sectors: IntArray | None) -> _R:
     for f in dataclasses.fields(record):  # type: ignore[arg-type]
         value = getattr(record, f.name)
         if isinstance(value, np.ndarray):
-            changes[f.name] = value[sectors]
+            at = _rows_index(sectors)
+            changes[f.name] = value[at].copy() if isinstance(at, slice) else value[at]
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             changes[f.name] = rows(value, sectors)
     return dataclasses.replace(record, **changes)  # type: ignore[type-var]
@@ -223,9 +224,19 @@ def gather(
             out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
         for sectors, value in values:
             if value is not None:
-                out[sectors] = value
+                out[_rows_index(sectors)] = value
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
+
+
+def _rows_index(sectors: IntArray | None) -> IntArray | slice:
+    """``sectors`` as a slice when they are a run of consecutive rows (a faster copy)."""
+    if sectors is None:
+        return slice(None)
+    if len(sectors) and sectors[-1] - sectors[0] + 1 == len(sectors):
+        if len(sectors) == 1 or bool(np.all(np.diff(sectors) == 1)):
+            return slice(int(sectors[0]), int(sectors[-1]) + 1)
+    return sectors
 
 
 def group_routes(

@@ -394,12 +394,17 @@ def _branching(
         # A quarter solved as one group of all sectors starts from log prices of zero, one
         # of several groups from the last quarter's prices.
         start = [None if len(g) == 1 else guess[x] for x, g in enumerate(groups)]
-        rest = [
-            _at_baseline(parts[x], groups[x], neutral, memory[x], start[x], routes, reuse)
-            for x in (0, 1)
-        ]
         joint &= _same_start(start[0], start[1], count)
-        joint, jobs = _plan(parts, groups, joint, rest, kept.known)
+        joint, quota = _still_shared(parts, groups, joint)
+        # A shared sector is at its baseline in both runs or in neither.
+        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], routes, reuse)
+        theirs = rest.copy()
+        split = np.flatnonzero(~joint)
+        if len(split):
+            theirs[split] = _at_baseline(
+                parts[1], groups[1], neutral, memory[1], start[1], routes, reuse, split
+            )
+        jobs = _plan(groups, joint, quota, (rest, theirs), kept.known)
         solved = []
         for job in jobs:
             x = job.runs[0]
@@ -455,19 +460,30 @@ def _at_baseline(
     groups: Sequence[SectorGroup],
     neutral: Policy,
     memory: AdjustmentState,
-    guess: FloatArray | None,
+    start: FloatArray | None,
     routes: Routes | None,
     reuse: bool,
+    sectors: IntArray | None = None,
 ) -> NDArray[np.bool_]:
-    """Sectors at their baseline for the whole quarter (:func:`sim.at_rest.at_baseline`)."""
+    """Sectors at their baseline for the whole quarter (:func:`sim.at_rest.at_baseline`).
+
+    Of all sectors, or of ``sectors`` only (shape (len(sectors),)).
+    """
     count = len(neutral.tariff)
     if not reuse:
-        return np.zeros(count, dtype=bool)
-    rest = at_baseline(parts[0][2], neutral, memory, guess, routes)
+        return np.zeros(count if sectors is None else len(sectors), dtype=bool)
+    rest = at_baseline(
+        rows(parts[0][2], sectors),
+        rows(neutral, sectors),
+        rows(memory, sectors),
+        start if start is None or sectors is None else start[sectors],
+        group_routes(routes, sectors)[0],
+    )
+    single = np.ones(count, dtype=bool)
     for group in groups:
         if len(group.parts) > 1:
-            rest[_members(group, count)] = False
-    return rest
+            single[_members(group, count)] = False
+    return rest & (single if sectors is None else single[sectors])
 
 
 def _same_start(a: FloatArray | None, b: FloatArray | None, count: int) -> NDArray[np.bool_]:
@@ -486,14 +502,12 @@ def _members(group: SectorGroup, count: int) -> IntArray:
     return np.arange(count) if group.sectors is None else group.sectors
 
 
-def _plan(
+def _still_shared(
     parts: Sequence[list[tuple[Span, float, Policy]]],
     groups: Sequence[Sequence[SectorGroup]],
     joint: NDArray[np.bool_],
-    rest: Sequence[NDArray[np.bool_]],
-    known: NDArray[np.bool_],
-) -> tuple[NDArray[np.bool_], list[_Job]]:
-    """Which sectors are still shared by both runs after this quarter, and the solves.
+) -> tuple[NDArray[np.bool_], list[NDArray[np.bool_]]]:
+    """Sectors still shared by both runs after this quarter, and each run's quota groups.
 
     A group with a quota is solved whole: its quota rounds run until every sector in it is
     settled, so its sectors' numbers depend on the group. Its sectors are shared only
@@ -511,6 +525,22 @@ def _plan(
     quota = [_quota_groups(p, g, count) for p, g in zip(parts, groups, strict=True)]
     if not joint.all():
         joint &= ~quota[0] & ~quota[1]
+    return joint, quota
+
+
+def _plan(
+    groups: Sequence[Sequence[SectorGroup]],
+    joint: NDArray[np.bool_],
+    quota: Sequence[NDArray[np.bool_]],
+    rest: Sequence[NDArray[np.bool_]],
+    known: NDArray[np.bool_],
+) -> list[_Job]:
+    """The solves of a quarter: each group's shared sectors once, the others in each run.
+
+    The sectors of a quota's group are solved together; of the others, those at their
+    baseline take the kept solution, or are solved and kept if there is none yet.
+    """
+    count = len(joint)
     place = [_group_index(g, count) for g in groups]
     jobs: list[_Job] = []
     for x in (0, 1):
@@ -533,7 +563,7 @@ def _plan(
                 ):
                     if chosen.any():
                         jobs.append(_Job(sectors[chosen], runs, index, kind))  # type: ignore[arg-type]
-    return joint, jobs
+    return jobs
 
 
 def _group_index(groups: Sequence[SectorGroup], count: int) -> IntArray:
