@@ -747,7 +747,7 @@ def _recall(
     equilibrium = recall(kept, sectors)
     # The rows of a state at its baseline set no export tax, no trade cost and the
     # baseline tariffs: Policy.log_wedge is zeros there, without a logarithm.
-    log_wedge = np.zeros(equilibrium.demand.shape)
+    log_wedge = np.broadcast_to(np.float64(0.0), equilibrium.demand.shape)
     memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
     part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
     return _Solved((part,), memory, equilibrium.log_price)
