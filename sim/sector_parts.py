@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model import Policy
+from sim.policy import Span
 from sim.processing import Routes
 
 IntArray = NDArray[np.intp]
@@ -69,7 +70,7 @@ def sector_groups(states: Sequence[Policy]) -> tuple[SectorGroup, ...]:
     if count == 1:
         return (SectorGroup(None, ((0, 1),)),)
     changes = np.stack(
-        [_changed_rows(a, b) for a, b in zip(states[:-1], states[1:], strict=True)], axis=1
+        [changed_rows(a, b) for a, b in zip(states[:-1], states[1:], strict=True)], axis=1
     )
     patterns, inverse = np.unique(changes, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -82,8 +83,11 @@ def sector_groups(states: Sequence[Policy]) -> tuple[SectorGroup, ...]:
     return tuple(groups)
 
 
-def _changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
-    """Whether each sector's state differs between two policy states, shape (sector,)."""
+def changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
+    """Whether each sector's state differs between two policy states, shape (sector,).
+
+    An optional array absent from one state is its neutral value (:data:`NEUTRAL`) there.
+    """
     changed = np.zeros(a.tariff.shape[0], dtype=bool)
     for f in dataclasses.fields(Policy):
         x, y = getattr(a, f.name), getattr(b, f.name)
@@ -100,6 +104,64 @@ def _changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
     return changed
 
 
+def own_spans(spans: Sequence[Span], group: SectorGroup) -> tuple[Span, ...]:
+    """The days of a group's own parts, from the days of the quarter's parts."""
+    return tuple((spans[first][0], spans[end - 1][1]) for first, end in group.parts)
+
+
+def same_own_parts(
+    mine: Sequence[tuple[Span, Policy]],
+    my_groups: Sequence[SectorGroup],
+    theirs: Sequence[tuple[Span, Policy]],
+    their_groups: Sequence[SectorGroup],
+    count: int,
+) -> NDArray[np.bool_]:
+    """Whether each sector has the same own parts in two runs of a quarter, shape (sector,).
+
+    Same own parts: the same days, and in each the same policy rows with the same optional
+    arrays present (a state's optional arrays are present for all its sectors or none, and
+    a solve keeps what it was given, so presence is part of what the two runs share).
+
+    Parameters
+    ----------
+    mine, theirs : sequence of (span, Policy)
+        Each run's quarter parts: their days and policy states.
+    my_groups, their_groups : sequence of SectorGroup
+        Each run's groups of sectors (:func:`sector_groups` of its states).
+    count : int
+        Number of sectors.
+    """
+    same = np.zeros(count, dtype=bool)
+    differ: dict[tuple[int, int], NDArray[np.bool_]] = {}
+    for mine_group in my_groups:
+        mine_spans = own_spans([span for span, _ in mine], mine_group)
+        for their_group in their_groups:
+            if own_spans([span for span, _ in theirs], their_group) != mine_spans:
+                continue
+            both = _common(mine_group.sectors, their_group.sectors, count)
+            changed = np.zeros(len(both), dtype=bool)
+            for (first, _), (other, _) in zip(mine_group.parts, their_group.parts, strict=True):
+                if (first, other) not in differ:
+                    a, b = mine[first][1], theirs[other][1]
+                    differ[first, other] = (
+                        changed_rows(a, b)
+                        if _presence(a) == _presence(b)
+                        else np.ones(count, dtype=bool)
+                    )
+                changed |= differ[first, other][both]
+            same[both] = ~changed
+    return same
+
+
+def _common(a: IntArray | None, b: IntArray | None, count: int) -> IntArray:
+    everyone = np.arange(count)
+    return np.intersect1d(everyone if a is None else a, everyone if b is None else b)
+
+
+def _presence(state: Policy) -> tuple[bool, ...]:
+    return tuple(getattr(state, f.name) is None for f in dataclasses.fields(Policy))
+
+
 _R = TypeVar("_R")
 
 
@@ -114,13 +176,16 @@ def rows(record: _R, sectors: IntArray | None) -> _R:
     for f in dataclasses.fields(record):  # type: ignore[arg-type]
         value = getattr(record, f.name)
         if isinstance(value, np.ndarray):
-            changes[f.name] = value[sectors]
+            at = _rows_index(sectors)
+            changes[f.name] = value[at].copy() if isinstance(at, slice) else value[at]
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             changes[f.name] = rows(value, sectors)
     return dataclasses.replace(record, **changes)  # type: ignore[type-var]
 
 
-def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
+def gather(
+    pieces: Sequence[tuple[IntArray | None, _R]], count: int, skip: tuple[str, ...] = ()
+) -> _R:
     """One dataclass of per-sector arrays from the pieces of each group of sectors.
 
     Parameters
@@ -130,6 +195,8 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
         sector once.
     count : int
         Number of sectors.
+    skip : tuple of str, optional
+        Fields not gathered: they keep the first piece's value.
 
     Returns
     -------
@@ -142,6 +209,8 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
         return first
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
+        if f.name in skip:
+            continue
         values = [(sectors, getattr(record, f.name)) for sectors, record in pieces]
         present = [v for _, v in values if v is not None]
         if not present or not isinstance(present[0], np.ndarray):
@@ -155,9 +224,19 @@ def gather(pieces: Sequence[tuple[IntArray | None, _R]], count: int) -> _R:
             out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
         for sectors, value in values:
             if value is not None:
-                out[sectors] = value
+                out[_rows_index(sectors)] = value
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
+
+
+def _rows_index(sectors: IntArray | None) -> IntArray | slice:
+    """``sectors`` as a slice when they are a run of consecutive rows (a faster copy)."""
+    if sectors is None:
+        return slice(None)
+    if len(sectors) and sectors[-1] - sectors[0] + 1 == len(sectors):
+        if len(sectors) == 1 or bool(np.all(np.diff(sectors) == 1)):
+            return slice(int(sectors[0]), int(sectors[-1]) + 1)
+    return sectors
 
 
 def group_routes(

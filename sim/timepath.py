@@ -10,7 +10,10 @@ market whose prices do not change keeps adjusting on its old clock.
 
 A path is solved twice: with the scenario's policies and with those of its comparison run
 (by default none: the no-policy path). Both carry the same trend demand growth and
-elasticities, and each has its own adjustment memory.
+elasticities, and each has its own adjustment memory. A sector whose own parts are the
+same in both runs in every quarter so far is solved once for both, and a sector at its
+baseline takes the solution kept from its first solve there (:mod:`sim.at_rest`): the
+numbers are those of solving each run alone, every sector of every quarter.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim import adjustment
 from sim.adjustment import AdjustmentSpeeds, AdjustmentState
+from sim.at_rest import Kept, at_baseline, learn, nothing_kept, recall
 from sim.datatypes import ELASTICITIES, ELASTICITY_KEYS, Dataset
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
@@ -37,7 +42,15 @@ from sim.processing import (
 )
 from sim.quarters import Quarter, quarter_range
 from sim.quota import solve_with_quotas
-from sim.sector_parts import IntArray, SectorGroup, gather, group_routes, rows, sector_groups
+from sim.sector_parts import (
+    IntArray,
+    SectorGroup,
+    gather,
+    group_routes,
+    rows,
+    same_own_parts,
+    sector_groups,
+)
 from sim.solve import SolveReport, solve_and_evaluate
 
 
@@ -321,54 +334,235 @@ def _branching(
     quarters: tuple[Quarter, ...],
     sector_names: tuple[str, ...],
     routes: Routes | None,
+    *,
+    reuse: bool = True,
 ) -> Iterator[tuple[PeriodSolution, PeriodSolution]]:
-    """Both paths a quarter at a time, the quarters before their first difference solved once.
+    """Both paths a quarter at a time, each sector solved once while the two runs agree on it.
 
-    A quarter's solution depends on its policy parts, its trend growth and the adjustment
-    memory and prices the quarters before it left; while the two runs' parts are equal
-    quarter after quarter, so is everything else, and the comparison run's quarters are
-    the scenario's own (the same objects). It branches from the scenario's memory and
-    prices at the first quarter whose parts differ.
+    A sector's quarter depends on its own policy parts, its trend growth and the adjustment
+    memory and prices its earlier quarters left. While its own parts are the same in both
+    runs quarter after quarter, so is everything else: it is solved once and its solution
+    is part of both paths. From its first quarter with different parts it is solved in
+    each run, from that run's memory and prices (every quarter shared: the two paths'
+    quarters are the same objects). A sector at its baseline takes the baseline solution
+    kept from its first solve there (:mod:`sim.at_rest`; not with ``reuse=False``).
+
+    Each solve is of sectors of one group of each run (:func:`sim.sector_parts.sector_groups`);
+    sectors are independent markets, so the numbers are those of solving each run's groups
+    whole, and a group's report is that of its solves taken together (the most iterations:
+    a batched Newton solve runs until its slowest sector is done).
     """
-    shared = common_quarters(baseline, rates, run, comparison, quarters, routes)
-    steps = _path_steps(baseline, speeds, rates, *run, quarters, sector_names, routes)
-    carried = None
-    for _ in range(shared):
-        period, carried = next(steps)
-        yield period, period
-    rest = _path_steps(
-        baseline, speeds, rates, *comparison, quarters, sector_names, routes, carried
-    )
-    for (period, _), (reference, _) in zip(steps, rest, strict=True):
-        yield period, reference
-
-
-def common_quarters(
-    baseline: Baseline,
-    rates: FloatArray,
-    run: tuple[Sequence[PolicyLike], Sequence[Target]],
-    comparison: tuple[Sequence[PolicyLike], Sequence[Target]],
-    quarters: tuple[Quarter, ...],
-    routes: Routes | None = None,
-) -> int:
-    """How many leading quarters have the same policy parts in both runs.
-
-    Parts are equal when their days, day weights and policy states are (see
-    :func:`policy_parts`).
-    """
-    pairs = [list(zip(*sides, strict=True)) for sides in (run, comparison)]
+    sides = (run, comparison)
+    pairs = [list(zip(*side, strict=True)) for side in sides]
+    count = baseline.flows.shape[0]
+    memory = [AdjustmentState.at_rest(baseline.flows.shape)] * 2
+    guess: list[FloatArray | None] = [None, None]
+    joint = np.ones(count, dtype=bool)
+    kept = nothing_kept(count)
+    neutral = Policy.none(baseline)
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
-        mine, theirs = (
-            policy_parts(baseline, p, sides[0], quarter, growth, routes)
-            for p, sides in zip(pairs, (run, comparison), strict=True)
+        parts = [
+            policy_parts(baseline, p, side[0], quarter, growth, routes)
+            for p, side in zip(pairs, sides, strict=True)
+        ]
+        groups = [sector_groups([state for _, _, state in p]) for p in parts]
+        # A quarter solved as one group of all sectors starts from log prices of zero, one
+        # of several groups from the last quarter's prices.
+        start = [None if len(g) == 1 else guess[x] for x, g in enumerate(groups)]
+        joint &= _same_start(start[0], start[1], count)
+        joint, quota = _still_shared(parts, groups, joint)
+        # A shared sector is at its baseline in both runs or in neither.
+        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], routes, reuse)
+        theirs = rest.copy()
+        split = np.flatnonzero(~joint)
+        if len(split):
+            theirs[split] = _at_baseline(
+                parts[1], groups[1], neutral, memory[1], start[1], routes, reuse, split
+            )
+        jobs = _plan(groups, joint, quota, (rest, theirs), kept.known)
+        solved = []
+        for job in jobs:
+            x = job.runs[0]
+            group = groups[x][job.groups[x]]  # type: ignore[index]
+            own = [
+                ((parts[x][first][0][0], parts[x][end - 1][0][1]), parts[x][first][2])
+                for first, end in group.parts
+            ]
+            which = None if len(job.sectors) == count else job.sectors
+            if job.kind == "recall":
+                result = _recall(which, job.sectors, own, baseline, speeds, memory[x], kept)
+            else:
+                result = _solve_unit(
+                    which, own, baseline, speeds, memory[x], start[x], sector_names, quarter, routes
+                )
+                if job.kind == "learn":
+                    (part,) = result.parts
+                    kept = learn(kept, job.sectors, part.equilibrium, part.report)
+            solved.append((job, which, result))
+        periods = []
+        for x in (0, 1) if any(job.runs != (0, 1) for job in jobs) else (0,):
+            mine = [(job.groups[x], which, r) for job, which, r in solved if x in job.runs]
+            memory[x] = gather([(which, r.memory) for _, which, r in mine], count)
+            prices = [(which, _Prices(r.log_price)) for _, which, r in mine]
+            guess[x] = gather(prices, count).log_price
+            segments = tuple(
+                _assemble(j, parts[x], groups[x], mine, count, routes) for j in range(len(parts[x]))
+            )
+            periods.append(PeriodSolution(quarter, speeds.long_run, segments, routes))
+        if len(periods) == 1:
+            memory[1], guess[1] = memory[0], guess[0]
+            periods.append(periods[0])
+        yield periods[0], periods[1]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Sectors of a quarter solved together, for one run or both.
+
+    ``groups`` holds each run's index of the group the sectors are in (``None`` for a run
+    that does not use them); ``kind`` is ``solve``, ``learn`` (at their baseline, solved
+    and kept) or ``recall`` (at their baseline, the kept solution taken).
+    """
+
+    sectors: IntArray
+    runs: tuple[int, ...]
+    groups: tuple[int | None, int | None]
+    kind: str
+
+
+def _at_baseline(
+    parts: list[tuple[Span, float, Policy]],
+    groups: Sequence[SectorGroup],
+    neutral: Policy,
+    memory: AdjustmentState,
+    start: FloatArray | None,
+    routes: Routes | None,
+    reuse: bool,
+    sectors: IntArray | None = None,
+) -> NDArray[np.bool_]:
+    """Sectors at their baseline for the whole quarter (:func:`sim.at_rest.at_baseline`).
+
+    Of all sectors, or of ``sectors`` only (shape (len(sectors),)).
+    """
+    count = len(neutral.tariff)
+    if not reuse:
+        return np.zeros(count if sectors is None else len(sectors), dtype=bool)
+    rest = at_baseline(
+        rows(parts[0][2], sectors),
+        rows(neutral, sectors),
+        rows(memory, sectors),
+        start if start is None or sectors is None else start[sectors],
+        group_routes(routes, sectors)[0],
+    )
+    single = np.ones(count, dtype=bool)
+    for group in groups:
+        if len(group.parts) > 1:
+            single[_members(group, count)] = False
+    return rest & (single if sectors is None else single[sectors])
+
+
+def _same_start(a: FloatArray | None, b: FloatArray | None, count: int) -> NDArray[np.bool_]:
+    """Sectors whose Newton solve starts from the same bits in both runs, shape (sector,).
+
+    ``None`` starts from zeros; the solver starts from a closed-off origin's price at 0.
+    """
+    if a is None and b is None:
+        return np.ones(count, dtype=bool)
+    x, y = (np.zeros((count, 1)) if v is None else np.nan_to_num(v, neginf=0.0) for v in (a, b))
+    same = (x == y) & (np.signbit(x) == np.signbit(y))
+    return np.asarray(same.all(axis=1))
+
+
+def _members(group: SectorGroup, count: int) -> IntArray:
+    return np.arange(count) if group.sectors is None else group.sectors
+
+
+def _still_shared(
+    parts: Sequence[list[tuple[Span, float, Policy]]],
+    groups: Sequence[Sequence[SectorGroup]],
+    joint: NDArray[np.bool_],
+) -> tuple[NDArray[np.bool_], list[NDArray[np.bool_]]]:
+    """Sectors still shared by both runs after this quarter, and each run's quota groups.
+
+    A group with a quota is solved whole: its quota rounds run until every sector in it is
+    settled, so its sectors' numbers depend on the group. Its sectors are shared only
+    while the whole quarter is (then the runs' groups are the same).
+    """
+    count = len(joint)
+    if joint.any():
+        joint = joint & same_own_parts(
+            [(span, state) for span, _, state in parts[0]],
+            groups[0],
+            [(span, state) for span, _, state in parts[1]],
+            groups[1],
+            count,
         )
-        if len(mine) != len(theirs) or any(
-            a[0] != b[0] or a[1] != b[1] or not _same_state(a[2], b[2])
-            for a, b in zip(mine, theirs, strict=True)
-        ):
-            return step
-    return len(quarters)
+    quota = [_quota_groups(p, g, count) for p, g in zip(parts, groups, strict=True)]
+    if not joint.all():
+        joint &= ~quota[0] & ~quota[1]
+    return joint, quota
+
+
+def _plan(
+    groups: Sequence[Sequence[SectorGroup]],
+    joint: NDArray[np.bool_],
+    quota: Sequence[NDArray[np.bool_]],
+    rest: Sequence[NDArray[np.bool_]],
+    known: NDArray[np.bool_],
+) -> list[_Job]:
+    """The solves of a quarter: each group's shared sectors once, the others in each run.
+
+    The sectors of a quota's group are solved together; of the others, those at their
+    baseline take the kept solution, or are solved and kept if there is none yet.
+    """
+    count = len(joint)
+    place = [_group_index(g, count) for g in groups]
+    jobs: list[_Job] = []
+    for x in (0, 1):
+        for group in groups[x]:
+            members = _members(group, count)
+            shared = members[joint[members]] if x == 0 else members[:0]
+            for sectors, runs in ((shared, (0, 1)), (members[~joint[members]], (x,))):
+                if not len(sectors):
+                    continue
+                index = tuple(int(place[r][sectors[0]]) if r in runs else None for r in (0, 1))
+                assert all(np.all(place[r][sectors] == index[r]) for r in runs)
+                if quota[x][sectors[0]]:
+                    jobs.append(_Job(sectors, runs, index, "solve"))  # type: ignore[arg-type]
+                    continue
+                at_rest = rest[x][sectors]
+                for kind, chosen in (
+                    ("recall", at_rest & known[sectors]),
+                    ("learn", at_rest & ~known[sectors]),
+                    ("solve", ~at_rest),
+                ):
+                    if chosen.any():
+                        jobs.append(_Job(sectors[chosen], runs, index, kind))  # type: ignore[arg-type]
+    return jobs
+
+
+def _group_index(groups: Sequence[SectorGroup], count: int) -> IntArray:
+    """Each sector's group, by index, shape (sector,)."""
+    index = np.empty(count, dtype=np.intp)
+    for k, group in enumerate(groups):
+        index[_members(group, count)] = k
+    return index
+
+
+def _quota_groups(
+    parts: list[tuple[Span, float, Policy]], groups: Sequence[SectorGroup], count: int
+) -> NDArray[np.bool_]:
+    """Sectors in a group with a quota in any part of the quarter, shape (sector,)."""
+    ceiling = np.zeros(count, dtype=bool)
+    for _, _, state in parts:
+        if state.quota is not None:
+            ceiling |= np.isfinite(state.quota).reshape(count, -1).any(axis=1)
+    out = np.zeros(count, dtype=bool)
+    for group in groups:
+        members = _members(group, count)
+        out[members] = ceiling[members].any()
+    return out
 
 
 def adjustment_speeds(paths: ElasticityPaths) -> AdjustmentSpeeds:
@@ -402,9 +596,9 @@ def iter_path(
 
     Each path is solved exactly as :func:`solve_path` solves it (a path depends on its own
     earlier parts only), so the quarters are the same numbers; only one quarter of each
-    path need be held at a time. As in :func:`solve_markets`, the leading quarters whose
-    policy parts are the same in both runs are solved once: the comparison run's quarter
-    is then the scenario's own, and it branches from the scenario's carried state.
+    path need be held at a time. As in :func:`solve_markets`, a sector whose own policy
+    parts are the same in both runs in every quarter so far is solved once for both; a
+    quarter in which every sector is is the same object in both paths.
 
     Returns
     -------
@@ -433,62 +627,6 @@ def iter_path(
 
 
 @dataclass(frozen=True)
-class _Carried:
-    """What a path carries into its next quarter: its step, adjustment memory and prices."""
-
-    step: int
-    memory: AdjustmentState
-    guess: FloatArray | None
-
-
-def _path_steps(
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
-    rates: FloatArray,
-    policies: Sequence[PolicyLike],
-    policy_targets: Sequence[Target],
-    quarters: tuple[Quarter, ...],
-    sector_names: tuple[str, ...],
-    routes: Routes | None = None,
-    start: _Carried | None = None,
-) -> Iterator[tuple[PeriodSolution, _Carried]]:
-    """The quarters of one path from ``start``, each with what it leaves to the next.
-
-    ``start`` is the first quarter at rest by default. Each sector's quarter is cut only
-    where its own policy state changes (:mod:`sim.sector_parts`), so its results do not
-    depend on other sectors' policies.
-    """
-    pairs = list(zip(policies, policy_targets, strict=True))
-    count = baseline.flows.shape[0]
-    if start is None:
-        start = _Carried(0, AdjustmentState.at_rest(baseline.flows.shape), None)
-    memory, guess = start.memory, start.guess
-    for step in range(start.step, len(quarters)):
-        quarter = quarters[step]
-        growth = growth_multiplier(rates, step)
-        parts = policy_parts(baseline, pairs, policies, quarter, growth, routes)
-        groups = sector_groups([state for _, _, state in parts])
-        solved = [
-            _solve_group(
-                group, parts, baseline, speeds, memory, guess, sector_names, quarter, routes
-            )
-            for group in groups
-        ]
-        memory = gather([(g.sectors, s.memory) for g, s in zip(groups, solved, strict=True)], count)
-        guess = gather(
-            [(g.sectors, _Prices(s.log_price)) for g, s in zip(groups, solved, strict=True)], count
-        ).log_price
-        segments = tuple(
-            _assemble(j, span, weight, groups, solved, count, routes)
-            for j, (span, weight, _) in enumerate(parts)
-        )
-        yield (
-            PeriodSolution(quarter, speeds.long_run, segments, routes),
-            _Carried(step + 1, memory, guess),
-        )
-
-
-@dataclass(frozen=True)
 class _Prices:
     """A group's log prices, shape (sector, origin), as a record to gather."""
 
@@ -497,9 +635,14 @@ class _Prices:
 
 @dataclass(frozen=True)
 class _Part:
-    """One own part of a group of sectors, solved (arrays over the group's sectors)."""
+    """One own part of some sectors, solved (arrays over those sectors).
 
-    policy: Policy
+    ``policy`` is the state solved; ``None`` when it is the sectors' rows of the state of
+    the quarter part the own part starts with, unchanged by the solve (no quota wedges, no
+    channels). A quarter part whose sectors all solved such rows of one state is that state.
+    """
+
+    policy: Policy | None
     equilibrium: Equilibrium
     report: SolveReport
     route_shares: FloatArray | None
@@ -514,9 +657,9 @@ class _Solved:
     log_price: FloatArray
 
 
-def _solve_group(
-    group: SectorGroup,
-    parts: list[tuple[Span, float, Policy]],
+def _solve_unit(
+    which: IntArray | None,
+    own: list[tuple[Span, Policy]],
     baseline: Baseline,
     speeds: AdjustmentSpeeds,
     memory: AdjustmentState,
@@ -525,16 +668,14 @@ def _solve_group(
     quarter: Quarter,
     routes: Routes | None,
 ) -> _Solved:
-    """Solve a group of sectors' own parts of a quarter, in order of time."""
-    which = group.sectors
+    """Solve some sectors' own parts of a quarter (days and states), in order of time."""
     baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
     guess = None if guess is None or which is None else guess[which]
     names = sector_names if which is None else tuple(sector_names[k] for k in which)
     routes, _ = group_routes(routes, which)
     solved: list[_Part] = []
-    for first, end in group.parts:
-        span = (parts[first][0][0], parts[end - 1][0][1])
-        state = rows(parts[first][2], which)
+    for span, whole in own:
+        state = given = rows(whole, which)
         elasticities = adjustment.period_elasticities(speeds, memory, *span)
         solver = _EvaluatingSolver(baseline, elasticities, names, quarter)
         x, report, state = solve_with_quotas(
@@ -557,48 +698,97 @@ def _solve_group(
             report = replace(
                 report, fallback_sectors=tuple(int(which[k]) for k in report.fallback_sectors)
             )
-        solved.append(_Part(state, equilibrium, report, shares))
+        unchanged = state is given and routes is None
+        solved.append(_Part(None if unchanged else state, equilibrium, report, shares))
     assert guess is not None
     return _Solved(tuple(solved), memory, guess)
 
 
+def _recall(
+    which: IntArray | None,
+    sectors: IntArray,
+    own: list[tuple[Span, Policy]],
+    baseline: Baseline,
+    speeds: AdjustmentSpeeds,
+    memory: AdjustmentState,
+    kept: Kept,
+) -> _Solved:
+    """Sectors at their baseline for a whole quarter: the kept solution, memory advanced.
+
+    What :func:`_solve_unit` would return (:mod:`sim.at_rest`): no iteration, a residual of
+    0, and the memory advanced from the same equilibrium.
+    """
+    ((span, _),) = own
+    speeds, memory = rows(speeds, which), rows(memory, which)
+    equilibrium = recall(kept, sectors)
+    # The rows of a state at its baseline set no export tax, no trade cost and the
+    # baseline tariffs: Policy.log_wedge is zeros there, without a logarithm.
+    log_wedge = np.broadcast_to(np.float64(0.0), equilibrium.demand.shape)
+    memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+    part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
+    return _Solved((part,), memory, equilibrium.log_price)
+
+
 def _assemble(
     j: int,
-    span: Span,
-    weight: float,
+    parts: Sequence[tuple[Span, float, Policy]],
     groups: Sequence[SectorGroup],
-    solved: Sequence[_Solved],
+    solved: Sequence[tuple[int | None, IntArray | None, _Solved]],
     count: int,
     routes: Routes | None,
 ) -> Segment:
     """The quarter's ``j``-th part: each sector's own part that covers it.
 
-    A group's solve is reported in the first quarter part its own part covers.
+    ``solved`` holds each solve of the run's sectors with its group and sectors; ``parts``
+    the run's quarter parts. A group's solves are reported in the first quarter part its
+    own part covers, as one.
     """
-    own: list[tuple[IntArray | None, _Part]] = []
-    reports: list[SolveReport] = []
+    span, weight, _ = parts[j]
+    own: list[tuple[IntArray | None, _Part, int]] = []
+    starts: set[int] = set()
+    reported: dict[int, list[SolveReport]] = {}
     shares = None if routes is None else np.zeros(len(routes))
-    for group, result in zip(groups, solved, strict=True):
+    for index, sectors, result in solved:
+        assert index is not None
+        group = groups[index]
         k = next(k for k, (first, end) in enumerate(group.parts) if first <= j < end)
         part = result.parts[k]
-        own.append((group.sectors, part))
-        if group.parts[k][0] == j:
-            reports.append(part.report)
+        first = group.parts[k][0]
+        starts.add(first if part.policy is None else -1)
+        own.append((sectors, part, first))
+        if first == j:
+            reported.setdefault(index, []).append(part.report)
         if shares is not None and part.route_shares is not None:
-            _, mine = group_routes(routes, group.sectors)
+            _, mine = group_routes(routes, sectors)
             shares[slice(None) if mine is None else mine] = part.route_shares
+    reports = [_together(r) for r in reported.values()]
     report = SolveReport(
         sum(r.iterations for r in reports),
         max((r.residual for r in reports), default=0.0),
         tuple(sorted(k for r in reports for k in r.fallback_sectors)),
     )
-    return Segment(
-        weight,
-        gather([(g, p.policy) for g, p in own], count),
-        _kept(gather([(g, p.equilibrium) for g, p in own], count)),
-        report,
-        span,
-        shares,
+    if len(starts) == 1 and -1 not in starts:
+        policy = parts[starts.pop()][2]
+    else:
+        policy = gather(
+            [(g, rows(parts[f][2], g) if p.policy is None else p.policy) for g, p, f in own],
+            count,
+        )
+    pieces = [(g, p.equilibrium) for g, p, _ in own]
+    equilibrium = gather(pieces, count, skip=("spending_shares",))
+    return Segment(weight, policy, _kept(equilibrium), report, span, shares)
+
+
+def _together(reports: Sequence[SolveReport]) -> SolveReport:
+    """The report of one batched solve of the sectors of several solves.
+
+    Sectors are independent markets and each keeps its own Newton iterations, so the batch
+    iterates as long as its slowest sector: the most iterations, the largest residual.
+    """
+    return SolveReport(
+        max(r.iterations for r in reports),
+        max(r.residual for r in reports),
+        tuple(sorted(k for r in reports for k in r.fallback_sectors)),
     )
 
 
@@ -685,5 +875,5 @@ def _kept(equilibrium: Equilibrium) -> Equilibrium:
     would hold 10 MB of them per quarter part. They are replaced by a read-only NaN view
     that takes no memory; :func:`sim.model.evaluate` recomputes them if ever needed.
     """
-    shares = equilibrium.spending_shares
-    return replace(equilibrium, spending_shares=np.broadcast_to(np.float64(np.nan), shares.shape))
+    shape = equilibrium.demand.shape
+    return replace(equilibrium, spending_shares=np.broadcast_to(np.float64(np.nan), shape))

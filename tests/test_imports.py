@@ -20,6 +20,7 @@ CORE = frozenset(
     {
         "sim.adjustment",
         "sim.analytic",
+        "sim.at_rest",
         "sim.axissum",
         "sim.datatypes",
         "sim.indicators",
