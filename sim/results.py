@@ -63,10 +63,12 @@ def write_table(destination: Path, table: Table) -> None:
 class CsvStream:
     """A CSV file written block of rows after block: the bytes of one :func:`write_table`.
 
-    Blocks of rows are formatted by the caller and written, in order, by a writer
-    thread (a file write releases the GIL), at most one block waiting. The file is
+    A block of rows is formatted in a formatting thread while the caller goes on (with
+    the next quarter's solve, say), at most one block waiting; formatted chunks are
+    written, in order, by a writer thread (a file write releases the GIL). The file is
     flushed to disk by :meth:`finish` (in the writer thread, while the caller goes on) or
-    by :meth:`close`. Use as a context manager.
+    by :meth:`close`. An error of either thread is raised by the next call. Use as a
+    context manager.
 
     Parameters
     ----------
@@ -77,25 +79,42 @@ class CsvStream:
 
     def __init__(self, destination: Path, columns: Sequence[str]) -> None:
         self._file = destination.open("xb")
+        self._formatter = ThreadPoolExecutor(1)
         self._writer = ThreadPoolExecutor(1)
+        self._formatting: Future[None] | None = None
         self._pending: Future[Any] | None = None
         self._finished = False
         self._file.write(header_text(columns).encode("utf-8"))
 
     def write(self, data: Sequence[Column]) -> None:
-        """Append rows given as columns (float arrays or Labels of equal length)."""
+        """Append rows given as columns (float arrays or Labels of equal length).
+
+        The columns are read after this returns: they must not be changed afterwards.
+        """
         self._finished = False
-        # Formatting blocks in threads of their own was measured slower on a busy
-        # two-core machine (the GIL passes between the threads at every numpy call)
+        self._wait_formatting()
+        # The formatting of one block overlaps the caller's work on the next: on two
+        # cores most numpy calls of the two run at once. A block's own formatting stays in
+        # one thread: split over two it was measured slower (the GIL passes between the
+        # threads at every numpy call).
+        self._formatting = self._formatter.submit(self._format, data)
+
+    def _format(self, data: Sequence[Column]) -> None:
         for chunk in csv_chunks(data, len(data[0]) if data else 0):
             self._wait()
             self._pending = self._writer.submit(self._file.write, chunk)
 
     def finish(self) -> None:
         """Start flushing the file to disk once every row is written; :meth:`close` waits."""
+        self._wait_formatting()
         self._wait()
         self._pending = self._writer.submit(_flush_to_disk, self._file)
         self._finished = True
+
+    def _wait_formatting(self) -> None:
+        if self._formatting is not None:
+            formatting, self._formatting = self._formatting, None
+            formatting.result()
 
     def _wait(self) -> None:
         if self._pending is not None:
@@ -105,10 +124,12 @@ class CsvStream:
     def close(self) -> None:
         """Write what is pending and flush the file to disk."""
         try:
+            self._wait_formatting()
             self._wait()
             if not self._finished:
                 _flush_to_disk(self._file)
         finally:
+            self._formatter.shutdown()
             self._writer.shutdown()
             self._file.close()
 
