@@ -12,7 +12,7 @@ parameters (common random numbers) and keeps the ``change`` column of ``summary.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -44,6 +44,7 @@ from sim.timepath import (
     PathSolution,
     PeriodSolution,
     Segment,
+    Starts,
     elasticity_paths,
     growth_rates,
     solve_markets,
@@ -79,12 +80,15 @@ class Chunk:
     """Consecutive draws of one run: their first index and parameter values.
 
     ``scenario`` is a :class:`~sim.scenario.Scenario` or a gravity scenario; the chunk
-    solver passed to :func:`solve_in_chunks` knows which.
+    solver passed to :func:`solve_in_chunks` knows which. ``starts`` are the central
+    run's log prices the draws' solves start from (:func:`central_starts`), the same for
+    every chunk of a run; ``None``: the chunk solves the central run itself.
     """
 
     scenario: Any
     first: int
     values: FloatArray
+    starts: Starts | None = None
 
 
 ChunkSolver = Callable[[Chunk], dict[str, FloatArray]]
@@ -111,14 +115,38 @@ class Draws:
     changes: dict[str, FloatArray]
 
 
-def draw_tables(scenario: Scenario) -> dict[str, Table]:
-    """Solve one parameter set and build the tables whose rows get bands."""
-    path = solve_scenario(scenario)
+def draw_tables(scenario: Scenario, starts: Starts | None = None) -> dict[str, Table]:
+    """Solve one parameter set and build the tables whose rows get bands.
+
+    ``starts``: the central run's log prices (:func:`central_starts`), to solve the set
+    as a draw of a Monte Carlo run solves it; by default as an ordinary run.
+    """
+    path = solve_scenario(scenario, starts)
     indicators = indicators_table(scenario.dataset, path)
     return {
         "summary.csv": summary_table(scenario.dataset, path, indicators),
         "indicators.csv": indicators,
     }
+
+
+def central_starts(scenario: Scenario) -> Starts:
+    """The central run's log prices of every quarter part, by run and first day.
+
+    A draw's parameters are near the central ones, so its prices are near the central
+    run's in the same quarter and part: Newton started there needs fewer iterations than
+    from the previous quarter's prices or from zeros. The solution is the same to the
+    solver's tolerance whatever the start; the bits depend on it, so every chunk of a run
+    must be given the same starts (:func:`solve_in_chunks` solves them once).
+    """
+    path = solve_scenario(scenario)
+
+    def by_day(period: PeriodSolution) -> dict[Any, FloatArray]:
+        return {s.days[0]: s.equilibrium.log_price for s in period.segments}
+
+    return [
+        (by_day(mine), by_day(theirs))
+        for mine, theirs in zip(path.scenario, path.reference, strict=True)
+    ]
 
 
 def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
@@ -139,7 +167,8 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
         for row in chunk.values
     ]
     try:
-        kept = _solve_kept(chunk.scenario, drawn, chunk.first)
+        starts = chunk.starts if chunk.starts is not None else central_starts(chunk.scenario)
+        kept = _solve_kept(chunk.scenario, drawn, chunk.first, starts)
     except SolverError as error:
         d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
         values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
@@ -179,8 +208,14 @@ class _Kept:
         return spread_path(self.path, self.baseline, self.source, self.routes, self.route_source)
 
 
-def _solve_kept(scenario: Scenario, drawn: list[Scenario], first: int) -> _Kept:
-    """Solve the draws' stacked sectors that differ, and the others in the first draw."""
+def _solve_kept(
+    scenario: Scenario, drawn: list[Scenario], first: int, starts: Starts | None = None
+) -> _Kept:
+    """Solve the draws' stacked sectors that differ, and the others in the first draw.
+
+    ``starts`` are the central run's (:func:`central_starts`): each kept sector starts
+    from its own sector's central prices.
+    """
     dataset = scenario.dataset
     n = len(drawn)
     paths = [elasticity_paths(dataset, draw.parameters) for draw in drawn]
@@ -228,8 +263,18 @@ def _solve_kept(scenario: Scenario, drawn: list[Scenario], first: int) -> _Kept:
         [_cut(p, kept) for p in comparison],
         [Target(t.cells[kept], t.rows[kept]) for t in comparison_targets],
         solved_routes,
+        starts=None if starts is None else _stacked_starts(starts, kept % len(dataset.sectors)),
     )
     return _Kept(solved, baseline, source, routes, route_source)
+
+
+def _stacked_starts(starts: Starts, sectors: IntArray) -> Starts:
+    """The central starts of each stacked sector, ``sectors`` its sector in the dataset."""
+
+    def take(run: Mapping[Any, FloatArray]) -> dict[Any, FloatArray]:
+        return {day: np.take(x, sectors, axis=0) for day, x in run.items()}
+
+    return [(take(mine), take(theirs)) for mine, theirs in starts]
 
 
 def _stacked_policies(
@@ -345,8 +390,11 @@ def solve_in_chunks(
         ``8 x points x rows`` bytes.
     """
     size = chunk_draws or draws_per_chunk(scenario, len(values))
+    # Solved once here and sent with every chunk: the same starts, hence the same bits,
+    # whichever executor and chunk size.
+    starts = central_starts(scenario) if isinstance(scenario, Scenario) else None
     chunks = [
-        Chunk(scenario, first, values[first : first + size])
+        Chunk(scenario, first, values[first : first + size], starts)
         for first in range(0, len(values), size)
     ]
     done = 0

@@ -9,12 +9,15 @@ from sim.model import Baseline
 from sim.policy import Target, target
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec, Scenario
-from sim.timepath import PathSolution, PeriodSolution, iter_path, solve_path
+from sim.timepath import PathSolution, PeriodSolution, Starts, iter_path, solve_path
 
 
-def solve_scenario(scenario: Scenario) -> PathSolution:
-    """Solve a resolved scenario's quarterly path and its comparison run's."""
-    return solve_path(*_path_arguments(scenario))
+def solve_scenario(scenario: Scenario, starts: Starts | None = None) -> PathSolution:
+    """Solve a resolved scenario's quarterly path and its comparison run's.
+
+    ``starts``: log prices to start each quarter part from (:func:`sim.timepath.solve_markets`).
+    """
+    return solve_path(*_path_arguments(scenario), starts=starts)
 
 
 def iter_scenario_path(

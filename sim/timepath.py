@@ -19,7 +19,7 @@ numbers are those of solving each run alone, every sector of every quarter.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from typing import Any
@@ -159,6 +159,12 @@ class PathSolution:
     reference: tuple[PeriodSolution, ...]
 
 
+# Starting log prices given for a path: for each quarter, for the scenario and the
+# comparison run, the log prices (shape (sector, origin)) to start each part from, by the
+# part's first day. A part with none starts as usual.
+Starts = Sequence[tuple[Mapping[dt.date, FloatArray], Mapping[dt.date, FloatArray]]]
+
+
 @dataclass(frozen=True)
 class ElasticityPaths:
     """Short- and long-run elasticity arrays, shape (sector, region), and half-lives."""
@@ -223,6 +229,8 @@ def solve_path(
     demand_growth: dict[str, float] | None = None,
     comparison: Sequence[PolicyLike] = (),
     comparison_targets: Sequence[Target] = (),
+    *,
+    starts: Starts | None = None,
 ) -> PathSolution:
     """Solve every quarter from ``first`` to ``last``: the scenario and its comparison run.
 
@@ -239,6 +247,8 @@ def solve_path(
         ``region -> annual trend growth of demand``.
     comparison, comparison_targets : sequences, optional
         Policies of the comparison run and their masks; none by default.
+    starts : Starts, optional
+        Log prices to start each quarter part from (see :func:`solve_markets`).
 
     Returns
     -------
@@ -255,6 +265,7 @@ def solve_path(
         comparison,
         comparison_targets,
         dataset.routes,
+        starts=starts,
     )
 
 
@@ -269,6 +280,8 @@ def solve_markets(
     comparison: Sequence[PolicyLike] = (),
     comparison_targets: Sequence[Target] = (),
     routes: Routes | None = None,
+    *,
+    starts: Starts | None = None,
 ) -> PathSolution:
     """Solve the path of any stack of independent sector markets, and its comparison run.
 
@@ -292,6 +305,11 @@ def solve_markets(
         default.
     routes : Routes, optional
         Processing routes of the stacked sectors (``baseline`` holds them in their cells).
+    starts : Starts, optional
+        Log prices to start each quarter part's Newton solve from (a Monte Carlo draw
+        starts from the central run's); by default a quarter starts from the previous
+        quarter's prices, or from zeros when it is solved as one group. The numbers are
+        the solution either way, to the solver's tolerance.
     """
     speeds = adjustment_speeds(paths)
     routes = routes if routes is not None and len(routes) else None
@@ -304,6 +322,7 @@ def solve_markets(
         quarters,
         sector_names,
         routes,
+        starts,
     )
     return PathSolution(baseline, quarters, scenario, reference)
 
@@ -317,10 +336,13 @@ def _solve_branching(
     quarters: tuple[Quarter, ...],
     sector_names: tuple[str, ...],
     routes: Routes | None,
+    starts: Starts | None = None,
 ) -> tuple[tuple[PeriodSolution, ...], tuple[PeriodSolution, ...]]:
     """Both paths whole (:func:`_branching`)."""
     pairs = tuple(
-        _branching(baseline, speeds, rates, run, comparison, quarters, sector_names, routes)
+        _branching(
+            baseline, speeds, rates, run, comparison, quarters, sector_names, routes, starts=starts
+        )
     )
     return tuple(p for p, _ in pairs), tuple(r for _, r in pairs)
 
@@ -336,6 +358,7 @@ def _branching(
     routes: Routes | None,
     *,
     reuse: bool = True,
+    starts: Starts | None = None,
 ) -> Iterator[tuple[PeriodSolution, PeriodSolution]]:
     """Both paths a quarter at a time, each sector solved once while the two runs agree on it.
 
@@ -370,6 +393,9 @@ def _branching(
         # A quarter solved as one group of all sectors starts from log prices of zero, one
         # of several groups from the last quarter's prices.
         start = [None if len(g) == 1 else guess[x] for x, g in enumerate(groups)]
+        given = None if starts is None else starts[step]
+        if given is not None:
+            start = [given[x].get(parts[x][0][0][0], s) for x, s in enumerate(start)]
         joint &= _same_start(start[0], start[1], count)
         joint, quota = _still_shared(parts, groups, joint)
         # A shared sector is at its baseline in both runs or in neither.
@@ -394,7 +420,16 @@ def _branching(
                 result = _recall(which, job.sectors, own, baseline, speeds, memory[x], kept)
             else:
                 result = _solve_unit(
-                    which, own, baseline, speeds, memory[x], start[x], sector_names, quarter, routes
+                    which,
+                    own,
+                    baseline,
+                    speeds,
+                    memory[x],
+                    start[x],
+                    sector_names,
+                    quarter,
+                    routes,
+                    None if given is None else given[x],
                 )
                 if job.kind == "learn":
                     (part,) = result.parts
@@ -667,14 +702,21 @@ def _solve_unit(
     sector_names: tuple[str, ...],
     quarter: Quarter,
     routes: Routes | None,
+    starts: Mapping[dt.date, FloatArray] | None = None,
 ) -> _Solved:
-    """Solve some sectors' own parts of a quarter (days and states), in order of time."""
+    """Solve some sectors' own parts of a quarter (days and states), in order of time.
+
+    A part starts from the previous part's prices, or from ``starts`` of its first day
+    (all sectors' rows) when given.
+    """
     baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
     guess = None if guess is None or which is None else guess[which]
     names = sector_names if which is None else tuple(sector_names[k] for k in which)
     routes, _ = group_routes(routes, which)
     solved: list[_Part] = []
     for span, whole in own:
+        if starts is not None and span[0] in starts:
+            guess = starts[span[0]] if which is None else starts[span[0]][which]
         state = given = rows(whole, which)
         elasticities = adjustment.period_elasticities(speeds, memory, *span)
         solver = _EvaluatingSolver(baseline, elasticities, names, quarter)

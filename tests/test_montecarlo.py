@@ -18,6 +18,7 @@ from sim.montecarlo import (
     CELL_ARRAYS_PER_DRAW,
     CHUNK_BYTES,
     Chunk,
+    central_starts,
     draw_tables,
     draws_per_chunk,
     run_draws,
@@ -26,6 +27,8 @@ from sim.montecarlo import (
 from sim.results import table_csv
 from sim.run import run_scenario
 from sim.scenario import load_scenario
+from sim.scenario_path import solve_scenario
+from sim.timepath import PathSolution
 from sim.uncertainty import bands, draw_values
 from tests.conftest import SCENARIOS
 
@@ -208,11 +211,14 @@ def test_a_stacked_chunk_gives_each_draw_exactly_its_own_solve() -> None:
     scenario = load_scenario(LIFTED)
     keys = tuple(scenario.uncertainty)
     values = draw_values(list(scenario.uncertainty.values()), seed=3, draws=range(6))
-    stacked = solve_chunk(Chunk(scenario, 0, values))
+    starts = central_starts(scenario)
+    stacked = solve_chunk(Chunk(scenario, 0, values, starts))
     alone = solve_chunk(Chunk(scenario, 4, values[4:5]))
     for name in ("summary.csv", "indicators.csv"):
         np.testing.assert_array_equal(stacked[name][4:5], alone[name])
-        tables = draw_tables(scenario.with_values(dict(zip(keys, values[2], strict=True))))
+        # Solved alone from the same starting prices: the same bits.
+        drawn = scenario.with_values(dict(zip(keys, values[2], strict=True)))
+        tables = draw_tables(drawn, starts)
         change = tables[name].columns.index("change")
         single = np.array([float(row[change]) for row in tables[name].rows])
         np.testing.assert_array_equal(stacked[name][2], single)
@@ -313,8 +319,10 @@ uncertainty:
     control = next(p for p in one.policies if p.id == "chip-tool-controls")
     assert control.tax_equivalent == values[1][4]
     stacked = solve_chunk(Chunk(scenario, 0, values))
+    starts = central_starts(scenario)
     for d in range(4):
-        tables = draw_tables(scenario.with_values(dict(zip(keys, values[d], strict=True))))
+        drawn = scenario.with_values(dict(zip(keys, values[d], strict=True)))
+        tables = draw_tables(drawn, starts)
         for name in ("summary.csv", "indicators.csv"):
             change = tables[name].columns.index("change")
             single = np.array([float(row[change]) for row in tables[name].rows])
@@ -354,3 +362,32 @@ def test_batched_draws_match_ordinary_runs_at_the_drawn_values() -> None:
             # The same operations on the same numbers: rounding is the only freedom, and
             # 1e-9 of a figure is far below the precision of any input.
             np.testing.assert_allclose(draws.changes[name][d], change, rtol=1e-9, atol=1e-12)
+
+
+def _iterations(path: PathSolution) -> int:
+    """Newton iterations of a path, a quarter both runs share counted once."""
+    own = [p for p in path.reference if all(p is not q for q in path.scenario)]
+    return sum(p.iterations for p in (*path.scenario, *own))
+
+
+def test_the_central_values_started_from_the_central_prices_take_no_iteration() -> None:
+    scenario = load_scenario(LIFTED)
+    starts = central_starts(scenario)
+    assert _iterations(solve_scenario(scenario)) > 0
+    assert _iterations(solve_scenario(scenario, starts)) == 0
+    ordinary, started = draw_tables(scenario), draw_tables(scenario, starts)
+    for name in ("summary.csv", "indicators.csv"):
+        change = ordinary[name].columns.index("change")
+        np.testing.assert_array_equal(
+            [float(row[change]) for row in started[name].rows],
+            [float(row[change]) for row in ordinary[name].rows],
+        )
+
+
+def test_draws_started_from_the_central_prices_take_fewer_iterations() -> None:
+    scenario = load_scenario(LIFTED)
+    keys = tuple(scenario.uncertainty)
+    starts = central_starts(scenario)
+    for values in draw_values(list(scenario.uncertainty.values()), seed=3, draws=range(5)):
+        drawn = scenario.with_values(dict(zip(keys, values, strict=True)))
+        assert _iterations(solve_scenario(drawn, starts)) < _iterations(solve_scenario(drawn))
