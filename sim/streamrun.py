@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.datatypes import Dataset
 from sim.model import Baseline, Equilibrium, FloatArray, Policy
+from sim.period_welfare import RestingWelfare
 from sim.profile import Phases
 from sim.resultschema import check_table
 from sim.run import RunResult, _run_record
@@ -85,6 +86,7 @@ def write_scenario(
     kept: tuple[list[PeriodSolution], list[PeriodSolution]] = ([], [])
     shape = baseline.flows.shape
     totals = (np.zeros(shape), np.zeros(shape))
+    resting = RestingWelfare()
     flows = _table_stream(stage / "flows.csv", FLOW_COLUMNS, format)
     try:
         while True:
@@ -103,7 +105,7 @@ def write_scenario(
                     total += period.value
                     if done:  # only the last quarter's running sum is the horizon's
                         done[-1].figures.pop("value_through")  # type: ignore[union-attr]
-                    done.append(settled(dataset, baseline, period, total))
+                    done.append(settled(dataset, baseline, period, total, resting))
             del pair
         # the last rows are written and the file flushed to disk while the small
         # tables are built
@@ -139,7 +141,11 @@ def write_scenario(
 
 
 def settled(
-    dataset: Dataset, baseline: Baseline, period: PeriodSolution, total: FloatArray
+    dataset: Dataset,
+    baseline: Baseline,
+    period: PeriodSolution,
+    total: FloatArray,
+    resting: RestingWelfare | None = None,
 ) -> PeriodSolution:
     """A quarter with the figures the tables need and its flow-sized arrays let go.
 
@@ -147,8 +153,10 @@ def settled(
     report, weight and small policy shifters; ``total`` (the running sum of the path's
     bilateral values, this quarter's included) is its ``value_through``. What goes:
     values, volumes, demands, spending shares and the policy's flow-sized arrays (NaN).
+    ``resting`` keeps the welfare of sectors at rest from quarter to quarter
+    (:mod:`sim.period_welfare`).
     """
-    figures = quarter_figures(dataset, baseline, period) | {"value_through": total}
+    figures = quarter_figures(dataset, baseline, period, resting) | {"value_through": total}
     cached = {
         "producer_price": period.producer_price,
         "price_index": period.price_index,

@@ -22,11 +22,12 @@ from sim.datatypes import Dataset
 from sim.indicators import producer_sales, satellite_figures, trade_values
 from sim.model import Baseline, FloatArray
 from sim.percent import percent_change, percent_change_of
+from sim.period_welfare import RestingWelfare, period_welfare
 from sim.resultschema import RESULT_FILES as RESULT_FILES
 from sim.resultschema import names
 from sim.timepath import PathSolution, PeriodSolution
 from sim.uncertainty import BAND_COLUMNS, bands
-from sim.welfare import WELFARE_PARTS, welfare
+from sim.welfare import WELFARE_PARTS
 
 FLOW_COLUMNS = names("flows.csv")
 PRICE_COLUMNS = names("prices.csv")
@@ -203,13 +204,19 @@ def flows_block(
     return [*keys, value, base, change, pct, volume, base_volume]
 
 
-def quarter_figures(dataset: Dataset, baseline: Baseline, period: PeriodSolution) -> dict[str, Any]:
+def quarter_figures(
+    dataset: Dataset,
+    baseline: Baseline,
+    period: PeriodSolution,
+    resting: RestingWelfare | None = None,
+) -> dict[str, Any]:
     """What every table but ``flows.csv`` needs of one quarter of a path.
 
     A quarter written as it is solved (:mod:`sim.streamrun`) keeps these instead of its
     flow-sized arrays; the tables then read them (as ``period.figures``) and give the same
     numbers. The sum over the horizon of the bilateral values (``value_through``, the
-    summary's exports) is added by the caller, which sees every quarter.
+    summary's exports) is added by the caller, which sees every quarter. ``resting`` keeps
+    the welfare parts of sectors at rest from one quarter to the next (:func:`period_welfare`).
 
     Returns
     -------
@@ -220,7 +227,7 @@ def quarter_figures(dataset: Dataset, baseline: Baseline, period: PeriodSolution
     value = _values(period)
     index = {code: k for k, code in enumerate(dataset.regions)}
     return {
-        "welfare": period_welfare(baseline, period),
+        "welfare": period_welfare(baseline, period, resting),
         "sales_by_origin": value.sum(axis=2) / QUARTERS_PER_YEAR,
         "trade": trade_values(value / QUARTERS_PER_YEAR),
         "satellite_sales": {
@@ -287,27 +294,21 @@ def prices_table(dataset: Dataset, path: PathSolution) -> Table:
 def welfare_arrays(path: PathSolution) -> dict[str, FloatArray]:
     """Welfare parts, scenario minus comparison run, per quarter: (period, sector, region)."""
     out: dict[str, list[FloatArray]] = {}
+    resting = RestingWelfare()
     for scn, ref in zip(path.scenario, path.reference, strict=True):
-        a, b = _period_welfare(path, scn), _period_welfare(path, ref)
+        a, b = _period_welfare(path, scn, resting), _period_welfare(path, ref, resting)
         for key in a:
             out.setdefault(key, []).append((a[key] - b[key]) / QUARTERS_PER_YEAR)
     return {key: np.array(values) for key, values in out.items()}
 
 
-def _period_welfare(path: PathSolution, period: PeriodSolution) -> dict[str, FloatArray]:
+def _period_welfare(
+    path: PathSolution, period: PeriodSolution, resting: RestingWelfare
+) -> dict[str, FloatArray]:
     """Day-weighted welfare of a quarter's parts (annual rates)."""
     if period.figures is not None:
         return dict(period.figures["welfare"])
-    return period_welfare(path.baseline, period)
-
-
-def period_welfare(baseline: Baseline, period: PeriodSolution) -> dict[str, FloatArray]:
-    """Day-weighted welfare parts of one quarter, annual rates, each shape (sector, region)."""
-    parts = [
-        (seg.weight, welfare(baseline, seg.policy, period.elasticities, seg.equilibrium))
-        for seg in period.segments
-    ]
-    return {key: sum(w * p[key] for w, p in parts) for key in parts[0][1]}  # type: ignore[misc]
+    return period_welfare(path.baseline, period, resting)
 
 
 def welfare_table(dataset: Dataset, path: PathSolution) -> Table:

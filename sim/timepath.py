@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -94,6 +94,10 @@ class PeriodSolution:
     # go (:func:`sim.tables.quarter_figures`, for a quarter written as it is solved); None:
     # computed from the arrays when asked.
     figures: dict[str, Any] | None = None
+    # Sectors at their baseline all quarter (:mod:`sim.at_rest`): in every part their
+    # policy rows are those of no policy and their equilibrium rows the kept baseline
+    # solution, the same bits in every such quarter of either path. None: not known.
+    resting: NDArray[np.bool_] | None = field(default=None, compare=False)
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
         return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
@@ -407,6 +411,7 @@ def _branching(
                 parts[1], groups[1], neutral, memory[1], start[1], routes, reuse, split
             )
         jobs = _plan(groups, joint, quota, (rest, theirs), kept.known)
+        resting = (np.zeros(count, dtype=bool), np.zeros(count, dtype=bool))
         solved = []
         for job in jobs:
             x = job.runs[0]
@@ -434,6 +439,10 @@ def _branching(
                 if job.kind == "learn":
                     (part,) = result.parts
                     kept = learn(kept, job.sectors, part.equilibrium, part.report)
+            if job.kind != "solve":
+                # a learnt solve is the kept solution only if it was kept
+                for r in job.runs:
+                    resting[r][job.sectors] = kept.known[job.sectors]
             solved.append((job, which, result))
         periods = []
         for x in (0, 1) if any(job.runs != (0, 1) for job in jobs) else (0,):
@@ -444,7 +453,9 @@ def _branching(
             segments = tuple(
                 _assemble(j, parts[x], groups[x], mine, count, routes) for j in range(len(parts[x]))
             )
-            periods.append(PeriodSolution(quarter, speeds.long_run, segments, routes))
+            periods.append(
+                PeriodSolution(quarter, speeds.long_run, segments, routes, resting=resting[x])
+            )
         if len(periods) == 1:
             memory[1], guess[1] = memory[0], guess[0]
             periods.append(periods[0])

@@ -112,35 +112,61 @@ def purchase_cost(equilibrium: Equilibrium) -> FloatArray:
 
 
 def variety_effect(
-    baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    equilibrium: Equilibrium,
+    every: bool | None = None,
 ) -> FloatArray:
     """The part of the consumer surplus change due to varieties removed, shape (sector, region).
 
     Zero when every baseline variety is available; negative when a ban or an export
     control removes some.
+
+    Parameters
+    ----------
+    baseline, policy, elasticities, equilibrium
+        The arrays of the sectors to evaluate.
+    every : bool, optional
+        Whether every variety of every sector is available and priced (:func:`every_variety`);
+        found from the arrays when not given. Rows of some sectors take the branch the
+        whole state takes, so that they are the same numbers as evaluated with it.
     """
     theta = baseline.shares
     log_price = equilibrium.log_price
     surplus = consumer_surplus(
         baseline.spending, policy.demand, equilibrium.price_index, elasticities.eps
     )
-    if np.all(policy.availability == 1.0) and np.isfinite(log_price).all():
+    if every is None:
+        every = every_variety(policy, equilibrium)
+    if every:
         # Every variety is there: the index over all of them is the equilibrium's own,
         # computed from the same shares and prices.
         return surplus - surplus
     reachable = (theta > 0) & np.isfinite(log_price)[:, :, None]
     log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
     sigma = elasticities.sigma[:, None, :]
-    every = np.exp(
+    with_all = np.exp(
         log_price_index(theta, log_delivered, reachable, sigma, elasticities.sigma_import, theta)
     )
-    return surplus - consumer_surplus(baseline.spending, policy.demand, every, elasticities.eps)
+    return surplus - consumer_surplus(baseline.spending, policy.demand, with_all, elasticities.eps)
+
+
+def every_variety(policy: Policy, equilibrium: Equilibrium) -> bool:
+    """Whether every baseline variety is available and has a finite price."""
+    return bool(np.all(policy.availability == 1.0) and np.isfinite(equilibrium.log_price).all())
 
 
 def welfare(
-    baseline: Baseline, policy: Policy, elasticities: Elasticities, equilibrium: Equilibrium
+    baseline: Baseline,
+    policy: Policy,
+    elasticities: Elasticities,
+    equilibrium: Equilibrium,
+    every: bool | None = None,
 ) -> dict[str, FloatArray]:
     """All welfare parts and their total, each shape (sector, region), annual values.
+
+    ``every`` is passed to :func:`variety_effect`.
 
     Returns
     -------
@@ -152,7 +178,7 @@ def welfare(
     parts = _added_parts(baseline, policy, elasticities, equilibrium)
     parts["total"] = sum(parts.values())  # type: ignore[assignment]
     with np.errstate(divide="ignore"):
-        parts["variety_effect"] = variety_effect(baseline, policy, elasticities, equilibrium)
+        parts["variety_effect"] = variety_effect(baseline, policy, elasticities, equilibrium, every)
     return parts
 
 

@@ -60,7 +60,8 @@ def three_region_market() -> tuple[Baseline, Elasticities]:
 def same_bits(a: object, b: object, skip: tuple[str, ...] = ()) -> bool:
     """Two values equal to the bit: arrays by their bytes, dataclasses field by field.
 
-    Fields named in ``skip`` are not compared, at any depth.
+    Fields named in ``skip`` are not compared, at any depth, nor fields declared with
+    ``compare=False`` (a record of how a value was found, not part of it).
     """
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         x, y = np.asarray(a), np.asarray(b)
@@ -69,7 +70,7 @@ def same_bits(a: object, b: object, skip: tuple[str, ...] = ()) -> bool:
         return type(a) is type(b) and all(
             same_bits(getattr(a, f.name), getattr(b, f.name), skip)
             for f in dataclasses.fields(a)
-            if f.name not in skip
+            if f.name not in skip and f.compare
         )
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(same_bits(x, y, skip) for x, y in zip(a, b, strict=True))

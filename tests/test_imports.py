@@ -28,6 +28,7 @@ CORE = frozenset(
         "sim.model",
         "sim.nested",
         "sim.percent",
+        "sim.period_welfare",
         "sim.processing",
         "sim.policy",
         "sim.policytypes",
