@@ -3,8 +3,11 @@
 The phases are those of ``bench/scale.py``: ``load`` (scenarios and datasets), ``solve``
 (the quarterly paths), ``tables`` (result rows from the solved paths) and ``write`` (the
 files). A run that writes each quarter as it is solved passes through the phases many
-times; their seconds add up. Peak memory is the process's largest resident set so far
-(``ru_maxrss``), read at the end of each pass.
+times; their seconds add up. Wall seconds are those of the calling thread: a quarter's
+flow rows are formatted (CSV) or encoded (Parquet) in threads of their own while the
+next quarter is solved, so ``write`` counts only the time the run waits for them. Peak
+memory is the process's largest resident set so far (``ru_maxrss``), read at the end of
+each pass.
 """
 
 from __future__ import annotations

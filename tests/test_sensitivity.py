@@ -17,7 +17,10 @@ CHINA = ["--indicator", "exports", "--sector", "seafood", "--region", "JPN", "--
 
 def _ranked(tmp_path: Path, *options: str) -> list[dict[str, str]]:
     out = tmp_path / "ranked.csv"
-    result = CliRunner().invoke(main, ["sensitivity", LIFTED, *options, "--out", str(out)])
+    # A stated seed: with 16 Sobol samples the estimate of a total index near 1 ranges
+    # from about 0.6 to 1.7 over seeds, and a test must not depend on the seed chosen.
+    command = ["sensitivity", LIFTED, *options, "--seed", "1", "--out", str(out)]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     with open(out, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
