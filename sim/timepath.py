@@ -390,7 +390,7 @@ def _branching(
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
         parts = [
-            policy_parts(baseline, p, side[0], quarter, growth, routes)
+            policy_parts(baseline, p, side[0], quarter, growth, routes, neutral=neutral)
             for p, side in zip(pairs, sides, strict=True)
         ]
         groups = [sector_groups([state for _, _, state in p]) for p in parts]
@@ -775,9 +775,8 @@ def _recall(
     speeds, memory = rows(speeds, which), rows(memory, which)
     equilibrium = recall(kept, sectors)
     # The rows of a state at its baseline set no export tax, no trade cost and the
-    # baseline tariffs: Policy.log_wedge is zeros there, without a logarithm.
-    log_wedge = np.broadcast_to(np.float64(0.0), equilibrium.demand.shape)
-    memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+    # baseline tariffs: their log wedge is +0, and the memory of delivered prices stays 0.
+    memory = adjustment.advance_at_baseline(speeds, memory, span[0], equilibrium)
     part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
     return _Solved((part,), memory, equilibrium.log_price)
 
@@ -852,6 +851,8 @@ def policy_parts(
     quarter: Quarter,
     growth: FloatArray,
     routes: Routes | None = None,
+    *,
+    neutral: Policy | None = None,
 ) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
@@ -859,12 +860,16 @@ def policy_parts(
     parts whose states are equal are one part, so that a policy restated as two
     back-to-back halves with the same terms is solved exactly as the whole. The states are
     those of the legs: with processing routes, quotas as volumes are shares of the recorded
-    flows, and the channels are added when the part is solved.
+    flows, and the channels are added when the part is solved. A part with no policy in
+    force shares the arrays of ``neutral`` (the state of no policy), if given
+    (:func:`sim.policy.policy_state`).
     """
     recorded = None if routes is None else recorded_baseline(baseline, routes)
     parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
-        state = policy_state(baseline, pairs, quarter, growth, span, recorded=recorded)
+        state = policy_state(
+            baseline, pairs, quarter, growth, span, recorded=recorded, none=neutral
+        )
         if parts and _same_state(parts[-1][2], state):
             (first, _), before, _ = parts[-1]
             parts[-1] = ((first, span[1]), before + weight, parts[-1][2])
@@ -876,6 +881,8 @@ def policy_parts(
 def _same_state(a: Policy, b: Policy) -> bool:
     for f in fields(Policy):
         x, y = getattr(a, f.name), getattr(b, f.name)
+        if x is y:
+            continue
         if (x is None) != (y is None):
             return False
         if x is not None and not np.array_equal(x, y):
