@@ -387,10 +387,13 @@ def _branching(
     joint = np.ones(count, dtype=bool)
     kept = nothing_kept(count)
     neutral = Policy.none(baseline)
+    recorded = None if routes is None else recorded_baseline(baseline, routes)
     for step, quarter in enumerate(quarters):
         growth = growth_multiplier(rates, step)
         parts = [
-            policy_parts(baseline, p, side[0], quarter, growth, routes, neutral=neutral)
+            policy_parts(
+                baseline, p, side[0], quarter, growth, routes, neutral=neutral, recorded=recorded
+            )
             for p, side in zip(pairs, sides, strict=True)
         ]
         groups = [sector_groups([state for _, _, state in p]) for p in parts]
@@ -853,6 +856,7 @@ def policy_parts(
     routes: Routes | None = None,
     *,
     neutral: Policy | None = None,
+    recorded: FloatArray | None = None,
 ) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
@@ -862,9 +866,11 @@ def policy_parts(
     those of the legs: with processing routes, quotas as volumes are shares of the recorded
     flows, and the channels are added when the part is solved. A part with no policy in
     force shares the arrays of ``neutral`` (the state of no policy), if given
-    (:func:`sim.policy.policy_state`).
+    (:func:`sim.policy.policy_state`). ``recorded`` is the recorded baseline of ``routes``
+    (:func:`sim.processing.recorded_baseline`), if already known.
     """
-    recorded = None if routes is None else recorded_baseline(baseline, routes)
+    if recorded is None and routes is not None:
+        recorded = recorded_baseline(baseline, routes)
     parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
         state = policy_state(
