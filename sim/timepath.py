@@ -388,7 +388,9 @@ def _branching(
     kept = nothing_kept(count)
     neutral = Policy.none(baseline)
     recorded = None if routes is None else recorded_baseline(baseline, routes)
+    fixed = _FixedRows(baseline, speeds, sector_names, routes)
     for step, quarter in enumerate(quarters):
+        fixed.next_quarter()
         growth = growth_multiplier(rates, step)
         parts = [
             policy_parts(
@@ -425,18 +427,15 @@ def _branching(
             ]
             which = None if len(job.sectors) == count else job.sectors
             if job.kind == "recall":
-                result = _recall(which, job.sectors, own, baseline, speeds, memory[x], kept)
+                result = _recall(which, job.sectors, own, fixed.of(which), memory[x], kept)
             else:
                 result = _solve_unit(
                     which,
                     own,
-                    baseline,
-                    speeds,
+                    fixed.of(which),
                     memory[x],
                     start[x],
-                    sector_names,
                     quarter,
-                    routes,
                     None if given is None else given[x],
                 )
                 if job.kind == "learn":
@@ -454,7 +453,7 @@ def _branching(
             prices = [(which, _Prices(r.log_price)) for _, which, r in mine]
             guess[x] = gather(prices, count).log_price
             segments = tuple(
-                _assemble(j, parts[x], groups[x], mine, count, routes) for j in range(len(parts[x]))
+                _assemble(j, parts[x], groups[x], mine, count, fixed) for j in range(len(parts[x]))
             )
             periods.append(
                 PeriodSolution(quarter, speeds.long_run, segments, routes, resting=resting[x])
@@ -676,6 +675,66 @@ def iter_path(
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """The rows of some sectors of a path's fixed inputs (:func:`sim.sector_parts.rows`).
+
+    ``route_mask`` tells which of the path's routes are theirs (``None``: all sectors).
+    """
+
+    baseline: Baseline
+    speeds: AdjustmentSpeeds
+    names: tuple[str, ...]
+    routes: Routes | None
+    route_mask: NDArray[np.bool_] | None
+
+
+class _FixedRows:
+    """The rows of the path's fixed inputs by set of sectors, kept from quarter to quarter.
+
+    Groups of sectors tend to recur (the same sectors cut at the same days, quarter after
+    quarter): their rows are taken once. Only the sets used in the last two quarters are
+    held, so a path whose groups keep changing holds no more than two quarters' worth.
+    """
+
+    def __init__(
+        self,
+        baseline: Baseline,
+        speeds: AdjustmentSpeeds,
+        sector_names: tuple[str, ...],
+        routes: Routes | None,
+    ) -> None:
+        self._inputs = (baseline, speeds, sector_names, routes)
+        self._whole = _Rows(baseline, speeds, sector_names, routes, None)
+        self._now: dict[bytes, _Rows] = {}
+        self._before: dict[bytes, _Rows] = {}
+
+    def next_quarter(self) -> None:
+        """Start a quarter: forget the sets of sectors not used in the last one."""
+        self._before, self._now = self._now, {}
+
+    def of(self, sectors: IntArray | None) -> _Rows:
+        """The rows of ``sectors`` (``None``: all of them)."""
+        if sectors is None:
+            return self._whole
+        key = sectors.tobytes()
+        found = self._now.get(key)
+        if found is None:
+            found = self._before.get(key)
+            if found is None:
+                baseline, speeds, names, routes = self._inputs
+                mine, mask = group_routes(routes, sectors)
+                found = _Rows(
+                    rows(baseline, sectors),
+                    rows(speeds, sectors),
+                    tuple(names[k] for k in sectors),
+                    mine,
+                    mask,
+                )
+            self._now[key] = found
+        return found
+
+
+@dataclass(frozen=True)
 class _Prices:
     """A group's log prices, shape (sector, origin), as a record to gather."""
 
@@ -709,24 +768,21 @@ class _Solved:
 def _solve_unit(
     which: IntArray | None,
     own: list[tuple[Span, Policy]],
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
+    fixed: _Rows,
     memory: AdjustmentState,
     guess: FloatArray | None,
-    sector_names: tuple[str, ...],
     quarter: Quarter,
-    routes: Routes | None,
     starts: Mapping[dt.date, FloatArray] | None = None,
 ) -> _Solved:
     """Solve some sectors' own parts of a quarter (days and states), in order of time.
 
-    A part starts from the previous part's prices, or from ``starts`` of its first day
-    (all sectors' rows) when given.
+    ``fixed`` holds the rows of ``which`` of the path's fixed inputs. A part starts from
+    the previous part's prices, or from ``starts`` of its first day (all sectors' rows)
+    when given.
     """
-    baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
+    baseline, speeds, names, routes = fixed.baseline, fixed.speeds, fixed.names, fixed.routes
+    memory = rows(memory, which)
     guess = None if guess is None or which is None else guess[which]
-    names = sector_names if which is None else tuple(sector_names[k] for k in which)
-    routes, _ = group_routes(routes, which)
     solved: list[_Part] = []
     for span, whole in own:
         if starts is not None and span[0] in starts:
@@ -764,8 +820,7 @@ def _recall(
     which: IntArray | None,
     sectors: IntArray,
     own: list[tuple[Span, Policy]],
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
+    fixed: _Rows,
     memory: AdjustmentState,
     kept: Kept,
 ) -> _Solved:
@@ -775,7 +830,7 @@ def _recall(
     0, and the memory advanced from the same equilibrium.
     """
     ((span, _),) = own
-    speeds, memory = rows(speeds, which), rows(memory, which)
+    speeds, memory = fixed.speeds, rows(memory, which)
     equilibrium = recall(kept, sectors)
     # The rows of a state at its baseline set no export tax, no trade cost and the
     # baseline tariffs: their log wedge is +0, and the memory of delivered prices stays 0.
@@ -790,7 +845,7 @@ def _assemble(
     groups: Sequence[SectorGroup],
     solved: Sequence[tuple[int | None, IntArray | None, _Solved]],
     count: int,
-    routes: Routes | None,
+    fixed: _FixedRows,
 ) -> Segment:
     """The quarter's ``j``-th part: each sector's own part that covers it.
 
@@ -802,6 +857,7 @@ def _assemble(
     own: list[tuple[IntArray | None, _Part, int]] = []
     starts: set[int] = set()
     reported: dict[int, list[SolveReport]] = {}
+    routes = fixed.of(None).routes
     shares = None if routes is None else np.zeros(len(routes))
     for index, sectors, result in solved:
         assert index is not None
@@ -814,7 +870,7 @@ def _assemble(
         if first == j:
             reported.setdefault(index, []).append(part.report)
         if shares is not None and part.route_shares is not None:
-            _, mine = group_routes(routes, sectors)
+            mine = fixed.of(sectors).route_mask
             shares[slice(None) if mine is None else mine] = part.route_shares
     reports = [_together(r) for r in reported.values()]
     report = SolveReport(
