@@ -408,12 +408,12 @@ def _branching(
         joint &= _same_start(start[0], start[1], count)
         joint, quota = _still_shared(parts, groups, joint)
         # A shared sector is at its baseline in both runs or in neither.
-        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], routes, reuse)
+        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], fixed, reuse)
         theirs = rest.copy()
         split = np.flatnonzero(~joint)
         if len(split):
             theirs[split] = _at_baseline(
-                parts[1], groups[1], neutral, memory[1], start[1], routes, reuse, split
+                parts[1], groups[1], neutral, memory[1], start[1], fixed, reuse, split
             )
         jobs = _plan(groups, joint, quota, (rest, theirs), kept.known)
         resting = (np.zeros(count, dtype=bool), np.zeros(count, dtype=bool))
@@ -485,7 +485,7 @@ def _at_baseline(
     neutral: Policy,
     memory: AdjustmentState,
     start: FloatArray | None,
-    routes: Routes | None,
+    fixed: _FixedRows,
     reuse: bool,
     sectors: IntArray | None = None,
 ) -> NDArray[np.bool_]:
@@ -498,10 +498,10 @@ def _at_baseline(
         return np.zeros(count if sectors is None else len(sectors), dtype=bool)
     rest = at_baseline(
         rows(parts[0][2], sectors),
-        rows(neutral, sectors),
+        fixed.neutral(neutral, sectors),
         rows(memory, sectors),
         start if start is None or sectors is None else start[sectors],
-        group_routes(routes, sectors)[0],
+        fixed.of(sectors).routes,
     )
     single = np.ones(count, dtype=bool)
     for group in groups:
@@ -707,10 +707,26 @@ class _FixedRows:
         self._whole = _Rows(baseline, speeds, sector_names, routes, None)
         self._now: dict[bytes, _Rows] = {}
         self._before: dict[bytes, _Rows] = {}
+        self._neutral: dict[bytes, Policy] = {}
+        self._neutral_before: dict[bytes, Policy] = {}
 
     def next_quarter(self) -> None:
         """Start a quarter: forget the sets of sectors not used in the last one."""
         self._before, self._now = self._now, {}
+        self._neutral_before, self._neutral = self._neutral, {}
+
+    def neutral(self, neutral: Policy, sectors: IntArray | None) -> Policy:
+        """The rows of ``sectors`` of ``neutral``, the path's state of no policy."""
+        if sectors is None:
+            return neutral
+        key = sectors.tobytes()
+        found = self._neutral.get(key)
+        if found is None:
+            found = self._neutral_before.get(key)
+            if found is None:
+                found = rows(neutral, sectors)
+            self._neutral[key] = found
+        return found
 
     def of(self, sectors: IntArray | None) -> _Rows:
         """The rows of ``sectors`` (``None``: all of them)."""
