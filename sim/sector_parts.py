@@ -187,7 +187,10 @@ def _rows_at(record: _R, at: IntArray | slice) -> _R:
 
 
 def gather(
-    pieces: Sequence[tuple[IntArray | None, _R]], count: int, skip: tuple[str, ...] = ()
+    pieces: Sequence[tuple[IntArray | None, _R]],
+    count: int,
+    skip: tuple[str, ...] = (),
+    whole: Sequence[bool] | None = None,
 ) -> _R:
     """One dataclass of per-sector arrays from the pieces of each group of sectors.
 
@@ -200,6 +203,9 @@ def gather(
         Number of sectors.
     skip : tuple of str, optional
         Fields not gathered: they keep the first piece's value.
+    whole : sequence of bool, optional
+        Which pieces' records hold every sector (their rows of the group's sectors are
+        taken, as from :func:`rows` of them, without the copy); by default none.
 
     Returns
     -------
@@ -211,6 +217,7 @@ def gather(
     if first_sectors is None:
         return first
     where = [_rows_index(sectors) for sectors, _ in pieces]
+    full = [False] * len(pieces) if whole is None else list(whole)
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
         if f.name in skip:
@@ -226,9 +233,9 @@ def gather(
             out = np.empty(shape, dtype=like.dtype)
         else:
             out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
-        for at, (_, value) in zip(where, values, strict=True):
+        for at, taken, (_, value) in zip(where, full, values, strict=True):
             if value is not None:
-                out[at] = value
+                out[at] = value[at] if taken else value
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
 

@@ -898,8 +898,9 @@ def _assemble(
         policy = parts[starts.pop()][2]
     else:
         policy = gather(
-            [(g, rows(parts[f][2], g) if p.policy is None else p.policy) for g, p, f in own],
+            [(g, parts[f][2] if p.policy is None else p.policy) for g, p, f in own],
             count,
+            whole=[p.policy is None for _, p, _ in own],
         )
     pieces = [(g, p.equilibrium) for g, p, _ in own]
     equilibrium = gather(pieces, count, skip=("spending_shares",))
