@@ -226,3 +226,42 @@ def advance(
         keep[:, None] * state.young_index + (index - state.index),
         keep[:, None] * state.young_price + (price - state.price),
     )
+
+
+def advance_at_baseline(
+    speeds: AdjustmentSpeeds, state: AdjustmentState, first: dt.date, equilibrium: Equilibrium
+) -> AdjustmentState:
+    """:func:`advance` of sectors at their baseline (:mod:`sim.at_rest`), the same bits.
+
+    There the remembered delivered prices and their young part are 0 (of either sign),
+    the log producer prices are +0 and the log wedge is +0: the new delivered prices are
+    ``+0 + +0 = +0`` and their young part ``keep * (±0) + (+0 - (±0)) = +0`` for any
+    finite ``keep``. Those flow-sized arrays are made as zeros instead of computed; the
+    others are computed as :func:`advance` computes them.
+
+    Parameters
+    ----------
+    speeds : AdjustmentSpeeds
+    state : AdjustmentState
+        Every ``delivered`` and ``young_delivered`` value 0.
+    first : date
+    equilibrium : Equilibrium
+        Log producer prices all +0.
+    """
+    price = equilibrium.log_price
+    price = np.where(np.isfinite(price), price, state.price)
+    index = equilibrium.log_response_index
+    index = state.index if index is None else np.where(np.isfinite(index), index, state.index)
+    if state.since is None:
+        keep = np.zeros_like(speeds.half_life_days)
+    else:
+        keep = _decay(first.toordinal() - state.since, speeds.half_life_days)
+    return AdjustmentState(
+        np.full(speeds.half_life_days.shape, first.toordinal()),
+        np.zeros(state.delivered.shape),
+        index,
+        price,
+        np.zeros(state.delivered.shape),
+        keep[:, None] * state.young_index + (index - state.index),
+        keep[:, None] * state.young_price + (price - state.price),
+    )

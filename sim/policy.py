@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -290,6 +290,7 @@ def policy_state(
     span: Span | None = None,
     *,
     recorded: FloatArray | None = None,
+    none: Policy | None = None,
 ) -> Policy:
     """Assemble the policy state of a quarter, or of one span of it.
 
@@ -306,11 +307,18 @@ def policy_state(
     recorded : ndarray, shape (sector, origin, destination), optional
         The flows a quota's volume is a share of: the baseline's by default, the recorded
         flows when processing routes sit in the baseline's cells.
+    none : Policy, optional
+        The state of no policy (:meth:`sim.model.Policy.none` of ``baseline``). When given,
+        a state with no policy in force shares its arrays (but demand): a path without
+        policies then holds one set of them, and comparing such states is cheap.
 
     Returns
     -------
     Policy
     """
+    if none is not None and all(intensity(p, quarter, span) <= 0.0 for p, _ in policies):
+        demand = none.demand if demand_growth is None else none.demand * demand_growth
+        return replace(none, demand=demand)
     none = Policy.none(baseline)
     state = _State(
         none.tariff,

@@ -91,7 +91,7 @@ def changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
     changed = np.zeros(a.tariff.shape[0], dtype=bool)
     for f in dataclasses.fields(Policy):
         x, y = getattr(a, f.name), getattr(b, f.name)
-        if x is None and y is None:
+        if x is y:  # one array (states that share their arrays): no row differs
             continue
         if x is None or y is None:
             x, y = (
@@ -172,19 +172,25 @@ def rows(record: _R, sectors: IntArray | None) -> _R:
     """
     if sectors is None:
         return record
+    return _rows_at(record, _rows_index(sectors))
+
+
+def _rows_at(record: _R, at: IntArray | slice) -> _R:
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(record):  # type: ignore[arg-type]
         value = getattr(record, f.name)
         if isinstance(value, np.ndarray):
-            at = _rows_index(sectors)
             changes[f.name] = value[at].copy() if isinstance(at, slice) else value[at]
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changes[f.name] = rows(value, sectors)
+            changes[f.name] = _rows_at(value, at)
     return dataclasses.replace(record, **changes)  # type: ignore[type-var]
 
 
 def gather(
-    pieces: Sequence[tuple[IntArray | None, _R]], count: int, skip: tuple[str, ...] = ()
+    pieces: Sequence[tuple[IntArray | None, _R]],
+    count: int,
+    skip: tuple[str, ...] = (),
+    whole: Sequence[bool] | None = None,
 ) -> _R:
     """One dataclass of per-sector arrays from the pieces of each group of sectors.
 
@@ -197,6 +203,9 @@ def gather(
         Number of sectors.
     skip : tuple of str, optional
         Fields not gathered: they keep the first piece's value.
+    whole : sequence of bool, optional
+        Which pieces' records hold every sector (their rows of the group's sectors are
+        taken, as from :func:`rows` of them, without the copy); by default none.
 
     Returns
     -------
@@ -207,6 +216,8 @@ def gather(
     (first_sectors, first), *_ = pieces
     if first_sectors is None:
         return first
+    where = [_rows_index(sectors) for sectors, _ in pieces]
+    full = [False] * len(pieces) if whole is None else list(whole)
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
         if f.name in skip:
@@ -222,9 +233,9 @@ def gather(
             out = np.empty(shape, dtype=like.dtype)
         else:
             out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
-        for sectors, value in values:
+        for at, taken, (_, value) in zip(where, full, values, strict=True):
             if value is not None:
-                out[_rows_index(sectors)] = value
+                out[at] = value[at] if taken else value
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
 

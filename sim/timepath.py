@@ -387,10 +387,15 @@ def _branching(
     joint = np.ones(count, dtype=bool)
     kept = nothing_kept(count)
     neutral = Policy.none(baseline)
+    recorded = None if routes is None else recorded_baseline(baseline, routes)
+    fixed = _FixedRows(baseline, speeds, sector_names, routes)
     for step, quarter in enumerate(quarters):
+        fixed.next_quarter()
         growth = growth_multiplier(rates, step)
         parts = [
-            policy_parts(baseline, p, side[0], quarter, growth, routes)
+            policy_parts(
+                baseline, p, side[0], quarter, growth, routes, neutral=neutral, recorded=recorded
+            )
             for p, side in zip(pairs, sides, strict=True)
         ]
         groups = [sector_groups([state for _, _, state in p]) for p in parts]
@@ -403,12 +408,12 @@ def _branching(
         joint &= _same_start(start[0], start[1], count)
         joint, quota = _still_shared(parts, groups, joint)
         # A shared sector is at its baseline in both runs or in neither.
-        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], routes, reuse)
+        rest = _at_baseline(parts[0], groups[0], neutral, memory[0], start[0], fixed, reuse)
         theirs = rest.copy()
         split = np.flatnonzero(~joint)
         if len(split):
             theirs[split] = _at_baseline(
-                parts[1], groups[1], neutral, memory[1], start[1], routes, reuse, split
+                parts[1], groups[1], neutral, memory[1], start[1], fixed, reuse, split
             )
         jobs = _plan(groups, joint, quota, (rest, theirs), kept.known)
         resting = (np.zeros(count, dtype=bool), np.zeros(count, dtype=bool))
@@ -422,18 +427,15 @@ def _branching(
             ]
             which = None if len(job.sectors) == count else job.sectors
             if job.kind == "recall":
-                result = _recall(which, job.sectors, own, baseline, speeds, memory[x], kept)
+                result = _recall(which, job.sectors, own, fixed.of(which), memory[x], kept)
             else:
                 result = _solve_unit(
                     which,
                     own,
-                    baseline,
-                    speeds,
+                    fixed.of(which),
                     memory[x],
                     start[x],
-                    sector_names,
                     quarter,
-                    routes,
                     None if given is None else given[x],
                 )
                 if job.kind == "learn":
@@ -451,7 +453,7 @@ def _branching(
             prices = [(which, _Prices(r.log_price)) for _, which, r in mine]
             guess[x] = gather(prices, count).log_price
             segments = tuple(
-                _assemble(j, parts[x], groups[x], mine, count, routes) for j in range(len(parts[x]))
+                _assemble(j, parts[x], groups[x], mine, count, fixed) for j in range(len(parts[x]))
             )
             periods.append(
                 PeriodSolution(quarter, speeds.long_run, segments, routes, resting=resting[x])
@@ -483,7 +485,7 @@ def _at_baseline(
     neutral: Policy,
     memory: AdjustmentState,
     start: FloatArray | None,
-    routes: Routes | None,
+    fixed: _FixedRows,
     reuse: bool,
     sectors: IntArray | None = None,
 ) -> NDArray[np.bool_]:
@@ -496,10 +498,10 @@ def _at_baseline(
         return np.zeros(count if sectors is None else len(sectors), dtype=bool)
     rest = at_baseline(
         rows(parts[0][2], sectors),
-        rows(neutral, sectors),
+        fixed.neutral(neutral, sectors),
         rows(memory, sectors),
         start if start is None or sectors is None else start[sectors],
-        group_routes(routes, sectors)[0],
+        fixed.of(sectors).routes,
     )
     single = np.ones(count, dtype=bool)
     for group in groups:
@@ -673,6 +675,82 @@ def iter_path(
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """The rows of some sectors of a path's fixed inputs (:func:`sim.sector_parts.rows`).
+
+    ``route_mask`` tells which of the path's routes are theirs (``None``: all sectors).
+    """
+
+    baseline: Baseline
+    speeds: AdjustmentSpeeds
+    names: tuple[str, ...]
+    routes: Routes | None
+    route_mask: NDArray[np.bool_] | None
+
+
+class _FixedRows:
+    """The rows of the path's fixed inputs by set of sectors, kept from quarter to quarter.
+
+    Groups of sectors tend to recur (the same sectors cut at the same days, quarter after
+    quarter): their rows are taken once. Only the sets used in the last two quarters are
+    held, so a path whose groups keep changing holds no more than two quarters' worth.
+    """
+
+    def __init__(
+        self,
+        baseline: Baseline,
+        speeds: AdjustmentSpeeds,
+        sector_names: tuple[str, ...],
+        routes: Routes | None,
+    ) -> None:
+        self._inputs = (baseline, speeds, sector_names, routes)
+        self._whole = _Rows(baseline, speeds, sector_names, routes, None)
+        self._now: dict[bytes, _Rows] = {}
+        self._before: dict[bytes, _Rows] = {}
+        self._neutral: dict[bytes, Policy] = {}
+        self._neutral_before: dict[bytes, Policy] = {}
+
+    def next_quarter(self) -> None:
+        """Start a quarter: forget the sets of sectors not used in the last one."""
+        self._before, self._now = self._now, {}
+        self._neutral_before, self._neutral = self._neutral, {}
+
+    def neutral(self, neutral: Policy, sectors: IntArray | None) -> Policy:
+        """The rows of ``sectors`` of ``neutral``, the path's state of no policy."""
+        if sectors is None:
+            return neutral
+        key = sectors.tobytes()
+        found = self._neutral.get(key)
+        if found is None:
+            found = self._neutral_before.get(key)
+            if found is None:
+                found = rows(neutral, sectors)
+            self._neutral[key] = found
+        return found
+
+    def of(self, sectors: IntArray | None) -> _Rows:
+        """The rows of ``sectors`` (``None``: all of them)."""
+        if sectors is None:
+            return self._whole
+        key = sectors.tobytes()
+        found = self._now.get(key)
+        if found is None:
+            found = self._before.get(key)
+            if found is None:
+                baseline, speeds, names, routes = self._inputs
+                mine, mask = group_routes(routes, sectors)
+                found = _Rows(
+                    rows(baseline, sectors),
+                    rows(speeds, sectors),
+                    tuple(names[k] for k in sectors),
+                    mine,
+                    mask,
+                )
+            self._now[key] = found
+        return found
+
+
+@dataclass(frozen=True)
 class _Prices:
     """A group's log prices, shape (sector, origin), as a record to gather."""
 
@@ -706,24 +784,21 @@ class _Solved:
 def _solve_unit(
     which: IntArray | None,
     own: list[tuple[Span, Policy]],
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
+    fixed: _Rows,
     memory: AdjustmentState,
     guess: FloatArray | None,
-    sector_names: tuple[str, ...],
     quarter: Quarter,
-    routes: Routes | None,
     starts: Mapping[dt.date, FloatArray] | None = None,
 ) -> _Solved:
     """Solve some sectors' own parts of a quarter (days and states), in order of time.
 
-    A part starts from the previous part's prices, or from ``starts`` of its first day
-    (all sectors' rows) when given.
+    ``fixed`` holds the rows of ``which`` of the path's fixed inputs. A part starts from
+    the previous part's prices, or from ``starts`` of its first day (all sectors' rows)
+    when given.
     """
-    baseline, speeds, memory = rows(baseline, which), rows(speeds, which), rows(memory, which)
+    baseline, speeds, names, routes = fixed.baseline, fixed.speeds, fixed.names, fixed.routes
+    memory = rows(memory, which)
     guess = None if guess is None or which is None else guess[which]
-    names = sector_names if which is None else tuple(sector_names[k] for k in which)
-    routes, _ = group_routes(routes, which)
     solved: list[_Part] = []
     for span, whole in own:
         if starts is not None and span[0] in starts:
@@ -761,8 +836,7 @@ def _recall(
     which: IntArray | None,
     sectors: IntArray,
     own: list[tuple[Span, Policy]],
-    baseline: Baseline,
-    speeds: AdjustmentSpeeds,
+    fixed: _Rows,
     memory: AdjustmentState,
     kept: Kept,
 ) -> _Solved:
@@ -772,12 +846,11 @@ def _recall(
     0, and the memory advanced from the same equilibrium.
     """
     ((span, _),) = own
-    speeds, memory = rows(speeds, which), rows(memory, which)
+    speeds, memory = fixed.speeds, rows(memory, which)
     equilibrium = recall(kept, sectors)
     # The rows of a state at its baseline set no export tax, no trade cost and the
-    # baseline tariffs: Policy.log_wedge is zeros there, without a logarithm.
-    log_wedge = np.broadcast_to(np.float64(0.0), equilibrium.demand.shape)
-    memory = adjustment.advance(speeds, memory, span[0], log_wedge, equilibrium)
+    # baseline tariffs: their log wedge is +0, and the memory of delivered prices stays 0.
+    memory = adjustment.advance_at_baseline(speeds, memory, span[0], equilibrium)
     part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
     return _Solved((part,), memory, equilibrium.log_price)
 
@@ -788,7 +861,7 @@ def _assemble(
     groups: Sequence[SectorGroup],
     solved: Sequence[tuple[int | None, IntArray | None, _Solved]],
     count: int,
-    routes: Routes | None,
+    fixed: _FixedRows,
 ) -> Segment:
     """The quarter's ``j``-th part: each sector's own part that covers it.
 
@@ -800,6 +873,7 @@ def _assemble(
     own: list[tuple[IntArray | None, _Part, int]] = []
     starts: set[int] = set()
     reported: dict[int, list[SolveReport]] = {}
+    routes = fixed.of(None).routes
     shares = None if routes is None else np.zeros(len(routes))
     for index, sectors, result in solved:
         assert index is not None
@@ -812,7 +886,7 @@ def _assemble(
         if first == j:
             reported.setdefault(index, []).append(part.report)
         if shares is not None and part.route_shares is not None:
-            _, mine = group_routes(routes, sectors)
+            mine = fixed.of(sectors).route_mask
             shares[slice(None) if mine is None else mine] = part.route_shares
     reports = [_together(r) for r in reported.values()]
     report = SolveReport(
@@ -824,8 +898,9 @@ def _assemble(
         policy = parts[starts.pop()][2]
     else:
         policy = gather(
-            [(g, rows(parts[f][2], g) if p.policy is None else p.policy) for g, p, f in own],
+            [(g, parts[f][2] if p.policy is None else p.policy) for g, p, f in own],
             count,
+            whole=[p.policy is None for _, p, _ in own],
         )
     pieces = [(g, p.equilibrium) for g, p, _ in own]
     equilibrium = gather(pieces, count, skip=("spending_shares",))
@@ -852,6 +927,9 @@ def policy_parts(
     quarter: Quarter,
     growth: FloatArray,
     routes: Routes | None = None,
+    *,
+    neutral: Policy | None = None,
+    recorded: FloatArray | None = None,
 ) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
@@ -859,12 +937,18 @@ def policy_parts(
     parts whose states are equal are one part, so that a policy restated as two
     back-to-back halves with the same terms is solved exactly as the whole. The states are
     those of the legs: with processing routes, quotas as volumes are shares of the recorded
-    flows, and the channels are added when the part is solved.
+    flows, and the channels are added when the part is solved. A part with no policy in
+    force shares the arrays of ``neutral`` (the state of no policy), if given
+    (:func:`sim.policy.policy_state`). ``recorded`` is the recorded baseline of ``routes``
+    (:func:`sim.processing.recorded_baseline`), if already known.
     """
-    recorded = None if routes is None else recorded_baseline(baseline, routes)
+    if recorded is None and routes is not None:
+        recorded = recorded_baseline(baseline, routes)
     parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
-        state = policy_state(baseline, pairs, quarter, growth, span, recorded=recorded)
+        state = policy_state(
+            baseline, pairs, quarter, growth, span, recorded=recorded, none=neutral
+        )
         if parts and _same_state(parts[-1][2], state):
             (first, _), before, _ = parts[-1]
             parts[-1] = ((first, span[1]), before + weight, parts[-1][2])
@@ -876,6 +960,8 @@ def policy_parts(
 def _same_state(a: Policy, b: Policy) -> bool:
     for f in fields(Policy):
         x, y = getattr(a, f.name), getattr(b, f.name)
+        if x is y:
+            continue
         if (x is None) != (y is None):
             return False
         if x is not None and not np.array_equal(x, y):

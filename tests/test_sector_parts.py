@@ -66,6 +66,19 @@ def test_rows_and_gather_take_apart_and_rebuild_a_state() -> None:
     assert gather([(None, state)], 3) is state
 
 
+def test_gather_takes_the_rows_of_a_whole_record_as_rows_would() -> None:
+    state = three_sectors()
+    other = replace(state, tariff=state.tariff + 1.0, purchase_volume=np.full((3, 2), 7.0))
+    first, second = np.array([0, 2]), np.array([1])
+    taken = gather([(first, state), (second, other)], 3, whole=[True, True])
+    copied = gather([(first, rows(state, first)), (second, rows(other, second))], 3)
+    for a, b in ((taken.tariff, copied.tariff), (taken.purchase_volume, copied.purchase_volume)):
+        assert a is not None and b is not None and a.tobytes() == b.tobytes()
+    assert taken.tariff[1].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert taken.purchase_volume is not None
+    assert taken.purchase_volume.tolist() == [[0.0, 0.0], [7.0, 7.0], [0.0, 0.0]]
+
+
 def test_routes_of_a_group_are_renumbered_within_it() -> None:
     ints = np.array
     routes = Routes(

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sim import adjustment
 from sim.adjustment import AdjustmentState
 from sim.at_rest import at_baseline, learn, nothing_kept
 from sim.dataset import Dataset, load_dataset
@@ -317,6 +318,41 @@ def test_only_an_exact_baseline_solve_is_kept() -> None:
         assert not learn(nothing_kept(3), sectors, equilibrium, report).known.any()
     signed = replace(equilibrium, log_price=np.full((3, 2), -0.0))
     assert not learn(nothing_kept(3), sectors, signed, exact).known.any()
+
+
+def test_memory_of_a_sector_at_its_baseline_advances_to_the_same_bits() -> None:
+    """advance_at_baseline is advance where the sectors are at their baseline."""
+    baseline, neutral, _ = three_sectors()
+    from sim.model import Elasticities, evaluate
+
+    ones = np.ones((3, 2))
+    equilibrium = evaluate(np.zeros((3, 2)), baseline, neutral, Elasticities(4 * ones, ones, ones))
+    speeds = adjustment.speeds(
+        Elasticities(2 * ones, 0.5 * ones, 0.5 * ones),
+        Elasticities(4 * ones, ones, ones),
+        np.array([1.0, 2.0, 4.0]),
+    )
+    zero = np.zeros((3, 2, 2))
+    signed = zero.copy()
+    signed[0, 1, 0] = signed[2, 0, 1] = -0.0
+    young = np.full((3, 2), 1e-3)
+    young[1, 0] = -0.0
+    first = dt.date(2023, 7, 1)
+    log_wedge = np.broadcast_to(np.float64(0.0), zero.shape)
+    for memory in (
+        AdjustmentState.at_rest(zero.shape),
+        AdjustmentState(
+            np.full(3, dt.date(2023, 4, 1).toordinal()),
+            signed,
+            -young,
+            young,
+            -signed,
+            young,
+            -young,
+        ),
+    ):
+        full = adjustment.advance(speeds, memory, first, log_wedge, equilibrium)
+        assert same_bits(adjustment.advance_at_baseline(speeds, memory, first, equilibrium), full)
 
 
 def test_monte_carlo_stacks_share_and_reuse_as_one_run_does(synthetic: Dataset) -> None:
