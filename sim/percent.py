@@ -17,20 +17,33 @@ import numpy as np
 from sim.model import FloatArray
 
 
-def percent_change(value: FloatArray, reference: FloatArray) -> FloatArray:
+def percent_change(
+    value: FloatArray, reference: FloatArray, change: FloatArray | None = None
+) -> FloatArray:
     """``100 (value - reference) / |reference|``, NaN where undefined, elementwise.
 
     Parameters
     ----------
     value, reference : ndarray
         Of one shape.
+    change : ndarray, optional
+        ``value - reference``, if already computed (the same numbers as computing it here).
     """
-    change = np.asarray(value, dtype=float) - reference
+    if change is None:
+        change = np.asarray(value, dtype=float) - reference
     # in place, so that a 20-million-row column needs no temporaries of its size
     pct = change * 100.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pct /= np.abs(reference)
-    pct[(reference == 0) | ~np.isfinite(reference) | ~np.isfinite(value)] = np.nan
+    # Where the rule leaves the change undefined (a reference of 0 or not finite, a value
+    # not finite) the quotient is not finite: only those cells are looked at again.
+    odd = np.flatnonzero(~np.isfinite(pct))
+    if len(odd):
+        flat = pct.reshape(-1)
+        ref = np.broadcast_to(reference, pct.shape).reshape(-1)[odd]
+        val = np.broadcast_to(value, pct.shape).reshape(-1)[odd]
+        undefined = (ref == 0) | ~np.isfinite(ref) | ~np.isfinite(val)
+        flat[odd[undefined]] = np.nan
     return pct
 
 
