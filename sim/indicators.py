@@ -25,13 +25,16 @@ from sim.model import FloatArray
 from sim.timepath import PeriodSolution
 
 
-def trade_values(value: FloatArray) -> dict[str, FloatArray]:
+def trade_values(value: FloatArray, *, overwrite: bool = False) -> dict[str, FloatArray]:
     """Exports, imports, net exports and output from bilateral values.
 
     Parameters
     ----------
     value : ndarray, shape (..., sector, origin, destination)
         Flow values; the diagonal is home-market sales.
+    overwrite : bool
+        Whether ``value`` may serve as working memory (a temporary of the caller's): its
+        diagonal is then multiplied by 0 in place, which saves a copy of its size.
 
     Returns
     -------
@@ -39,14 +42,21 @@ def trade_values(value: FloatArray) -> dict[str, FloatArray]:
         ``exports`` and ``imports`` exclude home sales; ``output`` includes them.
     """
     n = value.shape[-1]
-    cross = value * (1.0 - np.eye(n))
+    output = value.sum(axis=-1)
+    if overwrite and value.flags.c_contiguous and value.flags.writeable:
+        # the cells of ``value * (1 - eye)``: every other cell times 1 is itself
+        cross = value
+        home = cross.reshape(*cross.shape[:-2], n * n)[..., :: n + 1]
+        home *= 0.0
+    else:
+        cross = value * (1.0 - np.eye(n))
     exports = cross.sum(axis=-1)
     imports = cross.sum(axis=-2)
     return {
         "exports": exports,
         "imports": imports,
         "net_exports": exports - imports,
-        "output": value.sum(axis=-1),
+        "output": output,
     }
 
 

@@ -265,7 +265,7 @@ def quarter_figures(
     return {
         "welfare": period_welfare(baseline, period, resting),
         "sales_by_origin": value.sum(axis=2) / QUARTERS_PER_YEAR,
-        "trade": trade_values(value / QUARTERS_PER_YEAR),
+        "trade": trade_values(value / QUARTERS_PER_YEAR, overwrite=True),
         "satellite_sales": {
             f"{sat.region}.{sat.name}": producer_sales(
                 period, [dataset.sector_index(part.sector) for part in sat.parts], index[sat.region]
@@ -284,7 +284,7 @@ def _sales_by_origin(period: PeriodSolution) -> FloatArray:
 def _quarter_trade(period: PeriodSolution) -> dict[str, FloatArray]:
     if period.figures is not None:
         return dict(period.figures["trade"])
-    return trade_values(_values(period) / QUARTERS_PER_YEAR)
+    return trade_values(_values(period) / QUARTERS_PER_YEAR, overwrite=True)
 
 
 def _satellite_sales(

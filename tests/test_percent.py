@@ -44,3 +44,19 @@ def test_every_result_row_follows_the_rule() -> None:
             points = np.array(["%" in str(unit) for unit in columns["unit"]])
             expected[points] = np.nan
         np.testing.assert_allclose(pct, expected, rtol=1e-12, equal_nan=True, err_msg=name)
+
+
+SPECIAL = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e-320, 1e308, -1e308, 1.0, -2.5, 3e-7]
+
+
+def test_arrays_follow_the_rule_of_one_number_bit_for_bit() -> None:
+    pairs = [(v, r) for v in SPECIAL for r in SPECIAL]
+    value = np.array([v for v, _ in pairs]).reshape(len(SPECIAL), -1)
+    ref = np.array([r for _, r in pairs]).reshape(len(SPECIAL), -1)
+    expected = np.array([percent_change_of(v, r) for v, r in pairs]).reshape(value.shape)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 1e308 - -1e308
+        results = [percent_change(value, ref), percent_change(value, ref, value - ref)]
+    for pct in results:
+        assert np.array_equal(np.isnan(pct), np.isnan(expected))
+        finite = ~np.isnan(expected)
+        assert pct[finite].tobytes() == expected[finite].tobytes()
