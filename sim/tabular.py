@@ -76,6 +76,19 @@ def float_array(pa: Any, column: Any) -> Any:
     return pa.array(values, type=pa.float64())
 
 
+def _frozen(codes: NDArray[np.integer[Any]]) -> bool:
+    """Whether an array owns its memory and is read-only (as the grids of result keys are).
+
+    Its values can then change only if someone turns it writable again, which nothing in
+    the project does: the same object is taken as the same codes without comparing them.
+    """
+    return codes.base is None and not codes.flags.writeable
+
+
+def _equal(kept: NDArray[np.int32], codes: NDArray[np.integer[Any]]) -> bool:
+    return kept.shape == codes.shape and bool(np.array_equal(kept, codes))
+
+
 def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
     """How each column of a result table is encoded in Parquet (``ParquetWriter`` options).
 
@@ -133,8 +146,9 @@ class ParquetStream:
         self._thread = ThreadPoolExecutor(1)
         self._pending: list[Future[None]] = []
         self._finished = False
-        # per label column: its last codes, their Arrow indices and the largest code
-        self._codes: dict[int, tuple[NDArray[np.integer[Any]], Any, int]] = {}
+        # per label column: its last codes as given, a copy of them, their Arrow indices
+        # (of the copy) and the largest code
+        self._codes: dict[int, list[Any]] = {}
 
     def write(self, data: Sequence[Any]) -> None:
         """Append rows given as columns (float arrays or Labels) as one row group."""
@@ -164,15 +178,16 @@ class ParquetStream:
         converted and checked once and kept while the codes are equal.
         """
         kept = self._codes.get(k)
-        if kept is not None and np.array_equal(kept[0], codes):
-            return kept[1], kept[2]
+        if kept is not None and (_frozen(codes) and kept[0] is codes or _equal(kept[1], codes)):
+            kept[0] = codes
+            return kept[2], kept[3]
         # a copy of its own: the Arrow array shares its memory, the caller's may change
         indices = codes.astype(np.int32)
         if len(indices) and int(indices.min()) < 0:
             raise ValueError("negative label code")
         largest = int(indices.max()) if len(indices) else -1
-        self._codes[k] = (indices, self._pa.array(indices), largest)
-        return self._codes[k][1], largest
+        self._codes[k] = [codes, indices, self._pa.array(indices), largest]
+        return self._codes[k][2], largest
 
     def finish(self) -> None:
         """Start writing the footer once every row group is written; :meth:`close` waits."""
