@@ -101,11 +101,14 @@ def write_scenario(
                 flows.write(block)
             with phases.phase("tables"):
                 del block
+                common = None
                 for done, total, period in zip(kept, totals, pair, strict=True):
                     total += period.value
                     if done:  # only the last quarter's running sum is the horizon's
                         done[-1].figures.pop("value_through")  # type: ignore[union-attr]
-                    done.append(settled(dataset, baseline, period, total, resting))
+                    done.append(settled(dataset, baseline, period, total, resting, common))
+                    if pair[0] is pair[1]:  # a quarter both runs share: its figures too
+                        common = done[-1].figures
             del pair
         # the last rows are written and the file flushed to disk while the small
         # tables are built
@@ -146,6 +149,7 @@ def settled(
     period: PeriodSolution,
     total: FloatArray,
     resting: RestingWelfare | None = None,
+    common: dict[str, Any] | None = None,
 ) -> PeriodSolution:
     """A quarter with the figures the tables need and its flow-sized arrays let go.
 
@@ -154,9 +158,14 @@ def settled(
     bilateral values, this quarter's included) is its ``value_through``. What goes:
     values, volumes, demands, spending shares and the policy's flow-sized arrays (NaN).
     ``resting`` keeps the welfare of sectors at rest from quarter to quarter
-    (:mod:`sim.period_welfare`).
+    (:mod:`sim.period_welfare`). ``common`` is the figures of the same quarter already
+    settled (the same object on the other path): its :func:`sim.tables.quarter_figures`
+    are taken from there, not computed again (no table changes them).
     """
-    figures = quarter_figures(dataset, baseline, period, resting) | {"value_through": total}
+    if common is None:
+        common = quarter_figures(dataset, baseline, period, resting)
+    figures = {key: value for key, value in common.items() if key != "value_through"}
+    figures["value_through"] = total
     cached = {
         "producer_price": period.producer_price,
         "price_index": period.price_index,

@@ -214,9 +214,14 @@ def flows_block(
     def column(values: FloatArray) -> FloatArray:
         return ((values if identity else values[grid]) / QUARTERS_PER_YEAR).ravel()
 
-    value, base = column(_values(scenario)), column(_values(reference))
+    # A quarter the two runs share is one object: its columns are computed once, and the
+    # comparison run's are the same arrays.
+    shared = scenario is reference
+    value = column(_values(scenario))
+    base = value if shared else column(_values(reference))
     change, pct = _sector_changes(value.reshape(len(s), -1), base.reshape(len(s), -1))
-    volume, base_volume = column(scenario.volume), column(reference.volume)
+    volume = column(scenario.volume)
+    base_volume = volume if shared else column(reference.volume)
     return [*keys, value, base, change.ravel(), pct.ravel(), volume, base_volume]
 
 
