@@ -235,8 +235,10 @@ def _sector_changes(value: FloatArray, base: FloatArray) -> tuple[FloatArray, Fl
     """
     same = (value.view(np.int64) == base.view(np.int64)).all(axis=1)
     same &= np.isfinite(base).all(axis=1)
-    change = np.zeros_like(value)
-    pct = np.zeros_like(value)
+    # np.zeros, not zeros_like: fresh zero pages, none of them written here for the rows
+    # at rest
+    change = np.zeros(value.shape)
+    pct = np.zeros(value.shape)
     # right for the sectors at rest; the others' cells are all computed below
     pct[base == 0] = np.nan
     moved = np.flatnonzero(~same)

@@ -59,7 +59,14 @@ def test_a_code_beyond_the_labels_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [[1.0, 2.0, -0.0], [np.nan, 1.0, np.inf], [np.nan, np.nan], [], [1.0, 2.0, 3.0, 4.0][::2]],
+    [
+        [1.0, 2.0, -0.0],
+        [np.nan, 1.0, np.inf],
+        [np.nan, np.nan],
+        [],
+        [1e308, 1e308, 2.0],  # a sum that overflows, without NaN
+        [np.inf, -np.inf, 1.0],  # a NaN sum, without NaN
+    ],
 )
 def test_float_columns_equal_arrows_own_nan_conversion(values: list[float]) -> None:
     column = np.array(values, dtype=np.float64)
