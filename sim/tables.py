@@ -410,10 +410,26 @@ def indicators_table(dataset: Dataset, path: PathSolution) -> Table:
         _key_column([unit for _, unit in series], block, 1, extra[4]),
     ]
     # the rows in the order of their first four keys, ties in their order (as sorted())
-    order = np.lexsort([columns[c].codes for c in (3, 2, 1, 0)])
+    order = _key_order(columns[:4])
     key_columns = [Labels(column.codes[order], column.labels) for column in columns]
     value_columns = list(values[order].T.copy())
     return Table(INDICATOR_COLUMNS, data=[*key_columns, *value_columns])
+
+
+def _key_order(columns: Sequence[Labels]) -> NDArray[np.intp]:
+    """The stable order of rows by their key columns, the first one first (as ``np.lexsort``).
+
+    The codes are ranks into sorted labels, so the rows' order is that of one integer per
+    row, the codes read as digits of a number in mixed radix (each column's label count):
+    one stable sort instead of one per column.
+    """
+    if math.prod(max(len(c.labels), 1) for c in columns) >= 2**62:
+        return np.lexsort([c.codes for c in reversed(columns)])
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        key *= max(len(column.labels), 1)
+        key += column.codes
+    return np.argsort(key, kind="stable")
 
 
 def _key_column(
@@ -423,7 +439,9 @@ def _key_column(
 
     The labels are the distinct values in sorted order, as :func:`as_column` gives them.
     """
-    present = [vocabulary[k] for k in np.unique(codes)] if len(codes) else []
+    # the codes present, in increasing order (np.unique's, without sorting)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(vocabulary))) if len(codes) else ()
+    present = [vocabulary[k] for k in map(int, used)]
     labels = tuple(sorted({*present, *extra}))
     at = {label: k for k, label in enumerate(labels)}
     rank = np.array([at.get(label, -1) for label in vocabulary], dtype=np.int32)
