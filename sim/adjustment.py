@@ -205,18 +205,10 @@ def advance(
         Log wedge ratio of the period's policy state (:meth:`sim.model.Policy.wedge`).
     equilibrium : Equilibrium
     """
-    price = equilibrium.log_price
-    # A producer with no market left has no price to respond to: its last one stands.
-    price = np.where(np.isfinite(price), price, state.price)
+    price, index, keep = _settled(speeds, state, first, equilibrium)
     with np.errstate(invalid="ignore"):
         delivered = price[:, :, None] + log_wedge
     delivered = np.where(np.isfinite(delivered), delivered, state.delivered)
-    index = equilibrium.log_response_index
-    index = state.index if index is None else np.where(np.isfinite(index), index, state.index)
-    if state.since is None:
-        keep = np.zeros_like(speeds.half_life_days)
-    else:
-        keep = _decay(first.toordinal() - state.since, speeds.half_life_days)
     return AdjustmentState(
         np.full(speeds.half_life_days.shape, first.toordinal()),
         delivered,
@@ -226,6 +218,22 @@ def advance(
         keep[:, None] * state.young_index + (index - state.index),
         keep[:, None] * state.young_price + (price - state.price),
     )
+
+
+def _settled(
+    speeds: AdjustmentSpeeds, state: AdjustmentState, first: dt.date, equilibrium: Equilibrium
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The log producer prices and response index a period leaves, and the old part kept."""
+    price = equilibrium.log_price
+    # A producer with no market left has no price to respond to: its last one stands.
+    price = np.where(np.isfinite(price), price, state.price)
+    index = equilibrium.log_response_index
+    index = state.index if index is None else np.where(np.isfinite(index), index, state.index)
+    if state.since is None:
+        keep = np.zeros_like(speeds.half_life_days)
+    else:
+        keep = _decay(first.toordinal() - state.since, speeds.half_life_days)
+    return price, index, keep
 
 
 def advance_at_baseline(
@@ -248,14 +256,7 @@ def advance_at_baseline(
     equilibrium : Equilibrium
         Log producer prices all +0.
     """
-    price = equilibrium.log_price
-    price = np.where(np.isfinite(price), price, state.price)
-    index = equilibrium.log_response_index
-    index = state.index if index is None else np.where(np.isfinite(index), index, state.index)
-    if state.since is None:
-        keep = np.zeros_like(speeds.half_life_days)
-    else:
-        keep = _decay(first.toordinal() - state.since, speeds.half_life_days)
+    price, index, keep = _settled(speeds, state, first, equilibrium)
     return AdjustmentState(
         np.full(speeds.half_life_days.shape, first.toordinal()),
         np.zeros(state.delivered.shape),
