@@ -144,10 +144,6 @@ def _at(value: Any, mask: BoolArray) -> Any:
     return np.broadcast_to(np.reshape(value, shape), mask.shape)[mask]
 
 
-def _is_zero(value: Any) -> bool:
-    return bool(np.all(np.asarray(value) == 0.0))
-
-
 def _ban(state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float) -> None:
     state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
 

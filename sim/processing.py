@@ -214,26 +214,6 @@ def channel_policy(baseline: Baseline, policy: Policy, routes: Routes) -> tuple[
     """
     if not len(routes):
         return policy, np.zeros(0)
-    global _last_channels
-    last = _last_channels
-    if last is not None and last[0] is baseline and last[1] is policy and last[2] is routes:
-        return last[3]
-    seen = _channel_policy(baseline, policy, routes)
-    # A quarter part's state is given channels when it is solved and again when it is
-    # kept: the same objects back let the solver's equilibrium be kept as it is (it was
-    # evaluated for this very state) instead of evaluated again. All are read-only.
-    _last_channels = (baseline, policy, routes, seen)
-    return seen
-
-
-# The last call of channel_policy: its three arguments (held, so that an object at the
-# same address is never taken for them) and its result; one tuple, read and replaced whole.
-_last_channels: tuple[Baseline, Policy, Routes, tuple[Policy, FloatArray]] | None = None
-
-
-def _channel_policy(
-    baseline: Baseline, policy: Policy, routes: Routes
-) -> tuple[Policy, FloatArray]:
     rho = routes.elasticity
     wedge = policy.wedge(baseline)
     tariffs, a = baseline.tariffs, policy.availability

@@ -55,7 +55,7 @@ def solve_with_quotas(
     sector_names: tuple[str, ...] = (),
     period: str = "",
     routes: Routes | None = None,
-) -> tuple[FloatArray, SolveReport, Policy]:
+) -> tuple[FloatArray, SolveReport, Policy, tuple[Policy, FloatArray | None]]:
     """Solve one period with its quotas binding exactly where they bind.
 
     Parameters
@@ -80,6 +80,10 @@ def solve_with_quotas(
     log_price, report, policy
         The policy returned (of the legs, without channels) carries the quota wedges in
         its tariff, export-tax or trade-cost arrays.
+    seen : (Policy, ndarray or None)
+        The state the market was solved with (``policy`` with its channels, the very
+        object the solver was given) and each route's share of its cell; ``policy`` itself
+        and None without routes.
 
     Raises
     ------
@@ -91,8 +95,9 @@ def solve_with_quotas(
         return (state, None) if routes is None else channel_policy(baseline, state, routes)
 
     if policy.quota is None or not np.isfinite(policy.quota).any():
-        x, report = solve(seen(policy)[0], initial)
-        return x, report, policy
+        model = seen(policy)
+        x, report = solve(model[0], initial)
+        return x, report, policy, model
     base = baseline.flows if routes is None else recorded_baseline(baseline, routes)
     covered = np.isfinite(policy.quota) & (base > 0)
     log_ceiling = np.log(np.where(covered, policy.quota, 1.0))
@@ -105,7 +110,8 @@ def solve_with_quotas(
     gap = np.inf
     for _ in range(MAX_ROUNDS):
         state = with_wedges(policy, log_wedge)
-        model_state, shares = seen(state)
+        model = seen(state)
+        model_state, shares = model
         x, report = solve(model_state, start)
         start = x
         demand = evaluate(x, baseline, model_state, elasticities).demand
@@ -121,7 +127,7 @@ def solve_with_quotas(
         settled |= miss.reshape(len(miss), -1).max(axis=1) < TOLERANCE
         gap = float(np.max(np.where(settled[:, None, None], 0.0, miss)))
         if settled.all():
-            return x, report, state
+            return x, report, state, model
         step = np.maximum(log_wedge + excess / response, 0.0)
         log_wedge = np.where(settled[:, None, None], log_wedge, step)
     worst = np.unravel_index(int(np.argmax(np.abs(np.where(covered, excess, 0.0)))), excess.shape)

@@ -35,7 +35,6 @@ from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, e
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
 from sim.processing import (
     Routes,
-    channel_policy,
     processing_baseline,
     recorded_baseline,
     recorded_flows,
@@ -806,7 +805,7 @@ def _solve_unit(
         state = given = rows(whole, which)
         elasticities = adjustment.period_elasticities(speeds, memory, *span)
         solver = _EvaluatingSolver(baseline, elasticities, names, quarter)
-        x, report, state = solve_with_quotas(
+        x, report, state, (model_state, shares) = solve_with_quotas(
             baseline,
             state,
             elasticities,
@@ -816,9 +815,8 @@ def _solve_unit(
             period=str(quarter),
             routes=routes,
         )
-        shares = None
         if routes is not None:
-            state, shares = channel_policy(baseline, state, routes)
+            state = model_state  # with channels: the solver's own state, kept as solved
         guess = x
         equilibrium = solver.equilibrium(state, x)
         memory = adjustment.advance(speeds, memory, span[0], state.log_wedge(baseline), equilibrium)

@@ -31,7 +31,7 @@ def solve(baseline: Baseline, elasticities: Elasticities, policy):
     def market(state, start):
         return solve_period(baseline, state, elasticities, initial=start)
 
-    x, _, state = solve_with_quotas(baseline, policy, elasticities, market)
+    x, _, state, _ = solve_with_quotas(baseline, policy, elasticities, market)
     return state, evaluate(x, baseline, state, elasticities)
 
 
