@@ -171,5 +171,50 @@ def bands(samples: FloatArray) -> Bands:
 
     Rows with a missing value (NaN) in any draw get NaN statistics.
     """
-    low, mid, high = np.percentile(samples, PERCENTILES, axis=0)
+    low, mid, high = percentiles(samples, PERCENTILES)
     return Bands(samples.mean(axis=0), low, mid, high)
+
+
+def percentiles(samples: FloatArray, q: Sequence[float]) -> FloatArray:
+    """``numpy.percentile(samples, q, axis=0)`` (linear method), number for number.
+
+    Computed from one sort of the draws rather than numpy's partition around each
+    percentile: the same order statistics and the same interpolation, in a fraction of
+    the time for thousands of draws (a vectorised sort beats a selection per row).
+
+    Parameters
+    ----------
+    samples : ndarray, shape (draw, ...)
+    q : sequence of float
+        Percentiles, 0 to 100.
+
+    Returns
+    -------
+    ndarray, shape (len(q), ...)
+        NaN for a row with a NaN in any draw.
+    """
+    # Draws last and contiguous, sorted in place: numpy sorts a contiguous axis several
+    # times faster than a strided one. NaN sorts last.
+    ordered = np.moveaxis(samples, 0, -1).copy()
+    ordered.sort(axis=-1)
+    ordered = np.moveaxis(ordered, -1, 0)
+    n = ordered.shape[0]
+    quantiles = np.true_divide(np.asarray(q, dtype=float), 100)
+    virtual = (n - 1) * quantiles  # the linear method's index into the sorted draws
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = following[above] = -1
+    below = virtual < 0
+    previous[below] = following[below] = 0
+    gamma = (virtual - previous).reshape(-1, *(1,) * (ordered.ndim - 1))
+    low = ordered[previous.astype(np.intp)]
+    high = ordered[following.astype(np.intp)]
+    # numpy's lerp: from the lower value below a weight of 1/2, from the upper one above
+    with np.errstate(invalid="ignore"):  # infinite draws: NaN as numpy gives
+        difference = high - low
+        out = low + difference * gamma
+        upper = np.broadcast_to(gamma >= 0.5, out.shape)
+        np.subtract(high, difference * (1 - gamma), out=out, where=upper)
+    out[:, np.isnan(ordered[-1])] = np.nan
+    return out

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.uncertainty import Distribution, bands, distribution_problem, draw_values
+from sim.uncertainty import Distribution, bands, distribution_problem, draw_values, percentiles
 
 TRIANGULAR = Distribution("triangular", (("low", 1.8), ("mode", 2.5), ("high", 4.0)))
 UNIFORM = Distribution("uniform", (("low", 0.85), ("high", 0.95)))
@@ -71,6 +71,24 @@ def test_bands_are_the_mean_and_percentiles_over_draws() -> None:
     np.testing.assert_allclose(spread.p05, [5.0, -190.0])
     np.testing.assert_allclose(spread.p50, [50.0, -100.0])
     np.testing.assert_allclose(spread.p95, [95.0, -10.0])
+
+
+@pytest.mark.parametrize("draws", [1, 2, 3, 7, 20, 101, 1000, 10_000])
+@pytest.mark.parametrize("q", [(5.0, 50.0, 95.0), (0.0, 100.0, 33.3, 66.7, 99.99, 0.01)])
+def test_percentiles_are_numpys_number_for_number(draws: int, q: tuple[float, ...]) -> None:
+    # Ties, NaN and infinite draws included: the sort must pick the same order statistics
+    # and interpolate between them as numpy.percentile does, to the bit.
+    rng = np.random.default_rng(draws)
+    samples = rng.normal(size=(draws, 3, 4))
+    samples[:, 0, 1] = np.round(samples[:, 0, 1])
+    samples[rng.integers(draws), 1, 0] = np.nan
+    samples[0, 2, 2], samples[-1, 2, 3] = np.inf, -np.inf
+    with np.errstate(invalid="ignore"):
+        expected = np.percentile(samples, q, axis=0)
+    found = percentiles(samples, q)
+    assert found.shape == expected.shape
+    assert np.array_equal(found, expected, equal_nan=True)
+    assert np.array_equal(percentiles(samples[:, 0, 0], q), np.percentile(samples[:, 0, 0], q))
 
 
 def _scipy_ppf(distribution: Distribution, u: np.ndarray) -> np.ndarray:
