@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 # 141-region solve at 14 s with two OpenBLAS threads, 9 s with one). A user's own setting
 # wins; it must be made before numpy is first imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# numpy asks the kernel for transparent huge pages for every array of 4 MB or more; where
+# the kernel then compacts memory on the first touch (THP "defrag" set to madvise, as on
+# the 2-core VMs of docs/performance.md), filling a fresh 313 MB array took 0.82 s against
+# 0.15 s without. The arrays here are streamed through once, which huge pages do not speed
+# up. A user's own setting wins; numpy reads it when first imported.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 from sim._version import __version__
 
