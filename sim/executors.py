@@ -131,10 +131,14 @@ def _map_processes(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
+    from sim.allocator import reuse_freed_memory
+
     # "spawn" starts clean interpreters: no state inherited from the caller's threads.
     context = multiprocessing.get_context("spawn")
     results: dict[int, Any] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=reuse_freed_memory
+    ) as pool:
         futures = {pool.submit(function, chunk): k for k, chunk in enumerate(chunks)}
         for future in as_completed(futures):
             k = futures[future]

@@ -30,9 +30,11 @@ def main(debug: bool) -> None:
         tradesim run scenarios/seafood-ban-lifted.yaml
         tradesim sources
     """
+    from sim.allocator import reuse_freed_memory
     from sim.files import install_signal_cleanup
 
     install_signal_cleanup()
+    reuse_freed_memory()
 
 
 for _command in (
