@@ -248,6 +248,9 @@ def _lay_float(out: NDArray[np.uint32], field: _FloatField, end: bytes) -> None:
         out[:, row] = _words([text + end], 4 * field.words, right=True)[0]
 
 
+_ZERO_FIELD = _float_field(np.zeros(1))
+
+
 def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memoryview]:
     """The body of a CSV file (no header), in chunks of bytes.
 
@@ -273,30 +276,76 @@ def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memor
     for start in range(0, n_rows, CHUNK_ROWS):
         rows = slice(start, min(start + CHUNK_ROWS, n_rows))
         count = rows.stop - rows.start
-        fields: list[_FloatField | None] = [
-            None
-            if isinstance(column, Labels)
-            else _float_field(np.asarray(column[rows], dtype=np.float64))
-            for column in columns
-        ]
+        plans = _plan_block(columns, rows)
         widths = [
-            tables[k].shape[0] if field is None else field.words for k, field in enumerate(fields)
+            tables[k].shape[0] if plan is None else plan.words for k, plan in enumerate(plans)
         ]
         # Every field is a whole number of 4-byte words. Each word of every row is filled
         # in place, word by word (contiguous), in one matrix of the block; the matrix is
         # turned to rows and its NUL padding dropped in one pass at the end.
         matrix = np.empty((sum(widths), count), dtype=np.uint32)
-        at = 0
-        for k, (column, field) in enumerate(zip(columns, fields, strict=True)):
-            out = matrix[at : at + widths[k]]
-            if field is None:
+        starts = np.cumsum([0, *widths])
+        for k, (column, plan) in enumerate(zip(columns, plans, strict=True)):
+            out = matrix[starts[k] : starts[k + 1]]
+            if plan is None:
                 assert isinstance(column, Labels)
                 codes = column.codes[rows]
                 for word, values in zip(out, tables[k], strict=True):
                     np.take(values, codes, out=word)
+            elif plan.twin is not None:
+                twin = plan.twin
+                out[...] = matrix[starts[twin] : starts[twin + 1]]
+                if ends[twin] != ends[k]:
+                    # the field's end is the last byte of its last word, whatever the rest
+                    out[-1].view(np.uint8).reshape(-1, 4)[:, 3] = ends[k][0]
+            elif plan.field is None:  # every value is zero: one row's words, repeated
+                one = np.empty((plan.words, 1), dtype=np.uint32)
+                _lay_float(one, _ZERO_FIELD, ends[k])
+                out[...] = one
             else:
-                _lay_float(out, field, ends[k])
-            at += widths[k]
+                _lay_float(out, plan.field, ends[k])
         text = np.ascontiguousarray(matrix.T).view(np.uint8).reshape(-1)
         # the file takes the array's buffer as it is: no copy into a bytes object
         yield memoryview(text[text != _ZERO])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a float column's field of one block is laid: from its own digits, as a copy of
+    an equal column's field (``twin``, its index), or as zeros (``field`` None)."""
+
+    words: int
+    field: _FloatField | None = None
+    twin: int | None = None
+
+
+def _plan_block(columns: Sequence[Column], rows: slice) -> list[_Plan | None]:
+    """Each column's plan for a block of rows (None for a label column).
+
+    Result tables repeat themselves: a flow of a market at rest has its value equal to its
+    baseline value and volume, and a change of zero. A float column equal to an earlier
+    one in the block (the same numbers, hence the same text) is copied from its field; a
+    column of zeros is one row's text repeated. The bytes are those of formatting every
+    column, with the digits of each distinct column worked out once.
+    """
+    plans: list[_Plan | None] = []
+    seen: list[tuple[int, FloatArray]] = []
+    for k, column in enumerate(columns):
+        if isinstance(column, Labels):
+            plans.append(None)
+            continue
+        values = np.asarray(column[rows], dtype=np.float64)
+        twin = next((j for j, o in seen if np.array_equal(o, values, equal_nan=True)), None)
+        if twin is not None:
+            plan = plans[twin]
+            assert plan is not None
+            plans.append(_Plan(plan.words, twin=twin))
+            continue
+        seen.append((k, values))
+        # a NaN is truthy: a column without a nonzero is all zeros (or negative zeros)
+        if len(values) and not values.any():
+            plans.append(_Plan(_ZERO_FIELD.words))
+        else:
+            field = _float_field(values)
+            plans.append(_Plan(field.words, field))
+    return plans

@@ -47,6 +47,31 @@ def test_float_columns_match_python_formatting_cell_for_cell() -> None:
     assert b'\n""\n' in alone
 
 
+@pytest.mark.parametrize("rows", [5, 16_384, 40_000])
+def test_repeated_and_zero_columns_match_python_formatting(rows: int) -> None:
+    # Columns equal to an earlier one (ending a row or not), equal but for one row, all
+    # zeros (negative zeros too), zeros but for a NaN: each formatted as on its own.
+    rng = np.random.default_rng(rows)
+    values = rng.standard_normal(rows) * 10 ** rng.uniform(-7, 10, rows)
+    values[::7] = math.nan
+    nearly = values.copy()
+    nearly[rows // 2] += 1.0
+    zeros = np.zeros(rows)
+    zeros[::3] = -0.0
+    zero_but_nan = np.zeros(rows)
+    zero_but_nan[-1] = math.nan
+    keys = Labels(np.arange(rows) % 3, ("a", "b", "c"))
+    columns = [keys, values, values.copy(), nearly, zeros, -zeros, zero_but_nan, values]
+    data = b"".join(csv_chunks(columns, rows))
+    expected = reference(
+        [
+            tuple(c.labels[c.codes[r]] if isinstance(c, Labels) else float(c[r]) for c in columns)
+            for r in range(rows)
+        ]
+    )
+    assert data == expected
+
+
 def test_mixed_tables_match_the_csv_module_including_quoting() -> None:
     rows: list[tuple[object, ...]] = [
         ("2023Q1", "JPY bn, 2023Q1-2026Q4", 'say "hi"', 1.5, math.nan),
