@@ -311,8 +311,11 @@ def csv_chunks(columns: Sequence[Column], n_rows: int) -> Iterator[bytes | memor
 
 @dataclass(frozen=True)
 class _Plan:
-    """How a float column's field of one block is laid: from its own digits, as a copy of
-    an equal column's field (``twin``, its index), or as zeros (``field`` None)."""
+    """How a float column's field of one block is laid.
+
+    From its own digits (``field``), as a copy of an equal column's field (``twin``, that
+    column's index), or as zeros (neither).
+    """
 
     words: int
     field: _FloatField | None = None
