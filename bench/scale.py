@@ -15,7 +15,9 @@ largest size as ``tradesim run --profile`` reports them (load, solve, tables, wr
     python bench/scale.py --sizes 141x65 --repeat 1 --no-shipped
 
 Synthetic datasets are generated with ``tradesim synth`` (not timed) in a temporary
-folder; results are written there too and removed at the end.
+folder; results are written there too, each timed run into an empty results folder (the
+earlier results removed and the disk flushed before the clock starts), and removed at the
+end.
 """
 
 from __future__ import annotations
@@ -94,13 +96,27 @@ def measure(scenarios: list[Path], out: Path, repeat: int, fmt: str = "csv") -> 
     """Median seconds and largest peak MB of ``repeat`` runs of ``scenarios`` together."""
     command = [tradesim(), "run", *map(str, scenarios), "--out", str(out), "--force"]
     command += ["--format", fmt]
-    runs = [timed(command) for _ in range(repeat)]
+    runs = []
+    for _ in range(repeat):
+        empty(out)
+        runs.append(timed(command))
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def empty(out: Path) -> None:
+    """Remove earlier results and flush the disk, before the clock starts.
+
+    Every timed run writes into an empty folder: replacing a 1.5 GB flows.csv of an earlier
+    case, and writing back its pages, would otherwise be timed as part of the next case.
+    """
+    shutil.rmtree(out, ignore_errors=True)
+    os.sync()
 
 
 def phases(scenario: Path, out: Path) -> list[tuple[str, float, float]]:
     """Seconds and peak MB so far of each phase of one run, from ``tradesim run --profile``."""
     command = [tradesim(), "run", str(scenario), "--out", str(out), "--force", "--profile"]
+    empty(out)
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     rows = []
     for line in result.stderr.splitlines():
