@@ -108,25 +108,50 @@ class Executor:
             If a local worker process dies (naming the chunk it was solving), or a Dask
             cluster has no worker for :data:`WORKER_TIMEOUT` seconds or loses its scheduler.
         """
-        if self.scheduler:
-            return _map_dask(function, chunks, self.scheduler, progress, describe)
-        if self.workers and self.workers > 1:
-            return _map_processes(function, chunks, self.workers, progress, describe)
-        results = []
-        for k, chunk in enumerate(chunks):
-            results.append(function(chunk))
+        results: dict[int, Result] = {}
+
+        def keep(k: int, result: Result) -> None:
+            results[k] = result
             if progress is not None:
                 progress(k)
-        return results
+
+        self.for_each(function, chunks, keep, describe)
+        return [results[k] for k in range(len(chunks))]
+
+    def for_each(
+        self,
+        function: Callable[[Chunk], Result],
+        chunks: Sequence[Chunk],
+        consume: Callable[[int, Result], None],
+        describe: Callable[[int], str] = lambda k: f"chunk {k}",
+    ) -> None:
+        """Apply ``function`` to every chunk, handing each result to ``consume`` as it comes.
+
+        ``consume(k, result)`` is called in this process, once per chunk, in the order the
+        chunks complete (chunk order in-process): a caller can store each result where it
+        belongs and let it go, rather than hold them all until the last is done.
+
+        Raises
+        ------
+        LostWorkError
+            As :meth:`map`.
+        """
+        if self.scheduler:
+            _map_dask(function, chunks, self.scheduler, consume, describe)
+        elif self.workers and self.workers > 1:
+            _map_processes(function, chunks, self.workers, consume, describe)
+        else:
+            for k, chunk in enumerate(chunks):
+                consume(k, function(chunk))
 
 
 def _map_processes(
     function: Callable[[Chunk], Result],
     chunks: Sequence[Chunk],
     workers: int,
-    progress: Progress | None,
+    consume: Callable[[int, Result], None],
     describe: Callable[[int], str],
-) -> list[Result]:
+) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -135,24 +160,28 @@ def _map_processes(
 
     # "spawn" starts clean interpreters: no state inherited from the caller's threads.
     context = multiprocessing.get_context("spawn")
-    results: dict[int, Any] = {}
-    with ProcessPoolExecutor(
+    done: set[int] = set()
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=reuse_freed_memory
-    ) as pool:
+    )
+    try:
         futures = {pool.submit(function, chunk): k for k, chunk in enumerate(chunks)}
         for future in as_completed(futures):
             k = futures[future]
             try:
-                results[k] = future.result()
+                result = future.result()
             except BrokenProcessPool:
-                lost = sorted(set(range(len(chunks))) - set(results))
+                lost = sorted(set(range(len(chunks))) - done)
                 raise LostWorkError(
                     f"a worker process died (killed, or out of memory) while solving "
                     f"{describe(lost[0])}; nothing was written"
                 ) from None
-            if progress is not None:
-                progress(k)
-    return [results[k] for k in range(len(chunks))]
+            done.add(k)
+            consume(k, result)
+    finally:
+        # Every result is in: the workers end on their own while this process goes on
+        # (an error cancels what has not started).
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _worker_timeout() -> float:
@@ -182,9 +211,9 @@ def _map_dask(
     function: Callable[[Chunk], Result],
     chunks: Sequence[Chunk],
     address: str,
-    progress: Progress | None,
+    consume: Callable[[int, Result], None],
     describe: Callable[[int], str],
-) -> list[Result]:
+) -> None:
     Client, _ = _dask()
     _quiet_dask_logs()
     try:
@@ -197,8 +226,7 @@ def _map_dask(
     try:
         with client:
             futures = client.map(function, list(chunks), pure=False)
-            _watch(client, futures, address, progress, describe)
-            return list(client.gather(futures))
+            _watch(client, futures, address, consume, describe)
     except (OSError, TimeoutError) as error:
         raise LostWorkError(
             f"lost the Dask scheduler at {address} during the run ({type(error).__name__}); "
@@ -229,10 +257,10 @@ def _watch(
     client: Any,
     futures: list[Any],
     address: str,
-    progress: Progress | None,
+    consume: Callable[[int, Any], None],
     describe: Callable[[int], str],
 ) -> None:
-    """Wait for every chunk, reporting progress; end the run when the cluster is gone."""
+    """Wait for every chunk, handing over each result; end the run when the cluster is gone."""
     from distributed import wait
 
     pending = set(range(len(futures)))
@@ -251,8 +279,8 @@ def _watch(
                 futures[k].result()  # raises the chunk's own error
             if futures[k].status == "finished":
                 pending.discard(k)
-                if progress is not None:
-                    progress(k)
+                consume(k, futures[k].result())
+                futures[k].release()  # the cluster lets the result go too
         if not pending:
             return
         idle = idle + _POLL if not client.scheduler_info()["workers"] else 0.0

@@ -402,10 +402,18 @@ def solve_in_chunks(
         for first in range(0, len(values), size)
     ]
     done = 0
+    out: dict[str, FloatArray] = {}
 
-    def advance(k: int) -> None:
+    def store(k: int, result: dict[str, FloatArray]) -> None:
+        # Each chunk's result is copied into place as it arrives and let go: the draws are
+        # held once, and copied while other chunks are still being solved.
         nonlocal done
-        done += len(chunks[k].values)
+        chunk = chunks[k]
+        for name in BANDED_TABLES:
+            if name not in out:
+                out[name] = np.empty((len(values), result[name].shape[1]))
+            out[name][chunk.first : chunk.first + len(chunk.values)] = result[name]
+        done += len(chunk.values)
         if progress is not None:
             progress(done)
 
@@ -413,13 +421,7 @@ def solve_in_chunks(
         first = chunks[k].first
         return f"draws {first}-{first + len(chunks[k].values) - 1}"
 
-    results = (executor or Executor()).map(solver, chunks, advance, describe)
-    out = {name: np.empty((len(values), results[0][name].shape[1])) for name in BANDED_TABLES}
-    for chunk in chunks:
-        # Each chunk's result is let go once copied: the draws are held once, not twice.
-        result = results.pop(0)
-        for name in BANDED_TABLES:
-            out[name][chunk.first : chunk.first + len(chunk.values)] = result[name]
+    (executor or Executor()).for_each(solver, chunks, store, describe)
     return out
 
 

@@ -65,6 +65,14 @@ def test_every_executor_returns_the_same_results_in_chunk_order(executor: Execut
     assert sorted(done) == list(range(len(CHUNKS)))  # progress once per chunk
 
 
+def test_each_result_is_handed_over_once_as_its_chunk_completes(executor: Executor) -> None:
+    handed: list[tuple[int, list[float]]] = []
+    executor.for_each(draws, CHUNKS, lambda k, result: handed.append((k, result)))
+    expected = [np.random.default_rng(seed).standard_normal(3).tolist() for seed, _ in CHUNKS]
+    assert sorted(k for k, _ in handed) == list(range(len(CHUNKS)))
+    assert all(result == expected[k] for k, result in handed)
+
+
 def test_an_error_in_a_task_surfaces_as_its_own_one_line_error(executor: Executor) -> None:
     with pytest.raises(SolverError) as raised:
         executor.map(fails_on_chunk_three, CHUNKS)
