@@ -364,15 +364,17 @@ def _evaluate(
     elasticities: Elasticities,
     *,
     with_index: bool = True,
+    log_wedge: FloatArray | None = None,
 ) -> tuple[Equilibrium, NestedDemand | None]:
     """:func:`evaluate`, and the nested demand system's shares when demand is nested.
 
     Without ``with_index`` the equilibrium's ``price_index`` is left as NaN: the market
     clearing gap and its Jacobian do not need it, and with adjustment under way or nested
-    demand it costs a second evaluation of the demand system.
+    demand it costs a second evaluation of the demand system. ``log_wedge``: the policy's
+    :meth:`Policy.log_wedge`, when already at hand (the solver's trials share one).
     """
     sigma = elasticities.sigma[:, None, :]
-    theta, weights, available, log_delivered = _delivered(log_price, baseline, policy)
+    theta, weights, available, log_delivered = _delivered(log_price, baseline, policy, log_wedge)
     log_response = log_delivered
     if elasticities.delivered_weight is not None:
         assert elasticities.delivered_offset is not None
@@ -474,7 +476,7 @@ def _evaluate(
 
 
 def _delivered(
-    log_price: FloatArray, baseline: Baseline, policy: Policy
+    log_price: FloatArray, baseline: Baseline, policy: Policy, log_wedge: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
     """Baseline shares, their weights, the flows that trade and log delivered prices."""
     theta = baseline.shares
@@ -483,7 +485,9 @@ def _delivered(
     finite = np.isfinite(log_price)
     if not finite.all():
         available &= finite[:, :, None]
-    log_delivered = log_price[:, :, None] + policy.log_wedge(baseline)
+    if log_wedge is None:
+        log_wedge = policy.log_wedge(baseline)
+    log_delivered = log_price[:, :, None] + log_wedge
     return theta, weights, available, log_delivered
 
 

@@ -103,9 +103,15 @@ def _trial(
     baseline: Baseline,
     policy: Policy,
     elasticities: Elasticities,
+    log_wedge: FloatArray | None = None,
 ) -> _Trial:
-    """Evaluate the model at ``x`` (without its price index) and its clearing gap."""
-    equilibrium, nested = _evaluate(x, baseline, policy, elasticities, with_index=False)
+    """Evaluate the model at ``x`` (without its price index) and its clearing gap.
+
+    ``log_wedge``: the policy's :meth:`~sim.model.Policy.log_wedge`, when already at hand.
+    """
+    equilibrium, nested = _evaluate(
+        x, baseline, policy, elasticities, with_index=False, log_wedge=log_wedge
+    )
     gap, sold = _log_gap(equilibrium, baseline)
     residual = np.where(active, gap, 0.0)
     return _Trial(residual, np.abs(residual).max(axis=1, initial=0.0), equilibrium, nested, sold)
@@ -217,8 +223,10 @@ def _solve_period(
     x = np.where(active, x, 0.0)
     x[dead] = -np.inf
     target = min(TARGET, tolerance)
+    # The policy is the same at every trial price: its wedges are worked out once.
+    wedge = policy.log_wedge(baseline)
     with np.errstate(all="ignore"):
-        start = _trial(x, active, baseline, policy, elasticities)
+        start = _trial(x, active, baseline, policy, elasticities, wedge)
     norm = start.norm
     # Sectors are independent markets: iterate only on those not yet cleared. Written as
     # "not cleared" rather than "gap too large" so that a NaN gap is never taken as cleared.
@@ -231,6 +239,7 @@ def _solve_period(
         sub = (baseline, policy, elasticities)
         if not every:
             sub = _cut(baseline, policy, elasticities, moving)
+            wedge = np.take(wedge, moving, axis=0)
         with np.errstate(all="ignore"):
             jacobian = _jacobian(start, moving, active, baseline, policy, elasticities)
         first = _Trial(
@@ -241,7 +250,7 @@ def _solve_period(
             start.sold[moving],
         )
         x_sub, found, iterations = _newton(
-            x[moving], first, jacobian, active[moving], *sub, target=target
+            x[moving], first, jacobian, active[moving], *sub, target=target, log_wedge=wedge
         )
         norm_sub = found.norm.copy()
         handed = np.flatnonzero(~(norm_sub <= tolerance))
@@ -257,7 +266,9 @@ def _solve_period(
         if len(handed):
             # scipy's prices were never evaluated by Newton: those sectors are again.
             with np.errstate(all="ignore"):
-                again = _trial(x_sub[handed], active[moving][handed], *_cut(*sub, handed))
+                again = _trial(
+                    x_sub[handed], active[moving][handed], *_cut(*sub, handed), wedge[handed]
+                )
             moved = _splice(_own(moved, first.equilibrium), handed, again.equilibrium)
         equilibrium = moved if every else _splice(equilibrium, moving, moved)
     report = SolveReport(iterations, float(norm.max(initial=0.0)), tuple(fallback))
@@ -288,11 +299,13 @@ def _newton(
     elasticities: Elasticities,
     *,
     target: float,
+    log_wedge: FloatArray,
 ) -> tuple[FloatArray, _Trial, int]:
     """Newton's method with line search, batched over the given sectors.
 
-    Returns the prices found, the model at them (as the last accepted trial of each
-    sector evaluated it) and the number of iterations.
+    ``log_wedge`` is the policy's log wedge of these sectors. Returns the prices found, the
+    model at them (as the last accepted trial of each sector evaluated it) and the number
+    of iterations.
     """
     iterations = 0
     found = start
@@ -309,7 +322,7 @@ def _newton(
         step *= np.minimum(1.0, MAX_LOG_STEP / np.where(biggest > 0, biggest, 1.0))[:, None]
         before = norm
         x, found, jacobian = _line_search(
-            x, step, found, jacobian, active, baseline, policy, elasticities, target
+            x, step, found, jacobian, active, baseline, policy, elasticities, target, log_wedge
         )
         norm = found.norm
         todo = todo & (norm < before) & (norm > target)
@@ -355,6 +368,7 @@ def _line_search(
     policy: Policy,
     elasticities: Elasticities,
     target: float,
+    log_wedge: FloatArray,
 ) -> tuple[FloatArray, _Trial, FloatArray]:
     """Halve the Newton step per sector until the largest residual falls.
 
@@ -379,8 +393,9 @@ def _line_search(
             else _cut(baseline, policy, elasticities, which)
         )
         trial = x[which] + length[which, None] * step[which]
+        wedge = log_wedge if every else np.take(log_wedge, which, axis=0)
         with np.errstate(all="ignore"):
-            new = _trial(trial, active[which], *sub)
+            new = _trial(trial, active[which], *sub, wedge)
         better = np.isfinite(new.norm) & (new.norm < (1.0 - 1e-4 * length[which]) * norm[which])
         taken = which[better]
         x[taken] = trial[better]
