@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.csvtext import Labels
-from sim.tabular import ParquetStream, float_array
+from sim.tabular import ParquetStream, float_array, number_array, string_array
+
+SHIPPED = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 
 COLUMNS = ("period", "sector", "value", "pct")
 KINDS = (True, True, False, False)
@@ -74,3 +78,33 @@ def test_float_columns_equal_arrows_own_nan_conversion(values: list[float]) -> N
     arrows = pa.array(column, type=pa.float64(), from_pandas=True)
     assert mine.equals(arrows)
     assert mine.null_count == arrows.null_count
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 64, 1001])
+def test_arrays_from_buffers_are_those_of_pyarrow_array(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = rng.standard_normal(size)
+    values[::3] = np.nan
+    expected = pa.array(values, type=pa.float64(), mask=np.isnan(values))
+    assert float_array(pa, values).equals(expected)
+    assert float_array(pa, values[::2]).equals(pa.array(values[::2], from_pandas=True))
+    codes = rng.integers(0, 5, size).astype(np.int32)
+    assert number_array(pa, pa.int32(), codes).equals(pa.array(codes))
+    texts = [f"R{k:03d}é" * (k % 3) for k in range(size)]
+    assert string_array(pa, texts).equals(pa.array(texts, type=pa.string()))
+
+
+def test_a_parquet_run_does_not_import_pandas(tmp_path: Path) -> None:
+    # pyarrow.array imports pandas to ask whether its argument is a pandas object: 0.2 s
+    probe = (
+        "import sys\n"
+        "from sim.cli import main\n"
+        f"sys.argv = ['tradesim', 'run', {str(SHIPPED)!r}, '--out', {str(tmp_path)!r},"
+        " '--format', 'parquet', '--quiet']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "baseline" / "flows.parquet").exists()
