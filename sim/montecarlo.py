@@ -177,11 +177,16 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
         d = int(error.sector.rsplit(" ", 1)[1].rstrip(")")) - chunk.first
         values = ", ".join(f"{k}={v:.6g}" for k, v in zip(keys, chunk.values[d], strict=True))
         raise DrawError(f"draw {chunk.first + d} ({values}): {error}") from None
-    dataset = chunk.scenario.dataset
-    n_sectors = len(dataset.sectors)
     # Welfare is sector by sector: computed once for the solved sectors, then spread.
     welfare_total = welfare_totals(kept.path)[:, kept.source]
-    stacked = kept.spread()
+    return _banded(chunk.scenario.dataset, kept.spread(), len(drawn), welfare_total)
+
+
+def _banded(
+    dataset: Dataset, stacked: PathSolution, draws: int, welfare_total: FloatArray
+) -> dict[str, FloatArray]:
+    """Each draw's ``change`` of the banded tables from the chunk's stacked path."""
+    n_sectors = len(dataset.sectors)
 
     def row_keys() -> dict[str, list[Row]]:
         # Every draw has the same rows: their keys, hence their order, come from the first.
@@ -194,7 +199,7 @@ def solve_chunk(chunk: Chunk) -> dict[str, FloatArray]:
             "indicators.csv": indicator_frame(dataset, first, satellites)[0],
         }
 
-    return banded_changes(dataset, stacked, len(drawn), welfare_total, row_keys)
+    return banded_changes(dataset, stacked, draws, welfare_total, row_keys)
 
 
 @dataclass(frozen=True)
@@ -207,9 +212,19 @@ class _Kept:
     routes: Routes
     route_source: IntArray
 
-    def spread(self) -> PathSolution:
-        """The path of the whole stack, every draw's sectors in their place."""
-        return spread_path(self.path, self.baseline, self.source, self.routes, self.route_source)
+    def spread(self, *, everything: bool = False) -> PathSolution:
+        """The path of the whole stack, every draw's sectors in their place.
+
+        Without ``everything``, what the banded figures read (:func:`spread_path`).
+        """
+        return spread_path(
+            self.path,
+            self.baseline,
+            self.source,
+            self.routes,
+            self.route_source,
+            everything=everything,
+        )
 
 
 def _solve_kept(
