@@ -217,35 +217,51 @@ def channel_policy(baseline: Baseline, policy: Policy, routes: Routes) -> tuple[
     rho = routes.elasticity
     wedge = policy.wedge(baseline)
     tariffs, a = baseline.tariffs, policy.availability
-    cell = routes._cell()
-    route_q = np.zeros(baseline.flows.shape)
-    np.add.at(route_q, cell, routes.quantity)
-    total_q = baseline.flows
+    shape = baseline.flows.shape
+    # Only the cells with routes change: every quantity below is worked out on them alone
+    # (each route's cell found once, ``at``), by the same operations in the same order as
+    # over whole arrays, so each number is the same to the bit.
+    cells, at = np.unique(np.ravel_multi_index(routes._cell(), shape), return_inverse=True)
+
+    def on_cells(values: FloatArray) -> FloatArray:
+        return values.reshape(-1)[cells]
+
+    route_q = np.zeros(len(cells))
+    np.add.at(route_q, at, routes.quantity)
+    total_q = on_cells(baseline.flows)
     direct_q = np.maximum(total_q - route_q, 0.0)
+    cell_wedge, cell_a = on_cells(wedge), on_cells(a)
     # Baseline delivered price levels per unit of the origin's good (producer price 1).
-    direct_level = 1.0 + tariffs
+    direct_level = 1.0 + on_cells(tariffs)
     route_level = _route_level(tariffs, routes)
     route_w = wedge[routes._first()] * wedge[routes._second()]
     route_a = a[routes._first()] * a[routes._second()]
     spending = direct_q * direct_level
-    np.add.at(spending, cell, routes.quantity * route_level)
+    np.add.at(spending, at, routes.quantity * route_level)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        power = direct_q * direct_level * a * wedge ** (1.0 - rho)
-        np.add.at(power, cell, routes.quantity * route_level * route_a * route_w ** (1.0 - rho))
+        power = direct_q * direct_level * cell_a * cell_wedge ** (1.0 - rho)
+        np.add.at(power, at, routes.quantity * route_level * route_a * route_w ** (1.0 - rho))
         has_route = route_q > 0
         open_ = has_route & (power > 0)
         power = np.where(open_, power / np.where(spending > 0, spending, 1.0), 1.0)
-        effective = np.where(open_, power ** (1.0 / (1.0 - rho)), wedge)
-        quantity = direct_q * a * (wedge / effective) ** (-rho)
-        route_quantity = routes.quantity * route_a * (route_w / effective[cell]) ** (-rho)
-        np.add.at(quantity, cell, route_quantity)
+        effective = np.where(open_, power ** (1.0 / (1.0 - rho)), cell_wedge)
+        quantity = direct_q * cell_a * (cell_wedge / effective) ** (-rho)
+        route_quantity = routes.quantity * route_a * (route_w / effective[at]) ** (-rho)
+        np.add.at(quantity, at, route_quantity)
         kappa = np.where(open_, quantity / np.where(total_q > 0, total_q, 1.0), 1.0)
-        shares = np.where(open_[cell], route_quantity / (kappa[cell] * total_q[cell]), 0.0)
-    availability = np.where(has_route, open_.astype(float), a)
-    channel_wedge = np.where(open_, effective / wedge, 1.0)
+        shares = np.where(open_[at], route_quantity / (kappa[at] * total_q[at]), 0.0)
+    availability = a.copy()
+    availability.reshape(-1)[cells] = np.where(has_route, open_.astype(float), cell_a)
+    channel_wedge = np.ones(shape)
+    channel_wedge.reshape(-1)[cells] = np.where(open_, effective / cell_wedge, 1.0)
+    channel_volume = np.ones(shape)
+    channel_volume.reshape(-1)[cells] = kappa
     return (
         replace(
-            policy, availability=availability, channel_wedge=channel_wedge, channel_volume=kappa
+            policy,
+            availability=availability,
+            channel_wedge=channel_wedge,
+            channel_volume=channel_volume,
         ),
         shares,
     )

@@ -226,3 +226,72 @@ def test_a_quota_on_the_first_leg_caps_the_recorded_flow_processing_included(
         assert period.volume[0, JPN, CHN] == pytest.approx(20.0, rel=1e-9)
         seg = period.segments[-1]
         assert seg.route_shares is not None and seg.route_shares[0] > 0  # the route still runs
+
+
+def _dense_channel_policy(baseline, policy, routes):  # type: ignore[no-untyped-def]
+    """The channel state worked out over whole (sector, origin, destination) arrays."""
+    from dataclasses import replace
+
+    from sim.processing import _route_level
+
+    rho = routes.elasticity
+    wedge = policy.wedge(baseline)
+    tariffs, a = baseline.tariffs, policy.availability
+    cell = routes._cell()
+    route_q = np.zeros(baseline.flows.shape)
+    np.add.at(route_q, cell, routes.quantity)
+    total_q = baseline.flows
+    direct_q = np.maximum(total_q - route_q, 0.0)
+    direct_level = 1.0 + tariffs
+    route_level = _route_level(tariffs, routes)
+    route_w = wedge[routes._first()] * wedge[routes._second()]
+    route_a = a[routes._first()] * a[routes._second()]
+    spending = direct_q * direct_level
+    np.add.at(spending, cell, routes.quantity * route_level)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        power = direct_q * direct_level * a * wedge ** (1.0 - rho)
+        np.add.at(power, cell, routes.quantity * route_level * route_a * route_w ** (1.0 - rho))
+        has_route = route_q > 0
+        open_ = has_route & (power > 0)
+        power = np.where(open_, power / np.where(spending > 0, spending, 1.0), 1.0)
+        effective = np.where(open_, power ** (1.0 / (1.0 - rho)), wedge)
+        quantity = direct_q * a * (wedge / effective) ** (-rho)
+        route_quantity = routes.quantity * route_a * (route_w / effective[cell]) ** (-rho)
+        np.add.at(quantity, cell, route_quantity)
+        kappa = np.where(open_, quantity / np.where(total_q > 0, total_q, 1.0), 1.0)
+        shares = np.where(open_[cell], route_quantity / (kappa[cell] * total_q[cell]), 0.0)
+    availability = np.where(has_route, open_.astype(float), a)
+    channel_wedge = np.where(open_, effective / wedge, 1.0)
+    state = replace(
+        policy, availability=availability, channel_wedge=channel_wedge, channel_volume=kappa
+    )
+    return state, shares
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_channels_worked_out_on_route_cells_are_those_of_whole_arrays(copies: int) -> None:
+    # Bans and tariffs on either leg and on the direct cell, on stacked copies of the
+    # market (as a Monte Carlo chunk stacks draws) with two routes in one cell: every
+    # array of the state and every share to the bit.
+    dataset = load_dataset(DATASET)
+    one = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
+    baseline = type(one)(
+        np.tile(one.flows, (copies, 1, 1)), np.tile(one.tariffs, (copies, 1, 1)), None
+    )
+    routes = dataset.routes.tiled(copies, 1)
+    rng = np.random.default_rng(copies)
+    for case in range(6):
+        availability = np.ones_like(baseline.flows)
+        tariff = baseline.tariffs.copy()
+        if case % 3 == 1:
+            availability[:, JPN, CHN] = 0.0  # the first leg through China
+        if case % 3 == 2:
+            availability[:, JPN, USA] = rng.uniform(0.0, 1.0, copies)  # the cell itself
+        if case >= 3:
+            tariff += rng.uniform(0.0, 0.3, tariff.shape)
+        legs = make_policy(baseline, availability=availability, tariff=tariff)
+        state, shares = channel_policy(baseline, legs, routes)
+        dense, dense_shares = _dense_channel_policy(baseline, legs, routes)
+        assert shares.tobytes() == dense_shares.tobytes(), case
+        for name in ("availability", "channel_wedge", "channel_volume", "tariff"):
+            assert getattr(state, name).tobytes() == getattr(dense, name).tobytes(), (case, name)
