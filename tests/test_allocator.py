@@ -48,8 +48,15 @@ def test_large_arrays_come_from_the_reused_heap() -> None:
 
 
 def test_a_users_own_allocator_setting_wins() -> None:
-    env = {**os.environ, "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072"}
-    assert _where("set", env) == "False own mapping"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    clean.pop("GLIBC_TUNABLES", None)
+    # the user's threshold, as a tunable or a variable: large arrays keep their own mapping
+    assert _where("set", {**clean, "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072"}) == (
+        "True own mapping"
+    )
+    assert _where("set", {**clean, "MALLOC_MMAP_THRESHOLD_": "131072"}) == "True own mapping"
+    # another parameter set (as Dask sets the trim threshold): the threshold is still ours
+    assert _where("set", {**clean, "MALLOC_TRIM_THRESHOLD_": "65536"}) == "True heap"
 
 
 def test_the_command_line_sets_it() -> None:
