@@ -133,16 +133,18 @@ def draw_tables(scenario: Scenario, starts: Starts | None = None) -> dict[str, T
     }
 
 
-def central_starts(scenario: Scenario) -> Starts:
+def central_starts(scenario: Scenario, path: PathSolution | None = None) -> Starts:
     """The central run's log prices of every quarter part, by run and first day.
 
     A draw's parameters are near the central ones, so its prices are near the central
     run's in the same quarter and part: Newton started there needs fewer iterations than
     from the previous quarter's prices or from zeros. The solution is the same to the
     solver's tolerance whatever the start; the bits depend on it, so every chunk of a run
-    must be given the same starts (:func:`solve_in_chunks` solves them once).
+    must be given the same starts (:func:`solve_in_chunks` solves them once). ``path``:
+    the scenario's own solution (:func:`~sim.scenario_path.solve_scenario`), when at hand.
     """
-    path = solve_scenario(scenario)
+    if path is None:
+        path = solve_scenario(scenario)
 
     def by_day(period: PeriodSolution) -> dict[Any, FloatArray]:
         return {s.days[0]: s.equilibrium.log_price for s in period.segments}
@@ -385,6 +387,7 @@ def solve_in_chunks(
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
     chunk_draws: int | None = None,
+    central: PathSolution | None = None,
 ) -> dict[str, FloatArray]:
     """Solve parameter points in chunks on an executor.
 
@@ -401,6 +404,8 @@ def solve_in_chunks(
         Called with the number of points solved so far as chunks complete.
     chunk_draws : int, optional
         Points per chunk; :func:`draws_per_chunk` by default.
+    central : PathSolution, optional
+        The scenario's own solution, when at hand (the draws start from its prices).
 
     Returns
     -------
@@ -411,7 +416,7 @@ def solve_in_chunks(
     size = chunk_draws or draws_per_chunk(scenario, len(values))
     # Solved once here and sent with every chunk: the same starts, hence the same bits,
     # whichever executor and chunk size.
-    starts = central_starts(scenario) if isinstance(scenario, Scenario) else None
+    starts = central_starts(scenario, central) if isinstance(scenario, Scenario) else None
     chunks = [
         Chunk(scenario, first, values[first : first + size], starts)
         for first in range(0, len(values), size)
@@ -448,6 +453,7 @@ def run_draws(
     progress: Callable[[int], None] | None = None,
     solver: ChunkSolver = solve_chunk,
     chunk_draws: int | None = None,
+    central: PathSolution | None = None,
 ) -> Draws:
     """Solve ``draws`` parameter draws of a scenario.
 
@@ -467,6 +473,8 @@ def run_draws(
         The chunk solver of the scenario's model.
     chunk_draws : int, optional
         Draws per chunk; chosen from the memory budget by default (:func:`draws_per_chunk`).
+    central : PathSolution, optional
+        The scenario's own solution, when at hand (see :func:`solve_in_chunks`).
 
     Returns
     -------
@@ -485,5 +493,5 @@ def run_draws(
         )
     keys = tuple(scenario.uncertainty)
     values = draw_values(list(scenario.uncertainty.values()), seed, range(draws))
-    changes = solve_in_chunks(solver, scenario, values, executor, progress, chunk_draws)
+    changes = solve_in_chunks(solver, scenario, values, executor, progress, chunk_draws, central)
     return Draws(seed, keys, values, changes)

@@ -103,6 +103,7 @@ def run_scenario(
             monte_carlo.seed,
             monte_carlo.executor,
             monte_carlo.progress,
+            central=path,
         )
         add_draws(tables, record, draws, monte_carlo)
     return RunResult(scenario, path, tables, record)
