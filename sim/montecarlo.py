@@ -372,12 +372,16 @@ def draws_per_chunk(scenario: Any, draws: int) -> int:
     The bytes of one draw are estimated from the number of flow cells of the scenario's
     dataset (:data:`CELL_ARRAYS_PER_DRAW` float64 arrays of that size); a chunk holds at
     least one draw, and there are at least :data:`MIN_CHUNKS` chunks when there are that
-    many draws. The choice affects time and memory only, never the numbers.
+    many draws. The chunks are then made as even as they can be (10,000 draws in 14 chunks
+    of at most 745 draws: 715 each, not 13 of 745 and one of 315), so that workers finish
+    together. The choice affects time and memory only, never the numbers.
     """
     flows = getattr(getattr(scenario, "dataset", None), "flows", None)
     cells = int(np.size(flows)) if flows is not None else 1
     fit = max(1, CHUNK_BYTES // (8 * CELL_ARRAYS_PER_DRAW * max(cells, 1)))
-    return max(1, min(fit, -(-draws // MIN_CHUNKS)))
+    largest = max(1, min(fit, -(-draws // MIN_CHUNKS)))
+    chunks = -(-draws // largest)
+    return max(1, -(-draws // max(chunks, 1)))
 
 
 def solve_in_chunks(

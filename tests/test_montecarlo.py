@@ -345,7 +345,12 @@ def test_the_chunk_size_follows_the_memory_budget() -> None:
     scenario = load_scenario(LIFTED)
     cells = scenario.dataset.flows.size
     fit = CHUNK_BYTES // (8 * CELL_ARRAYS_PER_DRAW * cells)
-    assert draws_per_chunk(scenario, 10_000) == fit
+    chunks = -(-10_000 // fit)
+    size = draws_per_chunk(scenario, 10_000)
+    # as many chunks as the budget needs, as even as they can be
+    assert size <= fit and -(-10_000 // size) == chunks
+    assert size * chunks - 10_000 < chunks
+    assert draws_per_chunk(scenario, 10 * fit) == fit
     assert draws_per_chunk(scenario, 16) == 2  # enough chunks for the workers to share
     assert draws_per_chunk(scenario, 1) == 1
 
