@@ -327,24 +327,26 @@ def _plan_block(columns: Sequence[Column], rows: slice) -> list[_Plan | None]:
 
     Result tables repeat themselves: a flow of a market at rest has its value equal to its
     baseline value and volume, and a change of zero. A float column equal to an earlier
-    one in the block (the same numbers, hence the same text) is copied from its field; a
+    one in the block (the same bits, compared as integers: the same text) is copied from
+    its field; a
     column of zeros is one row's text repeated. The bytes are those of formatting every
     column, with the digits of each distinct column worked out once.
     """
     plans: list[_Plan | None] = []
-    seen: list[tuple[int, FloatArray]] = []
+    seen: list[tuple[int, NDArray[np.int64]]] = []
     for k, column in enumerate(columns):
         if isinstance(column, Labels):
             plans.append(None)
             continue
         values = np.asarray(column[rows], dtype=np.float64)
-        twin = next((j for j, o in seen if np.array_equal(o, values, equal_nan=True)), None)
+        bits = values.view(np.int64)
+        twin = next((j for j, o in seen if np.array_equal(o, bits)), None)
         if twin is not None:
             plan = plans[twin]
             assert plan is not None
             plans.append(_Plan(plan.words, twin=twin))
             continue
-        seen.append((k, values))
+        seen.append((k, bits))
         # a NaN is truthy: a column without a nonzero is all zeros (or negative zeros)
         if len(values) and not values.any():
             plans.append(_Plan(_ZERO_FIELD.words))
