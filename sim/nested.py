@@ -198,7 +198,12 @@ def _upper_nest(
     log_import, within, some = _import_index(
         weights, available & foreign, upper_price, import_share, sigma_import
     )
-    domestic = sum_origins(ces_terms(weights, upper_price, available & ~foreign, sigma[:, None, :]))
+    # The home nest is the diagonal: its terms there alone (the sum over origins of the
+    # masked array adds exact zeros to the one diagonal term: the same number).
+    home = np.arange(weights.shape[1])
+    domestic = ces_terms(
+        weights[:, home, home], upper_price[:, home, home], available[:, home, home], sigma
+    )
     with np.errstate(over="ignore"):
         composite = np.where(some, import_share * np.exp((1.0 - sigma) * log_import), 0.0)
     power = domestic + composite
