@@ -328,9 +328,8 @@ def _plan_block(columns: Sequence[Column], rows: slice) -> list[_Plan | None]:
     Result tables repeat themselves: a flow of a market at rest has its value equal to its
     baseline value and volume, and a change of zero. A float column equal to an earlier
     one in the block (the same bits, compared as integers: the same text) is copied from
-    its field; a
-    column of zeros is one row's text repeated. The bytes are those of formatting every
-    column, with the digits of each distinct column worked out once.
+    its field; a column of zeros is one row's text repeated. The bytes are those of
+    formatting every column, with the digits of each distinct column worked out once.
     """
     plans: list[_Plan | None] = []
     seen: list[tuple[int, NDArray[np.int64]]] = []
