@@ -56,10 +56,26 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
         else:
             arrays.append(float_array(pa, column))
     kinds = [isinstance(column, Labels) for column in table.data]
+    schema = table_schema(pa, table.columns, kinds)
     parquet.write_table(
-        pa.table(arrays, names=list(table.columns)),
-        destination,
-        **encodings(table.columns, kinds),
+        pa.Table.from_arrays(arrays, schema=schema), destination, **encodings(table.columns, kinds)
+    )
+
+
+def table_schema(pa: Any, columns: Sequence[str], kinds: Sequence[bool]) -> Any:
+    """The Arrow schema of a result table: labels required, numbers nullable.
+
+    Labels are dictionary-encoded strings with 32-bit indices; numbers are doubles, null
+    where the CSV cell is empty. A label is never missing: declared required, its column is
+    written without definition levels (about a fifth of the writer's time on the 141 x 65
+    flows).
+    """
+    text = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(
+        [
+            pa.field(name, text, nullable=False) if kind else pa.field(name, pa.float64())
+            for name, kind in zip(columns, kinds, strict=True)
+        ]
     )
 
 
@@ -143,7 +159,10 @@ def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
     dictionary-encoded, statistics on all) took 0.41 s and 29 MB; these options 0.19 s and
     79 MB. The default's small file comes from the synthetic dataset's repeated values:
     with values made distinct (times 1 + 1e-9 noise), as measured data are, the default
-    took 0.57 s and 83 MB, these options 0.19 s and 79 MB.
+    took 0.57 s and 83 MB, these options 0.19 s and 79 MB. Values are handed to the encoders
+    64 Ki at a time (Arrow's default is 1 Ki): on the 16 quarters of the 141 x 65 flows,
+    with the labels required (:func:`table_schema`), the writer's CPU time fell from 1.09 to
+    1.01 s (1.31 s with nullable labels and 1 Ki batches); the file is as large.
 
     Parameters
     ----------
@@ -158,6 +177,7 @@ def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
         "column_encoding": dict.fromkeys(numbers, "BYTE_STREAM_SPLIT"),
         "compression": "snappy",
         "write_statistics": [name for name in labels if name == "period"],
+        "write_batch_size": 64 * 1024,
     }
 
 
@@ -179,10 +199,7 @@ class ParquetStream:
     def __init__(self, destination: Path, columns: Sequence[str], kinds: Sequence[bool]) -> None:
         self._pa = need("pyarrow", "pandas", "Parquet output")
         parquet = need("pyarrow.parquet", "pandas", "Parquet output")
-        pa = self._pa
-        text = pa.dictionary(pa.int32(), pa.string())
-        types = [text if kind else pa.float64() for kind in kinds]
-        self._schema = pa.schema(list(zip(columns, types, strict=True)))
+        self._schema = table_schema(self._pa, columns, kinds)
         self._writer = parquet.ParquetWriter(
             str(destination), self._schema, **encodings(columns, kinds)
         )

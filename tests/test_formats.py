@@ -165,8 +165,9 @@ def test_a_gravity_folder_exports_to_iamc_with_a_year_column(tmp_path: Path) -> 
 
 
 def test_parquet_columns_are_encoded_for_their_kind(runs: Path) -> None:
-    # labels as dictionaries, numbers byte-stream-split; minimum and maximum kept for the
-    # period only (row groups can be skipped by quarter)
+    # labels as required dictionaries (never null: no definition levels), numbers as
+    # nullable byte-stream-split doubles; minimum and maximum kept for the period only (row
+    # groups can be skipped by quarter)
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(runs / "parquet" / "seafood-ban-lifted" / "flows.parquet").metadata
@@ -175,9 +176,12 @@ def test_parquet_columns_are_encoded_for_their_kind(runs: Path) -> None:
     for k in range(group.num_columns):
         column = group.column(k)
         name = column.path_in_schema
+        levels = meta.schema.column(k).max_definition_level
         if name in ("period", "sector", "exporter", "importer"):
             assert "RLE_DICTIONARY" in column.encodings, name
+            assert levels == 0, name
         else:
             assert "BYTE_STREAM_SPLIT" in column.encodings, name
+            assert levels == 1, name
         assert column.compression == "SNAPPY"
         assert column.is_stats_set == (name == "period"), name
