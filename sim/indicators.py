@@ -60,19 +60,30 @@ def trade_values(value: FloatArray, *, overwrite: bool = False) -> dict[str, Flo
     }
 
 
-def producer_sales(period: PeriodSolution, sectors: list[int], region: int) -> FloatArray:
+def producer_sales(
+    period: PeriodSolution, sectors: list[int], region: int, sales: FloatArray | None = None
+) -> FloatArray:
     """A region's sales of some sectors by destination, a government's purchases included.
 
     Output a government buys (a ``purchase`` policy) leaves the markets but is still sold
     by the producers, at the producer price: it is counted as a sale in the home market, so
     that a satellite's revenue, price and volume include it.
 
+    Parameters
+    ----------
+    period : PeriodSolution
+    sectors : list of int
+    region : int
+    sales : ndarray, optional
+        ``period.value[sectors, region]``, if already computed (a fresh array of the
+        caller's: it is added to).
+
     Returns
     -------
     ndarray, shape (len(sectors), destination)
         Annual values at producer prices.
     """
-    values = period.value[sectors, region].copy()
+    values = period.value[sectors, region].copy() if sales is None else sales
     for segment in period.segments:
         bought = segment.equilibrium.purchased
         if bought is not None:

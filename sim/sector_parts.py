@@ -172,7 +172,7 @@ def rows(record: _R, sectors: IntArray | None) -> _R:
     """
     if sectors is None:
         return record
-    return _rows_at(record, _rows_index(sectors))
+    return _rows_at(record, row_index(sectors))
 
 
 def _rows_at(record: _R, at: IntArray | slice) -> _R:
@@ -216,7 +216,7 @@ def gather(
     (first_sectors, first), *_ = pieces
     if first_sectors is None:
         return first
-    where = [_rows_index(sectors) for sectors, _ in pieces]
+    where = [row_index(sectors) for sectors, _ in pieces]
     full = [False] * len(pieces) if whole is None else list(whole)
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
@@ -240,7 +240,7 @@ def gather(
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
 
 
-def _rows_index(sectors: IntArray | None) -> IntArray | slice:
+def row_index(sectors: IntArray | None) -> IntArray | slice:
     """``sectors`` as a slice when they are a run of consecutive rows (a faster copy)."""
     if sectors is None:
         return slice(None)

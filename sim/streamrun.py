@@ -29,6 +29,7 @@ from sim.datatypes import Dataset
 from sim.model import Baseline, Equilibrium, FloatArray, Policy
 from sim.period_welfare import RestingWelfare
 from sim.profile import Phases
+from sim.resting_rows import RestingRows, quarter_flows
 from sim.resultschema import check_table
 from sim.run import RunResult, _run_record
 from sim.scenario import Scenario
@@ -87,6 +88,7 @@ def write_scenario(
     shape = baseline.flows.shape
     totals = (np.zeros(shape), np.zeros(shape))
     resting = RestingWelfare()
+    rest = RestingRows()
     flows = _table_stream(stage / "flows.csv", FLOW_COLUMNS, format)
     try:
         while True:
@@ -95,18 +97,24 @@ def write_scenario(
             if pair is None:
                 break
             with phases.phase("tables"):
-                block = flows_block(dataset, *pair)
+                quarter = quarter_flows(dataset, *pair, rest, totals)
+                trade: tuple[dict[str, Any] | None, dict[str, Any] | None]
+                if quarter is None:
+                    block, trade = flows_block(dataset, *pair), (None, None)
+                    for total, period in zip(totals, pair, strict=True):
+                        total += period.value
+                else:
+                    block, trade = quarter
                 check_table("flows.csv", FLOW_COLUMNS, block, MODEL)
             with phases.phase("write"):
                 flows.write(block)
             with phases.phase("tables"):
                 del block
                 common = None
-                for done, total, period in zip(kept, totals, pair, strict=True):
-                    total += period.value
+                for done, total, period, figures in zip(kept, totals, pair, trade, strict=True):
                     if done:  # only the last quarter's running sum is the horizon's
                         done[-1].figures.pop("value_through")  # type: ignore[union-attr]
-                    done.append(settled(dataset, baseline, period, total, resting, common))
+                    done.append(settled(dataset, baseline, period, total, resting, common, figures))
                     if pair[0] is pair[1]:  # a quarter both runs share: its figures too
                         common = done[-1].figures
             del pair
@@ -150,6 +158,7 @@ def settled(
     total: FloatArray,
     resting: RestingWelfare | None = None,
     common: dict[str, Any] | None = None,
+    trade: dict[str, Any] | None = None,
 ) -> PeriodSolution:
     """A quarter with the figures the tables need and its flow-sized arrays let go.
 
@@ -160,18 +169,20 @@ def settled(
     ``resting`` keeps the welfare of sectors at rest from quarter to quarter
     (:mod:`sim.period_welfare`). ``common`` is the figures of the same quarter already
     settled (the same object on the other path): its :func:`sim.tables.quarter_figures`
-    are taken from there, not computed again (no table changes them).
+    are taken from there, not computed again (no table changes them). ``trade``: the
+    quarter's sales and trade figures, if already computed (:func:`quarter_figures`).
     """
     if common is None:
-        common = quarter_figures(dataset, baseline, period, resting)
+        common = quarter_figures(dataset, baseline, period, resting, trade)
     figures = {key: value for key, value in common.items() if key != "value_through"}
     figures["value_through"] = total
     cached = {
         "producer_price": period.producer_price,
         "price_index": period.price_index,
         "supply": period.supply,
-        "value": _nan_like(period.value),
-        "volume": _nan_like(period.value),
+        # of the shape of the bilateral values, which need not be formed for it
+        "value": _nan_like(total),
+        "volume": _nan_like(total),
     }
     segments = tuple(
         replace(

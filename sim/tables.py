@@ -252,6 +252,7 @@ def quarter_figures(
     baseline: Baseline,
     period: PeriodSolution,
     resting: RestingWelfare | None = None,
+    trade: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What every table but ``flows.csv`` needs of one quarter of a path.
 
@@ -260,6 +261,8 @@ def quarter_figures(
     numbers. The sum over the horizon of the bilateral values (``value_through``, the
     summary's exports) is added by the caller, which sees every quarter. ``resting`` keeps
     the welfare parts of sectors at rest from one quarter to the next (:func:`period_welfare`).
+    ``trade``: the quarter's ``sales_by_origin`` and ``trade`` if already computed
+    (:func:`sim.resting_rows.quarter_flows`); the bilateral values are then not formed.
 
     Returns
     -------
@@ -267,18 +270,23 @@ def quarter_figures(
         ``welfare`` (:func:`period_welfare`), ``sales_by_origin`` and ``trade`` (quarterly
         values) and ``satellite_sales`` (each satellite's :func:`producer_sales`).
     """
-    value = _values(period)
+    if trade is None:
+        value = _values(period)
+        trade = {
+            "sales_by_origin": value.sum(axis=2) / QUARTERS_PER_YEAR,
+            "trade": trade_values(value / QUARTERS_PER_YEAR, overwrite=True),
+        }
     index = {code: k for k, code in enumerate(dataset.regions)}
+    satellites = {}
+    for sat in dataset.satellites:
+        sectors = [dataset.sector_index(part.sector) for part in sat.parts]
+        region = index[sat.region]
+        sales = period.sector_value(sectors)[:, region]
+        satellites[f"{sat.region}.{sat.name}"] = producer_sales(period, sectors, region, sales)
     return {
         "welfare": period_welfare(baseline, period, resting),
-        "sales_by_origin": value.sum(axis=2) / QUARTERS_PER_YEAR,
-        "trade": trade_values(value / QUARTERS_PER_YEAR, overwrite=True),
-        "satellite_sales": {
-            f"{sat.region}.{sat.name}": producer_sales(
-                period, [dataset.sector_index(part.sector) for part in sat.parts], index[sat.region]
-            )
-            for sat in dataset.satellites
-        },
+        **trade,
+        "satellite_sales": satellites,
     }
 
 

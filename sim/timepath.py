@@ -116,6 +116,30 @@ class PeriodSolution:
         """Bilateral values at producer prices (annual rate), shape (sector, origin, dest)."""
         return self._mean([self.segment_value(s) for s in self.segments])
 
+    def sector_value(self, sectors: IntArray | slice | list[int]) -> FloatArray:
+        """:attr:`value` of some sectors, the same numbers, without forming the others'."""
+        if self.routes is not None:  # a route's recorded flows move values between cells
+            return self.value[sectors]
+        # the builtin sum, from 0 and in the order of the parts, as _mean adds
+        return np.asarray(
+            sum(
+                seg.weight
+                * (
+                    seg.equilibrium.producer_price[sectors][:, :, None]
+                    * seg.equilibrium.demand[sectors]
+                )
+                for seg in self.segments
+            )
+        )
+
+    def sector_volume(self, sectors: IntArray | slice | list[int]) -> FloatArray:
+        """:attr:`volume` of some sectors, the same numbers, without forming the others'."""
+        if self.routes is not None:
+            return self.volume[sectors]
+        return np.asarray(
+            sum(seg.weight * seg.equilibrium.demand[sectors] for seg in self.segments)
+        )
+
     @cached_property
     def volume(self) -> FloatArray:
         """Bilateral quantities (annual rate, baseline prices), shape (sector, origin, dest)."""
