@@ -8,6 +8,9 @@ Each value's line and column is kept so that errors can name them.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +131,28 @@ def load_yaml(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> 
         For unreadable, oversized, non-UTF-8 or empty files, YAML syntax errors, non-standard
         tags, and documents that expand to too many nodes.
     """
-    text = read_text(path, max_bytes=max_bytes, what=what)
+    with _no_collection():
+        return _load(path, read_text(path, max_bytes=max_bytes, what=what), what)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused, as it was before afterwards.
+
+    Loading a document allocates a container object per node and value, and none of them
+    becomes garbage on the way: the collections their number sets off find nothing (0.06 s
+    of the 0.4 s load of a 141 x 65 synthetic dataset).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(path: Path, text: str, what: str) -> Document:
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
