@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,7 +26,14 @@ Span = tuple[dt.date, dt.date]
 
 @dataclass
 class _State:
-    """Mutable arrays a policy state is assembled in."""
+    """The arrays a policy state is assembled in.
+
+    The six given arrays may be shared (those of the state of no policy): an instrument
+    writes in :meth:`own`'s copy of one, made the first time it is written. A ban on one
+    sector's flows then copies the availability array alone, and the state shares its
+    other arrays with the state of no policy (less memory, and comparing them is a check
+    of identity: :func:`sim.sector_parts.changed_rows`).
+    """
 
     tariff: FloatArray
     export_tax: FloatArray
@@ -39,8 +46,18 @@ class _State:
     base_flows: FloatArray | None = None
     purchase_volume: FloatArray | None = None
     purchase_spending: FloatArray | None = None
+    owned: set[str] = field(default_factory=set)
+
+    def own(self, name: str) -> FloatArray:
+        """Array ``name`` (one of the six given), copied if it is not yet this state's own."""
+        if name not in self.owned:
+            setattr(self, name, getattr(self, name).copy())
+            self.owned.add(name)
+        array: FloatArray = getattr(self, name)
+        return array
 
 
+_GIVEN = ("tariff", "export_tax", "trade_cost", "availability", "demand", "supply")
 QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "none": 2}
 
 
@@ -145,50 +162,50 @@ def _at(value: Any, mask: BoolArray) -> Any:
 
 
 def _ban(state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float) -> None:
-    state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
+    state.own("availability")[cells] *= 1.0 - _at(policy.coverage, cells) * phi
 
 
 def _export_control(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.availability[cells] *= 1.0 - _at(policy.coverage, cells) * phi
+    state.own("availability")[cells] *= 1.0 - _at(policy.coverage, cells) * phi
     # The licence cost is booked where its rent goes: a compliance cost nobody earns is a
     # trade cost, a licence fee the exporting state collects an export tax, one the
     # importing state collects a tariff.
-    holder = {"none": state.trade_cost, "exporter": state.export_tax, "importer": state.tariff}
-    rates = holder[rent_holder(policy)]
+    holder = {"none": "trade_cost", "exporter": "export_tax", "importer": "tariff"}
+    rates = state.own(holder[rent_holder(policy)])
     rates[cells] = (1.0 + rates[cells]) * (1.0 + _at(policy.tax_equivalent, cells) * phi) - 1.0
 
 
 def _tariff(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    current = state.tariff[cells]
+    tariff = state.own("tariff")
+    current = tariff[cells]
     if policy.rate is not None:
         target = _at(policy.rate, cells)
     else:
         target = current + _at(0.0 if policy.increase is None else policy.increase, cells)
-    state.tariff[cells] = np.maximum(current + phi * (target - current), 0.0)
+    tariff[cells] = np.maximum(current + phi * (target - current), 0.0)
 
 
 def _trade_cost(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.trade_cost[cells] = (1.0 + state.trade_cost[cells]) * (
-        1.0 + _at(policy.cost, cells) * phi
-    ) - 1.0
+    cost = state.own("trade_cost")
+    cost[cells] = (1.0 + cost[cells]) * (1.0 + _at(policy.cost, cells) * phi) - 1.0
 
 
 def _demand_shock(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.demand[rows] *= 1.0 + _at(policy.change, rows) * phi
+    state.own("demand")[rows] *= 1.0 + _at(policy.change, rows) * phi
 
 
 def _supply_shock(
     state: _State, cells: BoolArray, rows: BoolArray, policy: PolicyLike, phi: float
 ) -> None:
-    state.supply[rows] *= 1.0 + _at(policy.change, rows) * phi
+    state.own("supply")[rows] *= 1.0 + _at(policy.change, rows) * phi
 
 
 Instrument = Callable[[_State, BoolArray, BoolArray, PolicyLike, float], None]
@@ -212,7 +229,8 @@ def _quota(
     ceiling = 1.0 - phi * (1.0 - np.asarray(share, dtype=float))
     closed = np.zeros(cells.shape, dtype=bool)
     closed[cells] = ceiling <= 0.0  # a zero quota is a ban: no trade to earn a rent on
-    state.availability[closed] = 0.0
+    if closed.any():
+        state.own("availability")[closed] = 0.0
     state.quota[cells] = np.minimum(state.quota[cells], np.maximum(ceiling, 0.0))
     state.quota[closed] = np.inf
     state.quota_rent[cells] = QUOTA_RENT_CODES[rent_holder(policy)]
@@ -305,8 +323,10 @@ def policy_state(
         flows when processing routes sit in the baseline's cells.
     none : Policy, optional
         The state of no policy (:meth:`sim.model.Policy.none` of ``baseline``). When given,
-        a state with no policy in force shares its arrays (but demand): a path without
-        policies then holds one set of them, and comparing such states is cheap.
+        the state shares every array of it that no policy in force writes (demand too,
+        when there is no trend growth): a path holds one set of the arrays its policies
+        leave alone, and comparing states is cheap where they share them. Its arrays are
+        read, never written.
 
     Returns
     -------
@@ -315,7 +335,9 @@ def policy_state(
     if none is not None and all(intensity(p, quarter, span) <= 0.0 for p, _ in policies):
         demand = none.demand if demand_growth is None else none.demand * demand_growth
         return replace(none, demand=demand)
-    none = Policy.none(baseline)
+    shared = none is not None
+    if none is None:
+        none = Policy.none(baseline)
     state = _State(
         none.tariff,
         none.export_tax,
@@ -324,9 +346,11 @@ def policy_state(
         none.demand,
         none.supply,
         base_flows=baseline.flows if recorded is None else recorded,
+        owned=set() if shared else set(_GIVEN),
     )
     if demand_growth is not None:
-        state.demand *= demand_growth
+        state.demand = state.demand * demand_growth
+        state.owned.add("demand")
     for policy, where in policies:
         phi = intensity(policy, quarter, span)
         if phi > 0.0:

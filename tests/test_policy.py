@@ -19,6 +19,7 @@ from sim.policy import DEFAULT_RENT, Target, intensity, policy_state, rent_holde
 from sim.policytypes import BY_NAME
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec
+from tests.conftest import same_bits
 
 SECTORS = ("s1", "s2")
 REGIONS = ("A", "B", "C")
@@ -243,6 +244,49 @@ def test_purchases_add_up_and_scale_with_phase_in(baseline: Baseline) -> None:
     ramp = replace(buy, volume=None, spending=40.0, start=Q3.first_day, phase_in=2)
     spent = state(baseline, ramp).purchase_spending
     assert spent is not None and spent[0, 0] == pytest.approx(20.0, rel=1e-15)
+
+
+ALL_INSTRUMENTS = (
+    spec("ban", coverage=0.4),
+    spec("export_control", coverage=0.25, tax_equivalent=0.02, rent="exporter"),
+    spec("export_control", coverage=0.25, tax_equivalent=0.02, rent="importer"),
+    spec("export_control", coverage=0.25, tax_equivalent=0.02),
+    spec("tariff", increase=0.1),
+    spec("trade_cost", cost=0.03),
+    spec("demand_shock", importers=("B",), change=-0.1),
+    spec("supply_shock", change=0.05),
+    spec("quota", share=0.5),
+    spec("quota", share=0.0),
+    spec("purchase", importers=REGIONS, volume=21.0),
+)
+FLOW_FIELDS = ("tariff", "export_tax", "trade_cost", "availability", "demand", "supply")
+
+
+@pytest.mark.parametrize("policy", ALL_INSTRUMENTS, ids=lambda p: f"{p.type}-{p.rent}")
+@pytest.mark.parametrize("growth", [False, True])
+def test_a_state_over_the_shared_state_of_no_policy_reads_it_and_writes_only_its_own(
+    baseline: Baseline, policy: PolicySpec, growth: bool
+) -> None:
+    """Given the state of no policy, a state copies only the arrays its policies write.
+
+    The same numbers as a state built alone; the arrays it leaves alone are those of the
+    state of no policy (the same objects), and that state is not changed.
+    """
+    none = Policy.none(baseline)
+    before = replace(none, **{name: getattr(none, name).copy() for name in FLOW_FIELDS})
+    kw = {"demand_growth": np.full((2, 3), 1.01)} if growth else {}
+    alone = state(baseline, policy, **kw)
+    shared = state(baseline, policy, none=none, **kw)
+    assert same_bits(shared, alone)
+    assert same_bits(none, before)
+    changed = {
+        name
+        for name in FLOW_FIELDS
+        if not np.array_equal(getattr(alone, name), getattr(before, name))
+    }
+    for name in FLOW_FIELDS:
+        if name not in changed and not (growth and name == "demand"):
+            assert getattr(shared, name) is getattr(none, name), name
 
 
 # -- who earns a rent -----------------------------------------------------------------------
