@@ -244,25 +244,26 @@ def advance_at_baseline(
     There the remembered delivered prices and their young part are 0 (of either sign),
     the log producer prices are +0 and the log wedge is +0: the new delivered prices are
     ``+0 + +0 = +0`` and their young part ``keep * (±0) + (+0 - (±0)) = +0`` for any
-    finite ``keep``. Those flow-sized arrays are made as zeros instead of computed; the
-    others are computed as :func:`advance` computes them.
+    finite ``keep``. Those flow-sized arrays are a read-only view of one +0 (no memory)
+    instead of computed; the others are computed as :func:`advance` computes them.
 
     Parameters
     ----------
     speeds : AdjustmentSpeeds
     state : AdjustmentState
-        Every ``delivered`` and ``young_delivered`` value 0.
+        Every ``delivered`` and ``young_delivered`` value 0; only their shape is read.
     first : date
     equilibrium : Equilibrium
         Log producer prices all +0.
     """
     price, index, keep = _settled(speeds, state, first, equilibrium)
+    zero = np.broadcast_to(np.float64(0.0), state.delivered.shape)
     return AdjustmentState(
         np.full(speeds.half_life_days.shape, first.toordinal()),
-        np.zeros(state.delivered.shape),
+        zero,
         index,
         price,
-        np.zeros(state.delivered.shape),
+        zero,
         keep[:, None] * state.young_index + (index - state.index),
         keep[:, None] * state.young_price + (price - state.price),
     )
