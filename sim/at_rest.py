@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from sim.adjustment import AdjustmentState
 from sim.model import Equilibrium, FloatArray, Policy
 from sim.processing import Routes
-from sim.sector_parts import IntArray, changed_rows, rows
+from sim.sector_parts import IntArray, changed_rows
 from sim.solve import SolveReport
 
 BoolArray = NDArray[np.bool_]
@@ -149,13 +149,13 @@ def learn(kept: Kept, sectors: IntArray, equilibrium: Equilibrium, report: Solve
     return Kept(known, Equilibrium(**fields))  # type: ignore[arg-type]
 
 
-def recall(kept: Kept, sectors: IntArray) -> Equilibrium:
-    """The kept baseline equilibrium of some sectors (new arrays), shape over ``sectors``.
+def recall(kept: Kept) -> Equilibrium:
+    """The kept baseline equilibrium of every sector: the kept arrays themselves, no copy.
 
-    Without its spending shares (a NaN view): only the solver's Jacobian needs them, and a
-    path keeps none (:func:`sim.timepath.PeriodSolution`).
+    Its rows are meaningful where ``kept.known``; it is read, never written. Without its
+    spending shares (a NaN view): only the solver's Jacobian needs them, and a path keeps
+    none (:func:`sim.timepath.PeriodSolution`).
     """
-    assert kept.equilibrium is not None and kept.known[sectors].all()
-    mine = rows(kept.equilibrium, sectors)
-    shares = np.broadcast_to(np.float64(np.nan), mine.demand.shape)
-    return dataclasses.replace(mine, spending_shares=shares)
+    assert kept.equilibrium is not None
+    shares = np.broadcast_to(np.float64(np.nan), kept.equilibrium.demand.shape)
+    return dataclasses.replace(kept.equilibrium, spending_shares=shares)

@@ -793,6 +793,8 @@ class _Part:
     equilibrium: Equilibrium
     report: SolveReport
     route_shares: FloatArray | None
+    whole: bool = False
+    """Whether ``equilibrium``'s arrays are over every sector (the part's rows taken)."""
 
 
 @dataclass(frozen=True)
@@ -869,12 +871,16 @@ def _recall(
     """
     ((span, _),) = own
     speeds, memory = fixed.speeds, _lean_rows(memory, which)
-    equilibrium = recall(kept, sectors)
+    assert kept.known[sectors].all()
+    # the kept arrays of every sector: their rows are taken when the quarter is assembled
+    whole = recall(kept)
+    nothing = np.empty((len(kept.known), 0))  # the flow-sized arrays: not read, not copied
+    mine = rows(replace(whole, demand=nothing, spending_shares=nothing), which)
     # The rows of a state at its baseline set no export tax, no trade cost and the
     # baseline tariffs: their log wedge is +0, and the memory of delivered prices stays 0.
-    memory = adjustment.advance_at_baseline(speeds, memory, span[0], equilibrium)
-    part = _Part(None, equilibrium, SolveReport(0, 0.0), None)
-    return _Solved((part,), memory, equilibrium.log_price)
+    memory = adjustment.advance_at_baseline(speeds, memory, span[0], mine)
+    part = _Part(None, whole, SolveReport(0, 0.0), None, whole=True)
+    return _Solved((part,), memory, mine.log_price)
 
 
 def _lean_rows(memory: AdjustmentState, sectors: IntArray | None) -> AdjustmentState:
@@ -937,7 +943,9 @@ def _assemble(
             whole=[p.policy is None for _, p, _ in own],
         )
     pieces = [(g, p.equilibrium) for g, p, _ in own]
-    equilibrium = gather(pieces, count, skip=("spending_shares",))
+    equilibrium = gather(
+        pieces, count, skip=("spending_shares",), whole=[p.whole for _, p, _ in own]
+    )
     return Segment(weight, policy, _kept(equilibrium), report, span, shares)
 
 
