@@ -148,21 +148,31 @@ def _equal(kept: NDArray[np.int32], codes: NDArray[np.integer[Any]]) -> bool:
     return kept.shape == codes.shape and bool(np.array_equal(kept, codes))
 
 
+# Number columns of levels (bilateral values and volumes, indicators' levels): distinct
+# doubles in measured data, which Snappy shrinks by less than a tenth (see encodings).
+LEVEL_COLUMNS = ("value", "baseline_value", "volume", "baseline_volume")
+
+
 def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
     """How each column of a result table is encoded in Parquet (``ParquetWriter`` options).
 
-    Labels are dictionary-encoded; numbers are BYTE_STREAM_SPLIT (each byte of the
-    doubles in a stream of its own, which compresses where the values are alike); pages
-    are compressed with Snappy. Statistics (minimum and maximum) are kept for ``period``
-    only, so that a reader can skip other quarters' row groups. Measured on two quarters of
-    the 141 x 65 flows (CPU seconds of the writer): the default (every column
-    dictionary-encoded, statistics on all) took 0.41 s and 29 MB; these options 0.19 s and
-    79 MB. The default's small file comes from the synthetic dataset's repeated values:
-    with values made distinct (times 1 + 1e-9 noise), as measured data are, the default
-    took 0.57 s and 83 MB, these options 0.19 s and 79 MB. Values are handed to the encoders
-    64 Ki at a time (Arrow's default is 1 Ki): on the 16 quarters of the 141 x 65 flows,
-    with the labels required (:func:`table_schema`), the writer's CPU time fell from 1.09 to
-    1.01 s (1.31 s with nullable labels and 1 Ki batches); the file is as large.
+    Labels are dictionary-encoded; numbers are PLAIN (the doubles as they are). Pages of
+    labels and of numbers other than levels (:data:`LEVEL_COLUMNS`) are compressed with
+    Snappy: a change against the comparison run is exactly 0 wherever nothing moved,
+    which compresses well. Levels are not compressed. Statistics (minimum and maximum)
+    are kept for ``period`` only, so that a reader can skip other quarters' row groups.
+    Values are handed to the encoders 64 Ki at a time (Arrow's default is 1 Ki).
+
+    Measured on one quarter of the 141 x 65 flows (CPU milliseconds of the writer and
+    megabytes, for its six number columns alone), as written and with every value made distinct
+    (times 1 + 1e-9 noise, as measured data are): these options 44 ms and 45.1 MB (50 ms
+    and 47.6 MB distinct); BYTE_STREAM_SPLIT and Snappy on every number 81 ms and 45.2 MB
+    (99 ms, 48.4 MB); PLAIN and Snappy on every number 114 ms and 31.7 MB (102 ms, 44.9
+    MB: the synthetic dataset repeats its values); nothing compressed 29 ms and 61.7 MB.
+    Snappy on a level saves 0.8 of its 10.3 MB at twice the cost; on the percent changes
+    it halves the column, where BYTE_STREAM_SPLIT kept 5.7 MB at twice the cost of PLAIN.
+    Dictionary-encoding every column (Arrow's default) took 231 ms and 46.8 MB for the
+    quarter of distinct values (the options here: 71 ms and 47.9 MB, labels included).
 
     Parameters
     ----------
@@ -174,8 +184,11 @@ def encodings(columns: Sequence[str], kinds: Sequence[bool]) -> dict[str, Any]:
     numbers = [name for name, kind in zip(columns, kinds, strict=True) if not kind]
     return {
         "use_dictionary": labels,
-        "column_encoding": dict.fromkeys(numbers, "BYTE_STREAM_SPLIT"),
-        "compression": "snappy",
+        "column_encoding": dict.fromkeys(numbers, "PLAIN"),
+        "compression": {
+            name: "none" if name in LEVEL_COLUMNS and name in numbers else "snappy"
+            for name in columns
+        },
         "write_statistics": [name for name in labels if name == "period"],
         "write_batch_size": 64 * 1024,
     }
@@ -211,9 +224,13 @@ class ParquetStream:
         self._codes: dict[int, list[Any]] = {}
 
     def write(self, data: Sequence[Any]) -> None:
-        """Append rows given as columns (float arrays or Labels) as one row group."""
+        """Append rows given as columns (float arrays or Labels) as one row group.
+
+        The float arrays are read after this returns, until the next call returns or
+        :meth:`finish`: the caller leaves them unchanged until then.
+        """
         pa = self._pa
-        arrays = []
+        columns: list[Any] = []
         for k, column in enumerate(data):
             if isinstance(column, Labels):
                 labels = string_array(pa, column.labels)
@@ -221,14 +238,21 @@ class ParquetStream:
                 if largest >= len(column.labels):
                     raise ValueError(f"label code {largest} out of range")
                 # the codes were checked above (and are not negative: see _indices)
-                arrays.append(pa.DictionaryArray.from_arrays(codes, labels, safe=False))
+                columns.append(pa.DictionaryArray.from_arrays(codes, labels, safe=False))
             else:
-                arrays.append(float_array(pa, column))
-        table = pa.Table.from_arrays(arrays, schema=self._schema)
-        # Encoding and compressing a row group (which releases the GIL) goes on while the
-        # caller builds the next block; row groups are written in order, one waiting.
+                columns.append(column)
+        # Finding the NaNs of the numbers (numpy), encoding and compressing a row group
+        # (Arrow; both release the GIL) go on while the caller builds the next block; row
+        # groups are written in order, one waiting.
         self._wait()
-        self._pending.append(self._thread.submit(self._writer.write_table, table))
+        self._pending.append(self._thread.submit(self._write_group, columns))
+
+    def _write_group(self, columns: list[Any]) -> None:
+        pa = self._pa
+        arrays = [c if isinstance(c, pa.Array) else float_array(pa, c) for c in columns]
+        table = pa.Table.from_arrays(arrays, schema=self._schema)
+        # one row group per block, however long (Arrow cuts at 1 Mi rows by default)
+        self._writer.write_table(table, row_group_size=max(len(table), 1))
 
     def _indices(self, k: int, codes: NDArray[np.integer[Any]]) -> tuple[Any, int]:
         """Column ``k``'s codes as Arrow int32 indices, and the largest code.
