@@ -280,6 +280,29 @@ def write_bytes_durably(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file written by other code (through its own descriptor) to disk.
+
+    ``fsync`` flushes the file, not the descriptor: one opened for reading serves.
+    """
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def start_writeback(descriptor: int) -> None:
+    """Start writing a file's written pages to disk, without waiting for them.
+
+    A large file written in parts and flushed at the end then waits for its last part
+    only. On Linux, advising that the pages are not needed starts their writeback (and
+    drops those already on disk from memory); elsewhere it does nothing.
+    """
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
 def fsync_folder(folder: Path) -> None:
     """Flush a folder's entries (renames into it) to disk, where the system allows it."""
     try:

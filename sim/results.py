@@ -24,6 +24,7 @@ from sim.files import (
     file_filler,
     fsync_folder,
     publish,
+    start_writeback,
     write_bytes_durably,
     write_text_atomic,
 )
@@ -103,6 +104,8 @@ class CsvStream:
         for chunk in csv_chunks(data, len(data[0]) if data else 0):
             self._wait()
             self._pending = self._writer.submit(self._file.write, chunk)
+        self._wait()
+        self._pending = self._writer.submit(start_writeback, self._file.fileno())
 
     def finish(self) -> None:
         """Start flushing the file to disk once every row is written; :meth:`close` waits."""

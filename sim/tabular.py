@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.csvtext import Labels
+from sim.files import fsync_file, start_writeback
 from sim.optional import need
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
     Parameters
     ----------
     destination : Path or binary file
+        A path is a new file, flushed to disk.
     table : Table
     """
     pa = need("pyarrow", "pandas", "Parquet output")
@@ -60,6 +63,8 @@ def write_parquet(destination: Path | BinaryIO, table: Table) -> None:
     parquet.write_table(
         pa.Table.from_arrays(arrays, schema=schema), destination, **encodings(table.columns, kinds)
     )
+    if isinstance(destination, Path):
+        fsync_file(destination)
 
 
 def table_schema(pa: Any, columns: Sequence[str], kinds: Sequence[bool]) -> Any:
@@ -198,7 +203,9 @@ class ParquetStream:
     """A Parquet file written a row group per block of rows (the columns of its CSV file).
 
     Labels are dictionary-encoded strings with 32-bit indices in every row group, so that
-    blocks with different label sets share one schema. Use as a context manager.
+    blocks with different label sets share one schema. The file is flushed to disk by
+    :meth:`finish` (in the writer thread, while the caller goes on) or by :meth:`close`.
+    Use as a context manager.
 
     Parameters
     ----------
@@ -216,6 +223,8 @@ class ParquetStream:
         self._writer = parquet.ParquetWriter(
             str(destination), self._schema, **encodings(columns, kinds)
         )
+        # the file's own descriptor is Arrow's; this one serves to flush it to disk
+        self._descriptor = os.open(destination, os.O_RDONLY)
         self._thread = ThreadPoolExecutor(1)
         self._pending: list[Future[None]] = []
         self._finished = False
@@ -253,6 +262,7 @@ class ParquetStream:
         table = pa.Table.from_arrays(arrays, schema=self._schema)
         # one row group per block, however long (Arrow cuts at 1 Mi rows by default)
         self._writer.write_table(table, row_group_size=max(len(table), 1))
+        start_writeback(self._descriptor)
 
     def _indices(self, k: int, codes: NDArray[np.integer[Any]]) -> tuple[Any, int]:
         """Column ``k``'s codes as Arrow int32 indices, and the largest code.
@@ -275,9 +285,13 @@ class ParquetStream:
         return self._codes[k][2], largest
 
     def finish(self) -> None:
-        """Start writing the footer once every row group is written; :meth:`close` waits."""
-        self._pending.append(self._thread.submit(self._writer.close))
+        """Start writing the footer and flushing the file to disk; :meth:`close` waits."""
+        self._pending.append(self._thread.submit(self._end))
         self._finished = True
+
+    def _end(self) -> None:
+        self._writer.close()
+        os.fsync(self._descriptor)
 
     def _wait(self) -> None:
         while self._pending:
@@ -289,9 +303,10 @@ class ParquetStream:
         try:
             self._wait()
             if not self._finished:
-                self._writer.close()
+                self._end()
         finally:
             self._thread.shutdown(cancel_futures=True)
+            os.close(self._descriptor)
 
     def __enter__(self) -> ParquetStream:
         return self

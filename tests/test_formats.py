@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,25 @@ def test_a_block_of_more_than_a_million_rows_is_one_row_group(tmp_path: Path) ->
         stream.finish()
     meta = pq.ParquetFile(path).metadata
     assert [meta.row_group(k).num_rows for k in range(meta.num_row_groups)] == [rows, rows]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("draws", [[], ["--draws", "20", "--seed", "1"]], ids=["run", "draws"])
+def test_every_result_file_is_flushed_to_disk_before_it_is_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, draws: list[str]
+) -> None:
+    # the folder is renamed into place only after each of its files is on disk
+    # (docs/results.md, "Writing"); a file is known by its inode, which a rename keeps
+    flushed: set[int] = set()
+    fsync = os.fsync
+
+    def recording_fsync(descriptor: int) -> None:
+        fsync(descriptor)
+        flushed.add(os.fstat(descriptor).st_ino)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    invoke("run", "seafood-ban-lifted", "--out", str(tmp_path), "--format", fmt, *draws)
+    files = sorted((tmp_path / "seafood-ban-lifted").iterdir())
+    assert len(files) >= 6
+    for path in files:
+        assert path.stat().st_ino in flushed, path.name
