@@ -6,13 +6,15 @@ row makes the file slow to parse and large. Instead the dataset may say::
     flows: {file: flows.csv, layout: matrix, source: some-source-id}
 
 and the file holds one line per sector and exporter with its flows to every importer
-(format in ``docs/datasets.md``). Each line is parsed with numpy; a bad cell is reported
-with the file, line, column and importer.
+(format in ``docs/datasets.md``). The numbers of a well-formed file are parsed in one
+call; a file with a bad cell is parsed line by line, and the first bad cell reported with
+the file, line, column and importer.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,9 @@ MAX_FLOW_BYTES = 400_000_000
 MAX_FLOW = 1e18  # larger figures overflow the model's sums and powers
 
 FloatArray = NDArray[np.float64]
+# Cells the one-call parse takes: decimal numbers with optional sign, point and exponent
+# (and the spaces around them), nothing else.
+_PLAIN_NUMBERS = re.compile(r"[0-9eE+\-. \t,]*")
 
 
 def read_flow_matrix(path: Path, sectors: tuple[str, ...], regions: tuple[str, ...]) -> FloatArray:
@@ -63,13 +68,75 @@ def read_flow_matrix(path: Path, sectors: tuple[str, ...], regions: tuple[str, .
     if not numbered:
         raise DatasetError("empty flow file; expected a header 'sector,exporter,...'", path=path)
     columns, order = _header(path, *numbered[0], regions)
+    flows = _read_at_once(numbered[1:], sectors, regions, order)
+    if flows is None:
+        flows = _read_line_by_line(path, numbered[1:], sectors, regions, columns, order)
+    return flows
+
+
+def _read_at_once(
+    numbered: list[tuple[int, str]],
+    sectors: tuple[str, ...],
+    regions: tuple[str, ...],
+    order: NDArray[np.intp],
+) -> FloatArray | None:
+    """The flows of a well-formed file, every number parsed in one call; None otherwise.
+
+    None for anything :func:`_read_line_by_line` might refuse (or that it alone reads),
+    which then finds and reports the first problem: a line of the wrong width, an unknown
+    or repeated sector-exporter pair, a missing pair, a cell that is not a plain decimal
+    number (numpy's parser takes ``inf``, ``nan`` and hexadecimal floats only as an error
+    here) or a value out of range. The numbers are those of the line-by-line parse, to the
+    bit (a test).
+    """
+    n_s, n_r = len(sectors), len(regions)
+    if len(numbered) != n_s * n_r:
+        return None
+    sector_at = {code: k for k, code in enumerate(sectors)}
+    region_at = {code: k for k, code in enumerate(regions)}
+    row = np.empty(len(numbered), dtype=np.intp)
+    tails = []
+    for k, (_, line) in enumerate(numbered):
+        cells = line.split(",", 2)
+        if len(cells) != 3 or cells[2].count(",") != n_r - 1:
+            return None
+        s, i = sector_at.get(cells[0].strip()), region_at.get(cells[1].strip())
+        if s is None or i is None:
+            return None
+        row[k] = s * n_r + i
+        tails.append(cells[2])
+    text = ",".join(tails)
+    if not _PLAIN_NUMBERS.fullmatch(text):
+        return None
+    try:
+        values = np.fromstring(text, dtype=np.float64, sep=",")
+    except ValueError:
+        return None
+    if values.size != n_s * n_r * n_r or len(np.unique(row)) != len(row):
+        return None
+    if not (np.isfinite(values).all() and (values >= 0).all() and (values <= MAX_FLOW).all()):
+        return None
+    flows = np.empty((n_s * n_r, n_r))
+    flows[row[:, None], order[None, :]] = values.reshape(-1, n_r)
+    return flows.reshape(n_s, n_r, n_r)
+
+
+def _read_line_by_line(
+    path: Path,
+    numbered: list[tuple[int, str]],
+    sectors: tuple[str, ...],
+    regions: tuple[str, ...],
+    columns: list[str],
+    order: NDArray[np.intp],
+) -> FloatArray:
+    """The flows, each line parsed on its own: the first bad cell is reported."""
     sector_at = {code: k for k, code in enumerate(sectors)}
     region_at = {code: k for k, code in enumerate(regions)}
     n_r = len(regions)
     flows = np.full((len(sectors), n_r, n_r), np.nan)
     seen = np.zeros((len(sectors), n_r), dtype=bool)
     width = n_r + 2
-    for number, line in numbered[1:]:
+    for number, line in numbered:
         cells = line.split(",")
         if len(cells) != width:
             raise DatasetError(

@@ -187,12 +187,44 @@ def test_a_hand_written_flow_file_loads_with_importers_in_any_order(tmp_path: Pa
     assert dataset.flows[0, 0].tolist() == [3.0, 4.0, 2.0]
 
 
+def test_a_well_formed_flow_file_is_parsed_at_once_to_the_bits_of_each_line_alone(
+    tmp_path: Path,
+) -> None:
+    from sim.flowfile import _header, _read_at_once, _read_line_by_line
+
+    rng = np.random.default_rng(5)
+    regions = tuple(f"R{k:03d}" for k in range(1, 8))
+    sectors = ("s01", "s02", "s03")
+    importers = list(rng.permutation(regions))
+    lines = ["sector,exporter," + ",".join(importers)]
+    forms = ("{:.17g}", "{:.3e}", "{:.0f}", " {:g} ", "{:+.6f}", "-0", "0.")
+    for s in rng.permutation(sectors):
+        for r in rng.permutation(regions):
+            cells = [forms[k % len(forms)].format(10 ** rng.uniform(-8, 12)) for k in range(7)]
+            lines.append(f"{s},{r}," + ",".join(rng.permutation(cells)))
+    path = tmp_path / "flows.csv"
+    path.write_text("\n".join(lines) + "\n")
+    numbered = list(enumerate(lines, start=1))
+    columns, order = _header(path, *numbered[0], regions)
+    at_once = _read_at_once(numbered[1:], sectors, regions, order)
+    assert at_once is not None
+    alone = _read_line_by_line(path, numbered[1:], sectors, regions, columns, order)
+    assert at_once.tobytes() == alone.tobytes()
+    assert (np.signbit(at_once) == np.signbit(alone)).all()
+
+
 @pytest.mark.parametrize(
     ("old", "new", "where", "message"),
     [
         ("s01,R002,1,5,1", "s01,R002,1,x5,1", ":3:12: R002:", "'x5': a flow must be a finite"),
         ("s01,R002,1,5,1", "s01,R002,1,-5,1", ":3:12: R002:", "'-5': a flow must be"),
         ("s01,R002,1,5,1", "s01,R002,1,nan,1", ":3:12: R002:", "'nan': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,inf,1", ":3:12: R002:", "'inf': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,1e400,1", ":3:12: R002:", "'1e400': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,0x1p3,1", ":3:12: R002:", "'0x1p3': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,,1", ":3:12: R002:", "'': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,5 5,1", ":3:12: R002:", "'5 5': a flow must be"),
+        ("s01,R002,1,5,1", "s01,R002,1,5,1,", ":3: row:", "expected 5 fields"),
         ("s01,R002,1,5,1", "s01,R002,1,5", ":3: row:", "expected 5 fields"),
         ("s01,R002,1,5,1", "fish,R002,1,5,1", ":3:1: sector:", "unknown sector 'fish'"),
         ("s01,R002,1,5,1", "s01,XXX,1,5,1", ":3:5: exporter:", "unknown region 'XXX'"),
