@@ -638,9 +638,10 @@ class _Parser:
             rate = self.number((*where, 3), row[3])
             if rate < 0:
                 raise self.fail((*where, 3), "tariff rates must be zero or positive")
-            if len(exporters) == 1 and len(importers) == 1:
-                # one pair, the usual row: no index grid (a GTAP-size dataset has thousands)
-                tariffs[s, exporters[0], importers[0]] = rate
+            if len(exporters) == 1 or len(importers) == 1:
+                # one pair or one side, the usual rows: no index grid (a GTAP-size dataset
+                # has thousands)
+                tariffs[s, exporters, importers] = rate
             else:
                 rows, columns = np.ix_(exporters, importers)
                 tariffs[s, rows, columns] = rate
