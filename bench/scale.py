@@ -138,9 +138,12 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
+    # Without a bytecode cache (PYTHONDONTWRITEBYTECODE set) every run compiles the
+    # project's modules again: about 0.07 s of each run, the reference's included.
+    cache = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
     return (
         f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
-        f"numpy {numpy.__version__}"
+        f"numpy {numpy.__version__}, bytecode cache {cache}"
     )
 
 
