@@ -61,6 +61,7 @@ class RestingRows:
     def __init__(self) -> None:
         self._kept: dict[tuple[float, ...], tuple[NDArray[np.bool_], dict[str, FloatArray]]] = {}
         self._ring: list[tuple[dict[str, FloatArray], IntArray]] = []
+        self._turn = 0
 
     def kept(
         self, weights: tuple[float, ...], count: int
@@ -81,8 +82,9 @@ class RestingRows:
         if len(self._ring) < 2:
             columns = {name: np.empty((count, cells)) for name in _COLUMNS}
             self._ring.append((columns, np.full(count, -1)))
-        self._ring.reverse()
-        return self._ring[-1]
+        chosen = self._ring[self._turn]
+        self._turn = 1 - self._turn
+        return chosen
 
 
 def _weights(period: PeriodSolution) -> tuple[float, ...]:

@@ -127,3 +127,13 @@ def test_a_quarter_with_processing_routes_is_formed_whole() -> None:
     totals = (np.zeros(baseline.flows.shape), np.zeros(baseline.flows.shape))
     assert quarter_flows(scenario.dataset, scn, ref, RestingRows(), totals) is None
     assert not totals[0].any()
+
+
+def test_a_set_of_block_columns_is_never_handed_out_twice_in_a_row() -> None:
+    # a stream still reads the last block's arrays while the next block is built: that
+    # block must go to the other set, from the second quarter on
+    rest = RestingRows()
+    handed = [rest.columns(3, 4)[0] for _ in range(5)]
+    for before, after in zip(handed, handed[1:], strict=False):
+        assert after is not before
+    assert handed[2] is handed[0] and handed[3] is handed[1]
