@@ -200,8 +200,10 @@ def test_profile_prints_the_phases_and_changes_no_result(
     for line in lines:
         assert line[3] == "s" and line[4] == "peak" and line[6] == "MB"
         assert float(line[2]) >= 0.0 and float(line[5]) > 0.0
-    # the phases are parts of the whole
-    assert sum(float(line[2]) for line in lines[:-1]) <= float(lines[-1][2])
+    # the phases are parts of the whole; each figure is printed to 0.01 s, so each is
+    # within 0.005 of its value
+    printed = 0.005 * len(lines)
+    assert sum(float(line[2]) for line in lines[:-1]) <= float(lines[-1][2]) + printed
     assert profiled.stdout == plain.stdout.replace("plain", "prof")
     for name in (*TABLES, "run.json"):
         mine = (tmp_path / "prof" / "four-policies" / name).read_bytes()
