@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.datatypes import Dataset
+from sim.daymean import day_mean
 from sim.indicators import SatelliteFigures, satellite_figures, trade_values
 from sim.model import FloatArray
 from sim.tables import QUARTERS_PER_YEAR, Row, _order, sort_order
@@ -100,10 +101,14 @@ def _period_total(path: PathSolution, period: PeriodSolution) -> FloatArray:
     if period.figures is not None:
         return np.asarray(period.figures["welfare"]["total"])
     return np.asarray(
-        sum(
-            seg.weight
-            * total_welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium)
-            for seg in period.segments
+        day_mean(
+            [
+                (
+                    seg.weight,
+                    total_welfare(path.baseline, seg.policy, period.elasticities, seg.equilibrium),
+                )
+                for seg in period.segments
+            ]
         )
     )
 

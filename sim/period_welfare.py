@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.daymean import day_mean
 from sim.model import Baseline, Elasticities, FloatArray
 from sim.sector_parts import IntArray, rows
 from sim.welfare import every_variety, welfare
@@ -131,5 +132,4 @@ def _rows_welfare(
 
 
 def _weighted(parts: list[tuple[float, dict[str, FloatArray]]]) -> dict[str, FloatArray]:
-    # Summed as the builtin sum adds them (from 0, in order of the parts): the same bits.
-    return {key: sum(w * p[key] for w, p in parts) for key in parts[0][1]}  # type: ignore[misc]
+    return {key: day_mean([(w, p[key]) for w, p in parts]) for key in parts[0][1]}

@@ -31,6 +31,7 @@ from sim import adjustment
 from sim.adjustment import AdjustmentSpeeds, AdjustmentState
 from sim.at_rest import Kept, at_baseline, learn, nothing_kept, recall
 from sim.datatypes import ELASTICITIES, ELASTICITY_KEYS, Dataset
+from sim.daymean import day_mean
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
 from sim.policy import PolicyLike, Span, Target, policy_state, spans
 from sim.processing import (
@@ -99,7 +100,7 @@ class PeriodSolution:
     resting: NDArray[np.bool_] | None = field(default=None, compare=False)
 
     def _mean(self, values: list[FloatArray]) -> FloatArray:
-        return np.asarray(sum(seg.weight * v for seg, v in zip(self.segments, values, strict=True)))
+        return day_mean([(seg.weight, v) for seg, v in zip(self.segments, values, strict=True)])
 
     def _recorded(self, cells: FloatArray, segment: Segment) -> FloatArray:
         if self.routes is None or segment.route_shares is None:
@@ -120,25 +121,23 @@ class PeriodSolution:
         """:attr:`value` of some sectors, the same numbers, without forming the others'."""
         if self.routes is not None:  # a route's recorded flows move values between cells
             return self.value[sectors]
-        # the builtin sum, from 0 and in the order of the parts, as _mean adds
-        return np.asarray(
-            sum(
-                seg.weight
-                * (
+        # the same operations on these rows as _mean on all of them
+        return day_mean(
+            [
+                (
+                    seg.weight,
                     seg.equilibrium.producer_price[sectors][:, :, None]
-                    * seg.equilibrium.demand[sectors]
+                    * seg.equilibrium.demand[sectors],
                 )
                 for seg in self.segments
-            )
+            ]
         )
 
     def sector_volume(self, sectors: IntArray | slice | list[int]) -> FloatArray:
         """:attr:`volume` of some sectors, the same numbers, without forming the others'."""
         if self.routes is not None:
             return self.volume[sectors]
-        return np.asarray(
-            sum(seg.weight * seg.equilibrium.demand[sectors] for seg in self.segments)
-        )
+        return day_mean([(seg.weight, seg.equilibrium.demand[sectors]) for seg in self.segments])
 
     @cached_property
     def volume(self) -> FloatArray:

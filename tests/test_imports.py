@@ -23,6 +23,7 @@ CORE = frozenset(
         "sim.at_rest",
         "sim.axissum",
         "sim.datatypes",
+        "sim.daymean",
         "sim.indicators",
         "sim.inverse_cdf",
         "sim.model",
