@@ -2,17 +2,17 @@
 
 A sector at its baseline all quarter (:attr:`sim.timepath.PeriodSolution.resting`) has,
 in every part of every such quarter of either path, the kept baseline equilibrium rows
-(:mod:`sim.at_rest`). Its bilateral values and volumes in a quarter are those rows
-weighted by the parts' days and added in order (:meth:`PeriodSolution._mean`): a function
-of the rows and of the weights only. So are its rows of the quarter's ``flows.csv`` block
-and of the quarter's trade figures, each computed row by row. Most sectors of a large
-scenario rest most of the time; their rows are not formed again quarter after quarter:
+(:mod:`sim.at_rest`). Its bilateral values and volumes in a quarter are the day-weighted
+mean of those rows over the parts (:func:`sim.daymean.day_mean`), which is the rows'
+value to the bit however the quarter is cut: they are the same in every such quarter. So
+are its rows of the quarter's ``flows.csv`` block and of the quarter's trade figures, each
+computed row by row. Most sectors of a large scenario rest most of the time; their rows
+are not formed again quarter after quarter:
 
 - the block's number columns are two sets of arrays used in turn (:class:`RestingRows`);
-  a sector still resting with the same weights as when its rows were last written to a
-  set keeps them there;
+  a sector still resting since its rows were last written to a set keeps them there;
 - its annual values (added to the path's running total) and trade figures are kept from
-  the first quarter it rests in with those weights, in both runs.
+  the first quarter it rests in, in both runs.
 
 Only the other rows are computed, with the same operations as for the whole arrays, so
 the numbers are the same to the bit (tests compare them). At 141 regions x 65 sectors
@@ -54,41 +54,36 @@ class RestingRows:
     The block's number columns are two sets of arrays used in turn. A result stream reads a
     block's arrays until its next block is written (:class:`sim.results.CsvStream` and
     :class:`sim.tabular.ParquetStream` wait for the block before), so the set of the
-    block before the last is free again, and its rows of sectors resting with the same
-    weights as then hold the right numbers already.
+    block before the last is free again, and its rows of sectors resting since then hold
+    the right numbers already.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[float, ...], tuple[NDArray[np.bool_], dict[str, FloatArray]]] = {}
-        self._ring: list[tuple[dict[str, FloatArray], IntArray]] = []
+        self._known: NDArray[np.bool_] | None = None
+        self._kept: dict[str, FloatArray] = {}
+        self._ring: list[tuple[dict[str, FloatArray], NDArray[np.bool_]]] = []
         self._turn = 0
 
-    def kept(
-        self, weights: tuple[float, ...], count: int
-    ) -> tuple[int, NDArray[np.bool_], dict[str, FloatArray]]:
-        """An id of ``weights``, which sectors' figures are kept for them, and the figures.
+    def kept(self, count: int) -> tuple[NDArray[np.bool_], dict[str, FloatArray]]:
+        """Which sectors' figures are kept, and the figures (updated in place).
 
         The figures are each sector's annual values and its trade figures, by sector.
         """
-        if weights not in self._kept:
-            self._kept[weights] = (np.zeros(count, dtype=bool), {})
-        return list(self._kept).index(weights), *self._kept[weights]
+        if self._known is None:
+            self._known = np.zeros(count, dtype=bool)
+        return self._known, self._kept
 
-    def columns(self, count: int, cells: int) -> tuple[dict[str, FloatArray], IntArray]:
+    def columns(self, count: int, cells: int) -> tuple[dict[str, FloatArray], NDArray[np.bool_]]:
         """The next set of the block's number columns, each shape (sector, cells).
 
-        With it, the id of the weights whose resting rows each sector's row holds (-1: none).
+        With it, whether each sector's row holds its resting rows (updated in place).
         """
         if len(self._ring) < 2:
             columns = {name: np.empty((count, cells)) for name in _COLUMNS}
-            self._ring.append((columns, np.full(count, -1)))
+            self._ring.append((columns, np.zeros(count, dtype=bool)))
         chosen = self._ring[self._turn]
         self._turn = 1 - self._turn
         return chosen
-
-
-def _weights(period: PeriodSolution) -> tuple[float, ...]:
-    return tuple(seg.weight for seg in period.segments)
 
 
 def quarter_flows(
@@ -127,19 +122,15 @@ def quarter_flows(
         return None
     shared = scenario is reference
     count = len(dataset.sectors)
-    weights = _weights(scenario)
-    key, known, kept = rest.kept(weights, count)
-    # a sector rests alike in both runs only if they cut the quarter at the same days
+    known, kept = rest.kept(count)
     resting = scenario.resting & reference.resting  # type: ignore[operator]
-    if _weights(reference) != weights:
-        resting = np.zeros(count, dtype=bool)
     s, r = _order(dataset.sectors), _order(dataset.regions)
     # each sector's row of the block (the block's rows are in sorted order of the labels)
     place = np.empty(count, dtype=np.intp)
     place[s] = np.arange(count)
     cells = len(r) * len(r)
     columns, holds = rest.columns(count, cells)
-    in_place = resting & known & (holds == key)
+    in_place = resting & known & holds
     computed = np.flatnonzero(~in_place)
     # runs of consecutive rows as slices: views and plain copies, not gathers
     at = row_index(computed)
@@ -156,7 +147,7 @@ def quarter_flows(
     to = row_index(place[computed])
     for name, part in zip(_COLUMNS, rows, strict=True):
         columns[name][to] = part
-    holds[computed] = np.where(resting[computed], key, -1)
+    holds[computed] = resting[computed]
     trade = [_trade_rows(v) for v in value]
     learn = resting[computed] & ~known[computed]
     if learn.any():
