@@ -78,9 +78,14 @@ class RestingRows:
 
         With it, whether each sector's row holds its resting rows (updated in place).
         """
-        if len(self._ring) < 2:
+        if not self._ring:
             columns = {name: np.empty((count, cells)) for name in _COLUMNS}
             self._ring.append((columns, np.zeros(count, dtype=bool)))
+        elif len(self._ring) == 1:
+            # the second set starts as a copy of the first (which a stream may be reading,
+            # not writing): its resting rows are then in place already
+            first, holds = self._ring[0]
+            self._ring.append(({name: first[name].copy() for name in _COLUMNS}, holds.copy()))
         chosen = self._ring[self._turn]
         self._turn = 1 - self._turn
         return chosen
