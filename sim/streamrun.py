@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from sim.scenario import Scenario
 from sim.scenario_path import iter_scenario_path
 from sim.tables import (
     FLOW_COLUMNS,
+    Table,
     flows_block,
     indicators_table,
     prices_table,
@@ -90,6 +92,7 @@ def write_scenario(
     resting = RestingWelfare()
     rest = RestingRows()
     flows = _table_stream(stage / "flows.csv", FLOW_COLUMNS, format)
+    streams: list[Any] = []
     try:
         while True:
             with phases.phase("solve"):
@@ -119,34 +122,35 @@ def write_scenario(
                         common = done[-1].figures
             del pair
         # the last rows are written and the file flushed to disk while the small
-        # tables are built
+        # tables are built; each small table is formatted and flushed beside the
+        # building of the next
         flows.finish()
         path = PathSolution(baseline, quarters, tuple(kept[0]), tuple(kept[1]))
-        with phases.phase("tables"):
-            indicators = indicators_table(dataset, path)
-            tables = {
-                "prices.csv": prices_table(dataset, path),
-                "welfare.csv": welfare_table(dataset, path),
-                "indicators.csv": indicators,
-                "summary.csv": summary_table(dataset, path, indicators),
-            }
-            for name, table in tables.items():
+        tables: dict[str, Table] = {}
+        builders: dict[str, Callable[[], Table]] = {
+            "prices.csv": lambda: prices_table(dataset, path),
+            "welfare.csv": lambda: welfare_table(dataset, path),
+            "indicators.csv": lambda: indicators_table(dataset, path),
+            "summary.csv": lambda: summary_table(dataset, path, tables["indicators.csv"]),
+        }
+        for name, build in builders.items():
+            with phases.phase("tables"):
+                table = tables[name] = build()
                 check_table(name, table.columns, table.data, MODEL)
-            record = _run_record(scenario, path)
-    finally:
-        with phases.phase("write"):
-            flows.close()
-    with phases.phase("write"):
-        # the small tables are formatted and flushed to disk side by side
-        streams = []
-        try:
-            for name, table in tables.items():
+            with phases.phase("write"):
                 streams.append(_table_stream(stage / name, table.columns, format))
                 streams[-1].write(table.data)
                 streams[-1].finish()
-        finally:
-            for stream in streams:
-                stream.close()
+        with phases.phase("tables"):
+            record = _run_record(scenario, path)
+    finally:
+        with phases.phase("write"):
+            try:
+                flows.close()
+            finally:
+                for stream in streams:
+                    stream.close()
+    with phases.phase("write"):
         _write_record(stage, record)
     return RunResult(scenario, path, tables, record)
 
