@@ -251,13 +251,15 @@ def advance_at_baseline(
     ----------
     speeds : AdjustmentSpeeds
     state : AdjustmentState
-        Every ``delivered`` and ``young_delivered`` value 0; only their shape is read.
+        Every ``delivered`` and ``young_delivered`` value 0; they are not read (their
+        shape is that of the prices' with every region a destination).
     first : date
     equilibrium : Equilibrium
         Log producer prices all +0.
     """
     price, index, keep = _settled(speeds, state, first, equilibrium)
-    zero = np.broadcast_to(np.float64(0.0), state.delivered.shape)
+    sectors, regions = state.price.shape
+    zero = np.broadcast_to(np.float64(0.0), (sectors, regions, regions))
     return AdjustmentState(
         np.full(speeds.half_life_days.shape, first.toordinal()),
         zero,

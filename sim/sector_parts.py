@@ -165,14 +165,27 @@ def _presence(state: Policy) -> tuple[bool, ...]:
 _R = TypeVar("_R")
 
 
-def rows(record: _R, sectors: IntArray | None) -> _R:
+def rows(record: _R, sectors: IntArray | None, skip: tuple[str, ...] = ()) -> _R:
     """A dataclass of per-sector arrays (nested ones included) for some sectors only.
 
     Every array's first axis is the sector; ``sectors=None`` returns ``record`` itself.
+    Top-level fields named in ``skip`` are not copied: they hold an array of no columns,
+    shape (sector, 0), for a caller that does not read them.
     """
+    if skip:
+        nothing = np.empty((len(_first_array(record)), 0))
+        record = dataclasses.replace(record, **dict.fromkeys(skip, nothing))  # type: ignore[type-var]
     if sectors is None:
         return record
     return _rows_at(record, row_index(sectors))
+
+
+def _first_array(record: Any) -> NDArray[Any]:
+    return next(
+        value
+        for f in dataclasses.fields(record)
+        if isinstance(value := getattr(record, f.name), np.ndarray)
+    )
 
 
 def _rows_at(record: _R, at: IntArray | slice) -> _R:

@@ -869,29 +869,17 @@ def _recall(
     0, and the memory advanced from the same equilibrium.
     """
     ((span, _),) = own
-    speeds, memory = fixed.speeds, _lean_rows(memory, which)
     assert kept.known[sectors].all()
     # the kept arrays of every sector: their rows are taken when the quarter is assembled
     whole = recall(kept)
-    nothing = np.empty((len(kept.known), 0))  # the flow-sized arrays: not read, not copied
-    mine = rows(replace(whole, demand=nothing, spending_shares=nothing), which)
+    # the flow-sized arrays are neither read nor copied here
+    mine = rows(whole, which, skip=("demand", "spending_shares"))
+    memory = rows(memory, which, skip=("delivered", "young_delivered"))
     # The rows of a state at its baseline set no export tax, no trade cost and the
     # baseline tariffs: their log wedge is +0, and the memory of delivered prices stays 0.
-    memory = adjustment.advance_at_baseline(speeds, memory, span[0], mine)
+    memory = adjustment.advance_at_baseline(fixed.speeds, memory, span[0], mine)
     part = _Part(None, whole, SolveReport(0, 0.0), None, whole=True)
     return _Solved((part,), memory, mine.log_price)
-
-
-def _lean_rows(memory: AdjustmentState, sectors: IntArray | None) -> AdjustmentState:
-    """The rows of ``sectors`` of ``memory`` but its flow-sized arrays: views of +0 instead.
-
-    For :func:`sim.adjustment.advance_at_baseline`, which reads only their shape.
-    """
-    count, *flow = memory.delivered.shape
-    zero = np.broadcast_to(np.float64(0.0), (count if sectors is None else len(sectors), *flow))
-    nothing = np.empty((count, 0))  # no copy of the flow-sized rows
-    lean = rows(replace(memory, delivered=nothing, young_delivered=nothing), sectors)
-    return replace(lean, delivered=zero, young_delivered=zero)
 
 
 def _assemble(

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.dataset import Dataset
 from sim.model import Baseline, Elasticities, Policy
+from sim.policy import Target, target
+from sim.processing import processing_baseline
+from sim.quarters import Quarter, quarter_range
+from sim.scenario import PolicySpec
+from sim.timepath import (
+    PeriodSolution,
+    _branching,
+    adjustment_speeds,
+    elasticity_paths,
+    growth_rates,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -75,3 +88,37 @@ def same_bits(a: object, b: object, skip: tuple[str, ...] = ()) -> bool:
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(same_bits(x, y, skip) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def branching_paths(
+    dataset: Dataset,
+    mine: Sequence[PolicySpec],
+    theirs: Sequence[PolicySpec],
+    growth: dict[str, float],
+    reuse: bool,
+) -> list[tuple[PeriodSolution, PeriodSolution]]:
+    """Each quarter of 2023Q1-2025Q4 of two runs on ``dataset``, solved side by side.
+
+    As :func:`sim.timepath._branching` solves a scenario and its comparison run; ``reuse``
+    takes kept solutions of sectors at their baseline (:mod:`sim.at_rest`).
+    """
+
+    def run(policies: Sequence[PolicySpec]) -> tuple[Sequence[PolicySpec], list[Target]]:
+        return policies, [
+            target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
+            for p in policies
+        ]
+
+    return list(
+        _branching(
+            processing_baseline(dataset.flows, dataset.tariffs, dataset.routes),
+            adjustment_speeds(elasticity_paths(dataset, {})),
+            growth_rates(dataset, growth),
+            run(mine),
+            run(theirs),
+            tuple(quarter_range(Quarter(2023, 1), Quarter(2025, 4))),
+            dataset.sectors,
+            None,
+            reuse=reuse,
+        )
+    )

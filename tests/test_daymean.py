@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -11,12 +10,11 @@ import pytest
 from sim.dataset import Dataset, load_dataset
 from sim.daymean import day_mean
 from sim.period_welfare import period_welfare
-from sim.policy import target
 from sim.processing import processing_baseline
-from sim.quarters import Quarter, quarter_range
+from sim.quarters import Quarter
 from sim.scenario import PolicySpec
 from sim.synth import write_synthetic
-from sim.timepath import PeriodSolution, _branching, adjustment_speeds, elasticity_paths
+from tests.conftest import branching_paths
 
 # 2023Q3 has 92 days; a ban from 24 August cuts it into 54 and 38, one from 3 July and
 # one to 15 September into 2, 52 and 38
@@ -79,28 +77,6 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return load_dataset(path)
 
 
-def quarters(
-    dataset: Dataset, policies: Sequence[PolicySpec], reuse: bool
-) -> list[tuple[PeriodSolution, PeriodSolution]]:
-    targets = [
-        target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
-        for p in policies
-    ]
-    return list(
-        _branching(
-            processing_baseline(dataset.flows, dataset.tariffs, dataset.routes),
-            adjustment_speeds(elasticity_paths(dataset, {})),
-            np.zeros((len(dataset.sectors), len(dataset.regions))),
-            (policies, targets),
-            ((), []),
-            tuple(quarter_range(Quarter(2023, 2), Quarter(2024, 1))),
-            dataset.sectors,
-            None,
-            reuse=reuse,
-        )
-    )
-
-
 @pytest.mark.parametrize("reuse", [True, False], ids=["kept", "solved"])
 def test_a_sector_no_policy_touches_is_not_changed_by_a_cut_in_another(
     synthetic: Dataset, reuse: bool
@@ -117,7 +93,7 @@ def test_a_sector_no_policy_touches_is_not_changed_by_a_cut_in_another(
     )
     baseline = processing_baseline(synthetic.flows, synthetic.tariffs, synthetic.routes)
     cut = 0
-    for mine, theirs in quarters(synthetic, [ban], reuse):
+    for mine, theirs in branching_paths(synthetic, [ban], [], {}, reuse):
         cut += len(mine.segments) > len(theirs.segments)
         for name in ("value", "volume", "supply", "producer_price", "price_index"):
             a, b = getattr(mine, name)[1:], getattr(theirs, name)[1:]

@@ -13,20 +13,14 @@ import pytest
 
 from sim.dataset import Dataset, load_dataset
 from sim.period_welfare import RestingWelfare, period_welfare
-from sim.policy import target
 from sim.processing import processing_baseline
-from sim.quarters import Quarter, quarter_range
 from sim.scenario import PolicySpec
 from sim.synth import write_synthetic
 from sim.timepath import (
     PeriodSolution,
-    _branching,
-    adjustment_speeds,
     elasticity_paths,
-    growth_rates,
 )
-
-FIRST, LAST = Quarter(2023, 1), Quarter(2025, 4)
+from tests.conftest import branching_paths
 
 
 @pytest.fixture(scope="module")
@@ -43,34 +37,6 @@ def policy(**fields: object) -> PolicySpec:
     return PolicySpec(**base)  # type: ignore[arg-type]
 
 
-def paths(
-    dataset: Dataset,
-    mine: Sequence[PolicySpec],
-    theirs: Sequence[PolicySpec],
-    growth: dict[str, float],
-    reuse: bool,
-) -> list[tuple[PeriodSolution, PeriodSolution]]:
-    def run(policies: Sequence[PolicySpec]) -> tuple[Sequence[PolicySpec], list]:
-        return policies, [
-            target(p.type, p.sectors, p.exporters, p.importers, dataset.sectors, dataset.regions)
-            for p in policies
-        ]
-
-    return list(
-        _branching(
-            processing_baseline(dataset.flows, dataset.tariffs, dataset.routes),
-            adjustment_speeds(elasticity_paths(dataset, {})),
-            growth_rates(dataset, growth),
-            run(mine),
-            run(theirs),
-            tuple(quarter_range(FIRST, LAST)),
-            dataset.sectors,
-            None,
-            reuse=reuse,
-        )
-    )
-
-
 def assert_welfare_as_evaluated(
     dataset: Dataset,
     mine: Sequence[PolicySpec],
@@ -79,8 +45,8 @@ def assert_welfare_as_evaluated(
 ) -> list[tuple[PeriodSolution, PeriodSolution]]:
     """Each quarter's welfare with resting sectors taken, against the truth, to the bit."""
     baseline = processing_baseline(dataset.flows, dataset.tariffs, dataset.routes)
-    solved = paths(dataset, mine, theirs, growth or {}, True)
-    truth = paths(dataset, mine, theirs, growth or {}, False)
+    solved = branching_paths(dataset, mine, theirs, growth or {}, True)
+    truth = branching_paths(dataset, mine, theirs, growth or {}, False)
     resting = RestingWelfare()  # one for both paths, as a streamed run keeps it
     for k, (pair, alone) in enumerate(zip(solved, truth, strict=True)):
         for period, true in zip(pair, alone, strict=True):
@@ -142,7 +108,7 @@ def test_resting_welfare_serves_one_baseline_and_one_set_of_elasticities(
 ) -> None:
     """Kept rows are never given to a path of other elasticities: those are evaluated."""
     baseline = processing_baseline(synthetic.flows, synthetic.tariffs, synthetic.routes)
-    (period, _), *_ = paths(synthetic, [], [], {}, True)
+    (period, _), *_ = branching_paths(synthetic, [], [], {}, True)
     assert period.resting is not None and period.resting.all()
     resting = RestingWelfare()
     period_welfare(baseline, period, resting)
