@@ -122,13 +122,11 @@ def _rows_welfare(
     sectors: IntArray,
     every: bool,
 ) -> dict[str, FloatArray]:
-    return welfare(
-        baseline.sectors(sectors),
-        rows(segment.policy, sectors),
-        rows(elasticities, sectors),
-        rows(segment.equilibrium, sectors),
-        every,
-    )
+    # Every part is computed sector by sector: the rows of the whole state's parts are
+    # those of the sectors' own rows, and no copy of the flow-sized rows is made (at 141
+    # regions x 65 sectors, 30 of a branch's 45-65 ms).
+    parts = welfare(baseline, segment.policy, elasticities, segment.equilibrium, every)
+    return {key: value[sectors] for key, value in parts.items()}
 
 
 def _weighted(parts: list[tuple[float, dict[str, FloatArray]]]) -> dict[str, FloatArray]:
