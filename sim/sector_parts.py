@@ -231,24 +231,35 @@ def gather(
         return first
     where = [row_index(sectors) for sectors, _ in pieces]
     full = [False] * len(pieces) if whole is None else list(whole)
+    # A whole record's array is copied at once, the others' rows written over it: one
+    # contiguous copy, not a gather of its many rows and a scatter of them again.
+    sizes = [len(sectors) if taken else -1 for (sectors, _), taken in zip(pieces, full)]
+    largest = int(np.argmax(sizes))
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]
         if f.name in skip:
             continue
-        values = [(sectors, getattr(record, f.name)) for sectors, record in pieces]
-        present = [v for _, v in values if v is not None]
+        values = [getattr(record, f.name) for _, record in pieces]
+        present = [v for v in values if v is not None]
         if not present or not isinstance(present[0], np.ndarray):
             continue
         like = present[0]
         shape = (count, *like.shape[1:])
+        base = largest if full[largest] and values[largest] is not None else None
         # The groups cover every sector once: only an array some group lacks needs filling.
-        if len(present) == len(values):
+        if base is not None:
+            out = np.array(values[base], dtype=like.dtype)
+        elif len(present) == len(values):
             out = np.empty(shape, dtype=like.dtype)
         else:
             out = np.full(shape, NEUTRAL.get(f.name, 0), dtype=like.dtype)
-        for at, taken, (_, value) in zip(where, full, values, strict=True):
+        for k, (at, taken, value) in enumerate(zip(where, full, values, strict=True)):
+            if k == base:
+                continue
             if value is not None:
                 out[at] = value[at] if taken else value
+            elif base is not None:
+                out[at] = NEUTRAL.get(f.name, 0)
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
 
