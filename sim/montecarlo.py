@@ -128,7 +128,7 @@ def draw_tables(scenario: Scenario, starts: Starts | None = None) -> dict[str, T
     path = solve_scenario(scenario, starts)
     indicators = indicators_table(scenario.dataset, path)
     return {
-        "summary.csv": summary_table(scenario.dataset, path, indicators),
+        "summary.csv": summary_table(scenario.dataset, path),
         "indicators.csv": indicators,
     }
 

@@ -93,7 +93,7 @@ def run_scenario(
         "prices.csv": prices_table(dataset, path),
         "welfare.csv": welfare_table(dataset, path),
         "indicators.csv": indicators,
-        "summary.csv": summary_table(dataset, path, indicators),
+        "summary.csv": summary_table(dataset, path),
     }
     record = _run_record(scenario, path)
     if monte_carlo is not None:

@@ -233,7 +233,10 @@ def gather(
     full = [False] * len(pieces) if whole is None else list(whole)
     # A whole record's array is copied at once, the others' rows written over it: one
     # contiguous copy, not a gather of its many rows and a scatter of them again.
-    sizes = [len(sectors) if taken else -1 for (sectors, _), taken in zip(pieces, full)]
+    sizes = [
+        -1 if sectors is None or not taken else len(sectors)
+        for (sectors, _), taken in zip(pieces, full, strict=True)
+    ]
     largest = int(np.argmax(sizes))
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(first):  # type: ignore[arg-type]

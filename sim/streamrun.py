@@ -31,7 +31,7 @@ from sim.model import Baseline, Equilibrium, FloatArray, Policy
 from sim.period_welfare import RestingWelfare
 from sim.profile import Phases
 from sim.resting_rows import RestingRows, quarter_flows
-from sim.resultschema import check_table
+from sim.resultschema import TABLE_FILES, check_table
 from sim.run import RunResult, _run_record
 from sim.scenario import Scenario
 from sim.scenario_path import iter_scenario_path
@@ -127,11 +127,13 @@ def write_scenario(
         flows.finish()
         path = PathSolution(baseline, quarters, tuple(kept[0]), tuple(kept[1]))
         tables: dict[str, Table] = {}
+        # the largest tables first (1.3 and 0.9 million rows at 141 x 65): each file is
+        # written while the next table is built
         builders: dict[str, Callable[[], Table]] = {
-            "prices.csv": lambda: prices_table(dataset, path),
-            "welfare.csv": lambda: welfare_table(dataset, path),
+            "summary.csv": lambda: summary_table(dataset, path),
             "indicators.csv": lambda: indicators_table(dataset, path),
-            "summary.csv": lambda: summary_table(dataset, path, tables["indicators.csv"]),
+            "welfare.csv": lambda: welfare_table(dataset, path),
+            "prices.csv": lambda: prices_table(dataset, path),
         }
         for name, build in builders.items():
             with phases.phase("tables"):
@@ -141,6 +143,7 @@ def write_scenario(
                 streams.append(_table_stream(stage / name, table.columns, format))
                 streams[-1].write(table.data)
                 streams[-1].finish()
+        tables = {name: tables[name] for name in TABLE_FILES if name in tables}
         with phases.phase("tables"):
             record = _run_record(scenario, path)
     finally:

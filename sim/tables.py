@@ -564,15 +564,18 @@ def satellite_rows(dataset: Dataset, path: PathSolution) -> list[Row]:
     return rows
 
 
-def summary_table(dataset: Dataset, path: PathSolution, indicators: Table) -> Table:
+def summary_table(
+    dataset: Dataset, path: PathSolution, satellites: list[Row] | None = None
+) -> Table:
     """Headline figures over the whole horizon.
 
     Flows and welfare are summed over the quarters; prices are those of the last quarter.
+    ``satellites``: the satellite rows of ``indicators.csv`` (:func:`satellite_rows`, found
+    when not given). The table does not wait for ``indicators.csv``: a streamed run writes
+    it while that table is built.
     """
-    labels = {f"{sat.region}.{sat.name}" for sat in dataset.satellites}
-    satellites = [
-        tuple(row.values()) for row in select_rows(indicators, "region", tuple(sorted(labels)))
-    ]
+    if satellites is None:
+        satellites = satellite_rows(dataset, path)
     keys, values = summary_frame(dataset, path, satellites)
     rest = Table(SUMMARY_COLUMNS, [(*keys[k], *map(float, values[k])) for k in sort_order(keys)])
     # "exports" sorts before every other indicator, so its block (as columns) comes first.
