@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +63,16 @@ from sim.nested import (
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+
+
+def frozen(array: NDArray[Any]) -> bool:
+    """Whether an array owns its memory and is read-only.
+
+    Its values can then change only if someone turns it writable again, which nothing in
+    the project does: the same object holds the same numbers, and what was found about it
+    holds as long as it lives.
+    """
+    return array.base is None and not array.flags.writeable
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,53 @@ class _State:
 
 
 _GIVEN = ("tariff", "export_tax", "trade_cost", "availability", "demand", "supply")
+# The arrays of one value per flow; only the trade instruments write them, and they write
+# nothing else (the shocks and purchases write arrays of one value per sector and region).
+_FLOW_ARRAYS = ("tariff", "export_tax", "trade_cost", "availability", "quota", "quota_rent")
+TRADE_INSTRUMENTS = frozenset({"ban", "export_control", "tariff", "trade_cost", "quota"})
+
+
+class SharedFlowArrays:
+    """The flow-sized arrays of a path's policy states, shared by states that agree on them.
+
+    A state's flow-sized arrays (:data:`_FLOW_ARRAYS`) are a function of the trade
+    policies in force and their intensities alone (and of the state of no policy and the
+    flows a quota's volume is a share of). A policy in force quarter after quarter at
+    full strength gives the same arrays every quarter: they are built once and shared,
+    read-only, so that building them again, and comparing states that share them
+    (:func:`sim.sector_parts.changed_rows`), is skipped. Kept are the arrays of the
+    quarter being built and of the one before (:meth:`next_quarter`): a path holds no
+    more of them than its quarters in turn do.
+    """
+
+    def __init__(self) -> None:
+        self._before: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+        self._now: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+
+    def next_quarter(self) -> None:
+        """Forget the arrays no state of the last two quarters used."""
+        self._before, self._now = self._now, {}
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The arrays kept for ``key``, if any."""
+        found = self._now.get(key) or self._before.get(key)
+        if found is None:
+            return None
+        self._now[key] = found
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], owners: Any, arrays: dict[str, Any]) -> None:
+        """Keep ``arrays``, made read-only, for ``key``.
+
+        ``owners`` are the objects whose identities ``key`` holds: kept alive with the
+        arrays, so that no other object takes one of their identities meanwhile.
+        """
+        for array in arrays.values():
+            if array is not None:
+                array.flags.writeable = False
+        self._now[key] = (owners, arrays)
+
+
 QUOTA_RENT_CODES = {"importer": 0, "exporter": 1, "none": 2}
 
 
@@ -305,6 +352,7 @@ def policy_state(
     *,
     recorded: FloatArray | None = None,
     none: Policy | None = None,
+    flow_arrays: SharedFlowArrays | None = None,
 ) -> Policy:
     """Assemble the policy state of a quarter, or of one span of it.
 
@@ -327,6 +375,9 @@ def policy_state(
         when there is no trend growth): a path holds one set of the arrays its policies
         leave alone, and comparing states is cheap where they share them. Its arrays are
         read, never written.
+    flow_arrays : SharedFlowArrays, optional
+        With ``none``: where states of the same trade policies at the same intensities
+        find their flow-sized arrays (the same numbers, built once).
 
     Returns
     -------
@@ -351,10 +402,27 @@ def policy_state(
     if demand_growth is not None:
         state.demand = state.demand * demand_growth
         state.owned.add("demand")
-    for policy, where in policies:
-        phi = intensity(policy, quarter, span)
-        if phi > 0.0:
-            INSTRUMENTS[policy.type](state, where.cells, where.rows, policy, phi)
+    in_force = [
+        (policy, where, phi)
+        for policy, where in policies
+        if (phi := intensity(policy, quarter, span)) > 0.0
+    ]
+    if flow_arrays is not None and shared:
+        trade = tuple(item for item in in_force if item[0].type in TRADE_INSTRUMENTS)
+        key = (id(none), id(state.base_flows), *((id(p), id(w), phi) for p, w, phi in trade))
+        arrays = flow_arrays.get(key)
+        if arrays is None:
+            for policy, where, phi in trade:
+                INSTRUMENTS[policy.type](state, where.cells, where.rows, policy, phi)
+            arrays = {name: getattr(state, name) for name in _FLOW_ARRAYS}
+            flow_arrays.put(key, (none, state.base_flows, trade), arrays)
+        for name, array in arrays.items():
+            setattr(state, name, array)
+        # the other instruments write other arrays: each array still sees its policies in
+        # the given order
+        in_force = [item for item in in_force if item[0].type not in TRADE_INSTRUMENTS]
+    for policy, where, phi in in_force:
+        INSTRUMENTS[policy.type](state, where.cells, where.rows, policy, phi)
     return Policy(
         state.tariff,
         state.export_tax,

@@ -13,6 +13,7 @@ a purchase of zero) are the same state.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import Policy
+from sim.model import Policy, frozen
 from sim.policy import Span
 from sim.processing import Routes
 
@@ -99,9 +100,39 @@ def changed_rows(a: Policy, b: Policy) -> NDArray[np.bool_]:
                 if x is None
                 else (x, np.full_like(x, NEUTRAL[f.name]))
             )
-        differ = np.asarray(x != y)
-        changed |= differ.reshape(differ.shape[0], -1).any(axis=1)
+        changed |= _rows_differ(x, y)
     return changed
+
+
+# Which rows of two read-only arrays differ, by the arrays' identities: the flow-sized
+# arrays of policy states are shared quarter after quarter (sim.policy.SharedFlowArrays),
+# and each quarter compares them with the state of no policy and the other run's again.
+_DIFFERING: dict[tuple[int, int], tuple[Any, Any, NDArray[np.bool_]]] = {}
+_DIFFERING_KEPT = 64
+
+
+def _rows_differ(x: NDArray[Any], y: NDArray[Any]) -> NDArray[np.bool_]:
+    """Whether each row (first axis) of ``x`` differs from that of ``y``.
+
+    Found once for two read-only arrays (:func:`sim.model.frozen`) while both live.
+    """
+    known = frozen(x) and frozen(y)
+    if known:
+        found = _DIFFERING.get((id(x), id(y)))
+        if found is not None and found[0]() is x and found[1]() is y:
+            return found[2]
+    differ = np.asarray(x != y)
+    rows = np.asarray(differ.reshape(differ.shape[0], -1).any(axis=1))
+    if known:
+        if len(_DIFFERING) >= _DIFFERING_KEPT:
+            for key, (a, b, _) in list(_DIFFERING.items()):
+                if a() is None or b() is None:
+                    _DIFFERING.pop(key, None)
+            if len(_DIFFERING) >= _DIFFERING_KEPT:
+                _DIFFERING.clear()
+        rows.flags.writeable = False
+        _DIFFERING[id(x), id(y)] = (weakref.ref(x), weakref.ref(y), rows)
+    return rows
 
 
 def own_spans(spans: Sequence[Span], group: SectorGroup) -> tuple[Span, ...]:

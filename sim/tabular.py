@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from sim.csvtext import Labels
 from sim.files import fsync_file, start_writeback
+from sim.model import frozen
 from sim.optional import need
 
 if TYPE_CHECKING:
@@ -138,15 +139,6 @@ def string_array(pa: Any, texts: Sequence[str]) -> Any:
     np.cumsum([len(data) for data in encoded], out=offsets[1:])
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
     return pa.Array.from_buffers(pa.string(), len(encoded), buffers)
-
-
-def _frozen(codes: NDArray[np.integer[Any]]) -> bool:
-    """Whether an array owns its memory and is read-only (as the grids of result keys are).
-
-    Its values can then change only if someone turns it writable again, which nothing in
-    the project does: the same object is taken as the same codes without comparing them.
-    """
-    return codes.base is None and not codes.flags.writeable
 
 
 def _equal(kept: NDArray[np.int32], codes: NDArray[np.integer[Any]]) -> bool:
@@ -272,7 +264,7 @@ class ParquetStream:
         converted and checked once and kept while the codes are equal.
         """
         kept = self._codes.get(k)
-        if kept is not None and (_frozen(codes) and kept[0] is codes or _equal(kept[1], codes)):
+        if kept is not None and (frozen(codes) and kept[0] is codes or _equal(kept[1], codes)):
             kept[0] = codes
             return kept[2], kept[3]
         # a copy of its own: the Arrow array shares its memory, the caller's may change

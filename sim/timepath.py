@@ -33,7 +33,7 @@ from sim.at_rest import Kept, at_baseline, learn, nothing_kept, recall
 from sim.datatypes import ELASTICITIES, ELASTICITY_KEYS, Dataset
 from sim.daymean import day_mean
 from sim.model import Baseline, Elasticities, Equilibrium, FloatArray, Policy, evaluate
-from sim.policy import PolicyLike, Span, Target, policy_state, spans
+from sim.policy import PolicyLike, SharedFlowArrays, Span, Target, policy_state, spans
 from sim.processing import (
     Routes,
     processing_baseline,
@@ -409,14 +409,29 @@ def _branching(
     joint = np.ones(count, dtype=bool)
     kept = nothing_kept(count)
     neutral = Policy.none(baseline)
+    # read, never written: read-only, so that what is found comparing states with it is
+    # kept (sim.sector_parts.changed_rows)
+    for name in (f.name for f in fields(Policy)):
+        if isinstance(array := getattr(neutral, name), np.ndarray):
+            array.flags.writeable = False
+    flow_arrays = SharedFlowArrays()
     recorded = None if routes is None else recorded_baseline(baseline, routes)
     fixed = _FixedRows(baseline, speeds, sector_names, routes)
     for step, quarter in enumerate(quarters):
         fixed.next_quarter()
+        flow_arrays.next_quarter()
         growth = growth_multiplier(rates, step)
         parts = [
             policy_parts(
-                baseline, p, side[0], quarter, growth, routes, neutral=neutral, recorded=recorded
+                baseline,
+                p,
+                side[0],
+                quarter,
+                growth,
+                routes,
+                neutral=neutral,
+                recorded=recorded,
+                flow_arrays=flow_arrays,
             )
             for p, side in zip(pairs, sides, strict=True)
         ]
@@ -959,6 +974,7 @@ def policy_parts(
     *,
     neutral: Policy | None = None,
     recorded: FloatArray | None = None,
+    flow_arrays: SharedFlowArrays | None = None,
 ) -> list[tuple[Span, float, Policy]]:
     """The parts of a quarter with different policy states, and each part's state.
 
@@ -969,14 +985,22 @@ def policy_parts(
     flows, and the channels are added when the part is solved. A part with no policy in
     force shares the arrays of ``neutral`` (the state of no policy), if given
     (:func:`sim.policy.policy_state`). ``recorded`` is the recorded baseline of ``routes``
-    (:func:`sim.processing.recorded_baseline`), if already known.
+    (:func:`sim.processing.recorded_baseline`), if already known. ``flow_arrays``: where
+    the states of a path share their flow-sized arrays (:func:`sim.policy.policy_state`).
     """
     if recorded is None and routes is not None:
         recorded = recorded_baseline(baseline, routes)
     parts: list[tuple[Span, float, Policy]] = []
     for span, weight in spans(quarter, policies):
         state = policy_state(
-            baseline, pairs, quarter, growth, span, recorded=recorded, none=neutral
+            baseline,
+            pairs,
+            quarter,
+            growth,
+            span,
+            recorded=recorded,
+            none=neutral,
+            flow_arrays=flow_arrays,
         )
         if parts and _same_state(parts[-1][2], state):
             (first, _), before, _ = parts[-1]

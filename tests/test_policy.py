@@ -15,7 +15,16 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sim.model import Baseline, Policy
-from sim.policy import DEFAULT_RENT, Target, intensity, policy_state, rent_holder, spans, target
+from sim.policy import (
+    DEFAULT_RENT,
+    SharedFlowArrays,
+    Target,
+    intensity,
+    policy_state,
+    rent_holder,
+    spans,
+    target,
+)
 from sim.policytypes import BY_NAME
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec
@@ -287,6 +296,80 @@ def test_a_state_over_the_shared_state_of_no_policy_reads_it_and_writes_only_its
     for name in FLOW_FIELDS:
         if name not in changed and not (growth and name == "demand"):
             assert getattr(shared, name) is getattr(none, name), name
+
+
+def _two_of(policies: tuple[PolicySpec, ...]) -> list[tuple[PolicySpec, PolicySpec]]:
+    return [(a, b) for a in policies for b in policies if a is not b]
+
+
+@pytest.mark.parametrize(
+    "pair", _two_of(ALL_INSTRUMENTS), ids=lambda p: f"{p[0].type}-{p[0].rent}+{p[1].type}"
+)
+def test_states_sharing_flow_arrays_are_those_built_alone(
+    baseline: Baseline, pair: tuple[PolicySpec, PolicySpec]
+) -> None:
+    """States of the same policies at the same intensities share their flow-sized arrays.
+
+    Every state (trade policies and shocks in any order, at full strength and half way
+    through a phase-in) has the numbers of the state built alone, quarter after quarter;
+    the second quarter's flow-sized arrays are the first's, read-only; another intensity
+    has arrays of its own; and the state of no policy is not changed.
+    """
+    none = Policy.none(baseline)
+    before = replace(none, **{name: getattr(none, name).copy() for name in FLOW_FIELDS})
+    flow_arrays = SharedFlowArrays()
+    ramped = tuple(replace(p, phase_in=2) for p in pair)
+    pairs = [
+        (p, target(p.type, p.sectors, p.exporters, p.importers, SECTORS, REGIONS))
+        for p in (*pair, *ramped)
+    ]
+    found, built = [], []
+    for quarter in (Quarter(2023, 1), Quarter(2023, 2), Quarter(2023, 3)):
+        flow_arrays.next_quarter()
+        growth = np.full((2, 3), 1.0 + quarter.quarter / 100)
+        for chosen in (pairs[:2], pairs[2:]):
+            alone = policy_state(baseline, chosen, quarter, growth)
+            shared = policy_state(
+                baseline, chosen, quarter, growth, none=none, flow_arrays=flow_arrays
+            )
+            assert same_bits(shared, alone)
+            found.append(shared)
+            built.append((shared, alone))
+    assert same_bits(none, before)
+    # no later state wrote in an earlier one's arrays
+    assert all(same_bits(shared, alone) for shared, alone in built)
+    # full strength in all three quarters; the ramped pair at 1/2, then 1 from 2023Q2
+    at_full, ramp_half, _, ramp_full, again, ramp_again = found
+    for name in ("tariff", "export_tax", "trade_cost", "availability", "quota", "quota_rent"):
+        first = getattr(at_full, name)
+        if first is None:
+            continue
+        assert getattr(again, name) is first, name
+        assert not first.flags.writeable, name
+        assert getattr(ramp_again, name) is getattr(ramp_full, name), name
+        if not np.array_equal(getattr(ramp_half, name), getattr(ramp_full, name)):
+            assert getattr(ramp_half, name) is not getattr(ramp_full, name), name
+
+
+def test_shared_flow_arrays_are_kept_two_quarters(baseline: Baseline) -> None:
+    """Arrays no state of the last two quarters used are built again, not kept for ever."""
+    none = Policy.none(baseline)
+    flow_arrays = SharedFlowArrays()
+    ban = spec("ban", coverage=0.4)
+    pairs = [(ban, target("ban", ban.sectors, ban.exporters, ban.importers, SECTORS, REGIONS))]
+
+    def availability() -> np.ndarray:
+        shared = policy_state(baseline, pairs, Q3, none=none, flow_arrays=flow_arrays)
+        return shared.availability
+
+    first = availability()
+    flow_arrays.next_quarter()
+    assert availability() is first
+    flow_arrays.next_quarter()
+    flow_arrays.next_quarter()
+    rebuilt = availability()
+    assert rebuilt is not first
+    assert_array_equal(rebuilt, first)
 
 
 # -- who earns a rent -----------------------------------------------------------------------

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import replace
 
 import numpy as np
 
+from sim import sector_parts
 from sim.dataset import load_dataset
 from sim.model import Baseline, Policy
 from sim.policy import target
 from sim.processing import Routes
 from sim.quarters import Quarter
 from sim.scenario import PolicySpec
-from sim.sector_parts import gather, group_routes, rows, sector_groups
+from sim.sector_parts import changed_rows, gather, group_routes, rows, sector_groups
 from sim.timepath import solve_path
 from tests.conftest import DATA
 
@@ -77,6 +79,51 @@ def test_gather_takes_the_rows_of_a_whole_record_as_rows_would() -> None:
     assert taken.tariff[1].tolist() == [[1.0, 1.0], [1.0, 1.0]]
     assert taken.purchase_volume is not None
     assert taken.purchase_volume.tolist() == [[0.0, 0.0], [7.0, 7.0], [0.0, 0.0]]
+
+
+def test_gather_over_a_whole_record_fills_what_another_piece_lacks() -> None:
+    """The largest whole record's arrays are copied whole; a piece without an optional
+    array has its neutral value in its rows, as when every piece is gathered row by row."""
+    state = three_sectors()
+    bought = replace(state, tariff=state.tariff + 1.0, purchase_volume=np.full((3, 2), 7.0))
+    first, second = np.array([0, 2]), np.array([1])
+    taken = gather([(first, bought), (second, state)], 3, whole=[True, True])
+    copied = gather([(first, rows(bought, first)), (second, rows(state, second))], 3)
+    assert taken.purchase_volume is not None and copied.purchase_volume is not None
+    assert taken.purchase_volume.tolist() == [[7.0, 7.0], [0.0, 0.0], [7.0, 7.0]]
+    assert taken.purchase_volume.tobytes() == copied.purchase_volume.tobytes()
+    assert taken.tariff.tobytes() == copied.tariff.tobytes()
+    assert taken.tariff is not bought.tariff  # a copy: the record's array is not shared
+
+
+def test_changed_rows_of_read_only_arrays_are_found_once_and_stay_right() -> None:
+    """What is found comparing read-only arrays is kept; writable arrays are compared
+    each time, so that a change in them is seen."""
+    state = three_sectors()
+    tariff = state.tariff.copy()
+    tariff[1, 0, 1] = 0.5
+    other = replace(state, tariff=tariff)
+    assert changed_rows(state, other).tolist() == [False, True, False]
+    tariff[2, 1, 0] = 0.5  # writable: seen
+    assert changed_rows(state, other).tolist() == [False, True, True]
+    for policy in (state, other):
+        for value in vars(policy).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    first = changed_rows(state, other)
+    assert first.tolist() == [False, True, True]
+    assert changed_rows(state, other).tolist() == [False, True, True]
+    # an array that took the identity of a dead one is compared anew: what was kept
+    # under that identity (here planted, wrong) is not taken
+    fresh = state.tariff.copy()
+    fresh[0, 0, 0] = 9.0
+    fresh.flags.writeable = False
+    gone = np.zeros(1)
+    dead = weakref.ref(gone)
+    del gone
+    wrong = np.array([False, True, True])
+    sector_parts._DIFFERING[id(state.tariff), id(fresh)] = (weakref.ref(state.tariff), dead, wrong)
+    assert changed_rows(state, replace(state, tariff=fresh)).tolist() == [True, False, False]
 
 
 def test_routes_of_a_group_are_renumbered_within_it() -> None:
