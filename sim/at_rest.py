@@ -143,6 +143,8 @@ def learn(kept: Kept, sectors: IntArray, equilibrium: Equilibrium, report: Solve
         before = None if kept.equilibrium is None else getattr(kept.equilibrium, f.name)
         whole = np.zeros((count, *value.shape[1:])) if before is None else before.copy()
         whole[sectors] = value
+        # read, never written (recall hands out these arrays themselves)
+        whole.flags.writeable = False
         fields[f.name] = whole
     known = kept.known.copy()
     known[sectors] = True

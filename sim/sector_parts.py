@@ -279,6 +279,10 @@ def gather(
             continue
         like = present[0]
         shape = (count, *like.shape[1:])
+        shared = _shared_whole(values, full, shape)
+        if shared is not None:
+            changes[f.name] = shared
+            continue
         base = largest if full[largest] and values[largest] is not None else None
         # The groups cover every sector once: only an array some group lacks needs filling.
         if base is not None:
@@ -296,6 +300,33 @@ def gather(
                 out[at] = NEUTRAL.get(f.name, 0)
         changes[f.name] = out
     return dataclasses.replace(first, **changes)  # type: ignore[type-var]
+
+
+def _shared_whole(
+    values: Sequence[Any], full: Sequence[bool], shape: tuple[int, ...]
+) -> NDArray[Any] | None:
+    """The gathered array when no copy is needed, else None.
+
+    Every piece's array one read-only array of every sector (a path's kept solution of
+    sectors at rest): that array. Every piece's array a view of one value (every stride 0),
+    the same bits in all: a view of that value. Neither is ever written.
+    """
+    first = values[0]
+    if not isinstance(first, np.ndarray) or first.shape[1:] != shape[1:]:
+        return None
+    if all(taken for taken in full) and all(v is first for v in values):
+        return first if frozen(first) and first.shape == shape else None
+    one = first.reshape(-1)[:1].tobytes()
+    if all(
+        isinstance(v, np.ndarray)
+        and v.dtype == first.dtype
+        and v.size
+        and not any(v.strides)
+        and v.reshape(-1)[:1].tobytes() == one
+        for v in values
+    ):
+        return np.broadcast_to(first.reshape(-1)[0], shape)
+    return None
 
 
 def row_index(sectors: IntArray | None) -> IntArray | slice:

@@ -96,6 +96,42 @@ def test_gather_over_a_whole_record_fills_what_another_piece_lacks() -> None:
     assert taken.tariff is not bought.tariff  # a copy: the record's array is not shared
 
 
+def test_gather_of_one_shared_array_or_one_value_makes_no_copy() -> None:
+    """Pieces that all hold one read-only array of every sector (a kept solution) gather
+    to that array; pieces that all view one value gather to a view of it, the same bits;
+    anything else is copied, with the same numbers."""
+    state = three_sectors()
+    first, second = np.array([0, 2]), np.array([1])
+    kept = state.tariff.copy()
+    kept.flags.writeable = False
+    pieces = [(first, replace(state, tariff=kept)), (second, replace(state, tariff=kept))]
+    assert gather(pieces, 3, whole=[True, True]).tariff is kept
+    writable = state.tariff.copy()
+    pieces = [(first, replace(state, tariff=writable)), (second, replace(state, tariff=writable))]
+    copied = gather(pieces, 3, whole=[True, True]).tariff
+    assert copied is not writable and copied.tobytes() == writable.tobytes()
+    for value in (0.0, -0.0, 2.5):
+        views = [
+            (
+                sectors,
+                replace(
+                    rows(state, sectors),
+                    tariff=np.broadcast_to(np.float64(value), (len(sectors), 2, 2)),
+                ),
+            )
+            for sectors in (first, second)
+        ]
+        viewed = gather(views, 3).tariff
+        assert not any(viewed.strides) and viewed.shape == (3, 2, 2)
+        assert viewed.tobytes() == np.full((3, 2, 2), value).tobytes()
+    signs = [
+        (first, replace(rows(state, first), tariff=np.broadcast_to(np.float64(0.0), (2, 2, 2)))),
+        (second, replace(rows(state, second), tariff=np.broadcast_to(np.float64(-0.0), (1, 2, 2)))),
+    ]
+    mixed = gather(signs, 3).tariff
+    assert np.signbit(mixed).tolist() == [[[False] * 2] * 2, [[True] * 2] * 2, [[False] * 2] * 2]
+
+
 def test_changed_rows_of_read_only_arrays_are_found_once_and_stay_right() -> None:
     """What is found comparing read-only arrays is kept; writable arrays are compared
     each time, so that a change in them is seen."""

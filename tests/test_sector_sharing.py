@@ -313,7 +313,10 @@ def test_only_an_exact_baseline_solve_is_kept() -> None:
     equilibrium = evaluate(np.zeros((3, 2)), baseline, neutral, Elasticities(4 * ones, ones, ones))
     sectors = np.arange(3)
     exact = SolveReport(0, 0.0)
-    assert learn(nothing_kept(3), sectors, equilibrium, exact).known.all()
+    kept = learn(nothing_kept(3), sectors, equilibrium, exact)
+    assert kept.known.all()
+    # recall hands out the kept arrays themselves: read-only, nobody can write them
+    assert kept.equilibrium is not None and not kept.equilibrium.demand.flags.writeable
     for report in (SolveReport(1, 0.0), SolveReport(0, 1e-300)):
         assert not learn(nothing_kept(3), sectors, equilibrium, report).known.any()
     signed = replace(equilibrium, log_price=np.full((3, 2), -0.0))
