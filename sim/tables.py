@@ -704,15 +704,19 @@ def headline_rows(summary: Table, per_sector: int = 3) -> list[dict[str, Any]]:
     exports = _is(data["indicator"], "exports")
     change = np.asarray(data["change"], dtype=np.float64)
     moved = np.flatnonzero(exports & (np.abs(change) > 1e-6))
-    ranks = [_ranks(data[name])[moved] for name in ("partner", "region")]
+    ranks = [_ranks(data[name], moved) for name in ("partner", "region")]
     moved = moved[np.lexsort((*ranks, -np.abs(change[moved])))]
-    sectors = _ranks(data["sector"])
-    # sectors in the order of their first export row; a million export rows at GTAP size
-    codes, first = np.unique(sectors[exports], return_index=True)
+    # sectors in the order of their first export row (a million export rows at GTAP
+    # size): a first row starts a run of one sector's rows, and runs are few
+    export_rows = np.flatnonzero(exports)
+    exported = _ranks(data["sector"], export_rows)
+    starts = np.flatnonzero(np.diff(exported, prepend=-1) != 0)
+    codes, first = np.unique(exported[starts], return_index=True)
     seen = codes[np.argsort(first)]
     # the first ``per_sector`` moved rows of each sector, in the order found above
-    by_sector = np.argsort(sectors[moved], kind="stable")
-    grouped, group = moved[by_sector], sectors[moved][by_sector]
+    moved_sectors = exported[np.searchsorted(export_rows, moved)]
+    by_sector = np.argsort(moved_sectors, kind="stable")
+    grouped, group = moved[by_sector], moved_sectors[by_sector]
     place = np.arange(len(group)) - np.searchsorted(group, group, side="left")
     chosen = place < per_sector
     kept: dict[int, list[int]] = {int(code): [] for code in seen}
@@ -730,13 +734,18 @@ def _is(column: Column, label: str) -> NDArray[np.bool_]:
     return np.zeros(len(column), dtype=bool)
 
 
-def _ranks(column: Column) -> NDArray[np.intp]:
-    """Each row's position in the sorted order of its column's distinct values."""
+def _ranks(column: Column, rows: NDArray[np.intp] | None = None) -> NDArray[np.intp]:
+    """Each row's position in the sorted order of its column's distinct values.
+
+    Of the chosen ``rows`` only, if given: for labels their ranks among all labels, for
+    numbers among the chosen rows' values (the same order).
+    """
     if isinstance(column, Labels):
         rank = np.empty(len(column.labels), dtype=np.intp)
         rank[_order(column.labels)] = np.arange(len(column.labels))
-        return rank[column.codes]
-    return np.asarray(np.unique(column, return_inverse=True)[1].reshape(-1), dtype=np.intp)
+        return rank[column.codes if rows is None else column.codes[rows]]
+    values = np.asarray(column) if rows is None else np.asarray(column)[rows]
+    return np.asarray(np.unique(values, return_inverse=True)[1].reshape(-1), dtype=np.intp)
 
 
 def select_row(table: Table, k: int) -> dict[str, Any]:
