@@ -25,7 +25,7 @@ import numpy as np
 from sim.daymean import day_mean
 from sim.model import Baseline, Elasticities, FloatArray
 from sim.sector_parts import IntArray, rows
-from sim.welfare import every_variety, welfare
+from sim.welfare import every_variety, variety_effect, welfare
 
 if TYPE_CHECKING:
     from sim.timepath import PeriodSolution, Segment
@@ -63,7 +63,14 @@ class RestingWelfare:
         known = self._known.setdefault(every, np.zeros(count, dtype=bool))
         new = sectors[~known[sectors]]
         if len(new):
-            found = _rows_welfare(baseline, segment, elasticities, new, every)
+            other = self._known.get(not every)
+            if other is not None and other[new].all():
+                # only the variety effect depends on the branch
+                values = self._values[not every]
+                found = {key: value[new] for key, value in values.items()}
+                found["variety_effect"] = _rows_variety(baseline, segment, elasticities, new, every)
+            else:
+                found = _rows_welfare(baseline, segment, elasticities, new, every)
             values = self._values.setdefault(
                 every, {key: np.zeros((count, *v.shape[1:])) for key, v in found.items()}
             )
@@ -127,6 +134,18 @@ def _rows_welfare(
     # regions x 65 sectors, 30 of a branch's 45-65 ms).
     parts = welfare(baseline, segment.policy, elasticities, segment.equilibrium, every)
     return {key: value[sectors] for key, value in parts.items()}
+
+
+def _rows_variety(
+    baseline: Baseline,
+    segment: Segment,
+    elasticities: Elasticities,
+    sectors: IntArray,
+    every: bool,
+) -> FloatArray:
+    with np.errstate(divide="ignore"):
+        whole = variety_effect(baseline, segment.policy, elasticities, segment.equilibrium, every)
+    return whole[sectors]
 
 
 def _weighted(parts: list[tuple[float, dict[str, FloatArray]]]) -> dict[str, FloatArray]:
