@@ -133,6 +133,18 @@ class _Parser:
         self.used_sources: set[str] = set()
         self.figures: list[Figure] = []
         self.extra_files: list[Path] = []
+        # each code's position, by the tuple of codes (a dataset's regions, its sectors)
+        self._positions: dict[int, tuple[tuple[str, ...], dict[Any, int]]] = {}
+
+    def position(self, codes: tuple[str, ...], code: Any) -> int | None:
+        """Where ``code`` is in ``codes``, or None."""
+        kept = self._positions.get(id(codes))
+        if kept is None or kept[0] is not codes:
+            kept = self._positions[id(codes)] = (codes, {c: k for k, c in enumerate(codes)})
+        try:
+            return kept[1].get(code)
+        except TypeError:  # an unhashable value is no code
+            return None
 
     def fail(self, where: FieldPath, message: str) -> DatasetError:
         error = self.doc.error(where, message)
@@ -537,14 +549,19 @@ class _Parser:
     def region(self, where: FieldPath, code: Any, *, wildcard: bool = False) -> list[int]:
         if wildcard and code == "*":
             return list(range(len(self.regions)))
-        if code not in self.regions:
+        return [self.region_at(where, code)]
+
+    def region_at(self, where: FieldPath, code: Any) -> int:
+        found = self.position(self.regions, code)
+        if found is None:
             raise self.fail(where, f"unknown region {code!r}; known: {', '.join(self.regions)}")
-        return [self.regions.index(code)]
+        return found
 
     def sector(self, where: FieldPath, code: Any) -> int:
-        if code not in self.sectors:
+        found = self.position(self.sectors, code)
+        if found is None:
             raise self.fail(where, f"unknown sector {code!r}; known: {', '.join(self.sectors)}")
-        return self.sectors.index(code)
+        return found
 
     def parse_flows(self, raw: list[Any], unit: str) -> FloatArray:
         shape = (len(self.sectors), len(self.regions), len(self.regions))
@@ -633,18 +650,14 @@ class _Parser:
             if not isinstance(row, list) or len(row) != 5:
                 raise self.fail(where, "a tariff row is [sector, exporter, importer, rate, source]")
             s = self.sector((*where, 0), row[0])
-            exporters = self.region((*where, 1), row[1], wildcard=True)
-            importers = self.region((*where, 2), row[2], wildcard=True)
+            # a region or all of them ("*"): an index or a slice, no index arrays (a
+            # GTAP-size dataset has thousands of rows)
+            exporter = slice(None) if row[1] == "*" else self.region_at((*where, 1), row[1])
+            importer = slice(None) if row[2] == "*" else self.region_at((*where, 2), row[2])
             rate = self.number((*where, 3), row[3])
             if rate < 0:
                 raise self.fail((*where, 3), "tariff rates must be zero or positive")
-            if len(exporters) == 1 or len(importers) == 1:
-                # one pair or one side, the usual rows: no index grid (a GTAP-size dataset
-                # has thousands)
-                tariffs[s, exporters, importers] = rate
-            else:
-                rows, columns = np.ix_(exporters, importers)
-                tariffs[s, rows, columns] = rate
+            tariffs[s, exporter, importer] = rate
             self.figures.append(
                 Figure(
                     f"tariff.{row[0]}.{row[1]}.{row[2]}",

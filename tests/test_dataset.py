@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.dataset import _normalise, article_text, dataset_path, load_dataset
@@ -191,3 +192,38 @@ def test_a_bad_formula_source_is_refused_with_file_line_and_field(
     text = str(info.value)
     assert text.startswith(f"{path}:") and len(text.splitlines()) == 1
     assert message in text
+
+
+def test_tariff_rows_of_one_region_or_all_of_them(tmp_path: Path) -> None:
+    """A row sets its pair, its exporters' or importers' side ("*"), or every pair; a
+    later row overrides an earlier one (the home market reset to 0)."""
+    from tests.conftest import DATA
+
+    text = (DATA / "toy-two-sector.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  - [seafood, CHN, CHN, 0.0, toy]\n",
+        '  - [seafood, CHN, CHN, 0.0, toy]\n  - [seafood, JPN, "*", 0.02, toy]\n'
+        "  - [seafood, JPN, JPN, 0.0, toy]\n  - [seafood, USA, JPN, 0.05, toy]\n",
+    )
+    path = tmp_path / "toy.yaml"
+    path.write_text(text, encoding="utf-8")
+    data = load_dataset(path)
+    regions, sectors = list(data.regions), list(data.sectors)
+    jpn, chn, usa = (regions.index(code) for code in ("JPN", "CHN", "USA"))
+    seafood, other = sectors.index("seafood"), sectors.index("other_goods")
+    expected = np.zeros_like(data.tariffs)
+    expected[seafood, :, chn] = 0.07
+    expected[seafood, chn, chn] = 0.0
+    expected[seafood, jpn, :] = 0.02
+    expected[seafood, jpn, jpn] = 0.0
+    expected[seafood, usa, jpn] = 0.05
+    expected[other] = 0.03
+    for k in range(len(regions)):
+        expected[other, k, k] = 0.0
+    assert data.tariffs.tobytes() == expected.tobytes()
+    bad = path.read_text(encoding="utf-8").replace(
+        "[seafood, USA, JPN, 0.05", "[seafood, USA, XXX, 0.05"
+    )
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"tariffs\[\d+\]\[2\].*unknown region 'XXX'"):
+        load_dataset(path)
