@@ -6,7 +6,9 @@ starts and ends mid-quarter, a phased tariff, an export control from mid-quarter
 demand shock) on synthetic datasets of increasing size, all over 16 quarters, with CSV and
 with Parquet output: the median wall time and the largest peak resident memory of fresh
 processes over ``--repeat`` runs, and the ratio of each median to that of the shipped
-baseline scenario timed in the same benchmark run. Then the log-log slope of time against
+baseline scenario timed in the same benchmark run. The cases are timed in turn, round
+after round (the reference, then every case, ``--repeat`` times): a slow spell of a
+shared machine falls on the reference as on the cases. Then the log-log slope of time against
 the number of flow rows (regions² x sectors x quarters), and the phases of one run of the
 largest size as ``tradesim run --profile`` reports them (load, solve, tables, write).
 
@@ -103,6 +105,24 @@ def measure(scenarios: list[Path], out: Path, repeat: int, fmt: str = "csv") -> 
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def measure_in_turn(
+    cases: list[tuple[list[Path], str]], out: Path, repeat: int
+) -> list[tuple[float, float]]:
+    """Median seconds and largest peak MB of each case, the cases timed in turn.
+
+    Each case is ``(scenarios, format)``, run as one command writing to its own folder
+    ``out/<k>``; every round runs each case once, in order.
+    """
+    runs: list[list[tuple[float, float]]] = [[] for _ in cases]
+    for _ in range(repeat):
+        for k, (scenarios, fmt) in enumerate(cases):
+            folder = out / str(k)
+            command = [tradesim(), "run", *map(str, scenarios), "--out", str(folder), "--force"]
+            empty(folder)
+            runs[k].append(timed([*command, "--format", fmt]))
+    return [(statistics.median(r[0] for r in run), max(r[1] for r in run)) for run in runs]
+
+
 def empty(out: Path) -> None:
     """Remove earlier results and flush the disk, before the clock starts.
 
@@ -159,19 +179,6 @@ def slope(points: list[tuple[int, float]]) -> float:
 Case = tuple[str, int, float, float, float]
 
 
-def size_rows(folder: Path, out: Path, sizes: list[str], repeat: int, fmt: str) -> list[Case]:
-    """Table rows of the synthetic sizes, written in format ``fmt``."""
-    rows: list[Case] = []
-    for size in sizes:
-        scenario = synthetic_scenario(folder, size)
-        seconds, peak = measure([scenario], out, repeat, fmt)
-        flows = (out / f"scale-{size}" / f"flows.{fmt}").stat().st_size / 2**20
-        regions, sectors = (int(n) for n in size.split("x"))
-        label = f"synthetic {size}, {fmt}"
-        rows.append((label, regions * regions * sectors * 16, seconds, peak, flows))
-    return rows
-
-
 def main() -> None:
     """Run the cases in fresh processes and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -188,25 +195,39 @@ def main() -> None:
         # one untimed run first: the first process after a pause reads the installed files
         # from disk
         measure([REFERENCE], out, 1)
-        reference, reference_peak = measure([REFERENCE], out, args.repeat)
-        with open(out / "baseline" / "flows.csv", "rb") as handle:
-            reference_rows = sum(1 for _ in handle) - 1
-        cases: list[Case] = [
-            ("shipped baseline, csv (reference)", reference_rows, reference, reference_peak, 0.0)
+        plan: list[tuple[str, list[Path], str, str]] = [
+            ("shipped baseline, csv (reference)", [REFERENCE], "csv", "")
         ]
         if not args.no_shipped:
             shipped = sorted(SHIPPED.glob("*.yaml"))
-            seconds, peak = measure(shipped, out, args.repeat)
-            cases.append(
-                (f"all {len(shipped)} shipped scenarios, one command", 0, seconds, peak, 0)
-            )
-        by_format = {
-            fmt: size_rows(folder, out, args.sizes, args.repeat, fmt) for fmt in args.formats
-        }
+            label = f"all {len(shipped)} shipped scenarios, one command"
+            plan.append((label, shipped, "csv", ""))
+        for fmt in args.formats:
+            for size in args.sizes:
+                scenario = synthetic_scenario(folder, size)
+                plan.append((f"synthetic {size}, {fmt}", [scenario], fmt, size))
+        runs = [(scenarios, fmt) for _, scenarios, fmt, _ in plan]
+        timings = measure_in_turn(runs, out, args.repeat)
+        reference = timings[0][0]
+        with open(out / "0" / "baseline" / "flows.csv", "rb") as handle:
+            reference_rows = sum(1 for _ in handle) - 1
+        cases: list[Case] = []
+        by_format: dict[str, list[Case]] = {fmt: [] for fmt in args.formats}
+        for k, (label, _, fmt, size) in enumerate(plan):
+            seconds, peak = timings[k]
+            if not size:
+                cases.append((label, reference_rows if k == 0 else 0, seconds, peak, 0.0))
+                continue
+            regions, sectors = (int(n) for n in size.split("x"))
+            flows = (out / str(k) / f"scale-{size}" / f"flows.{fmt}").stat().st_size / 2**20
+            by_format[fmt].append((label, regions * regions * sectors * 16, seconds, peak, flows))
         for fmt in args.formats:
             cases.extend(by_format[fmt])
         print(f"machine: {machine()}")
-        print(f"median of {args.repeat} runs, each a fresh `tradesim run` process")
+        print(
+            f"median of {args.repeat} runs, each a fresh `tradesim run` process, "
+            "the cases timed in turn"
+        )
         print()
         print("| case | flow rows | median s | ratio to reference | peak MB | flows file MB |")
         print("|---|---:|---:|---:|---:|---:|")
