@@ -21,10 +21,10 @@ from sim.csvtext import FLOAT_FORMAT, Column, csv_chunks, format_cell, header_te
 from sim.errors import ResultsExistError
 from sim.files import (
     Fill,
+    Writeback,
     file_filler,
     fsync_folder,
     publish,
-    start_writeback,
     write_bytes_durably,
     write_text_atomic,
 )
@@ -80,6 +80,7 @@ class CsvStream:
 
     def __init__(self, destination: Path, columns: Sequence[str]) -> None:
         self._file = destination.open("xb")
+        self._writeback = Writeback(self._file.fileno())
         self._formatter = ThreadPoolExecutor(1)
         self._writer = ThreadPoolExecutor(1)
         self._formatting: Future[None] | None = None
@@ -105,7 +106,7 @@ class CsvStream:
             self._wait()
             self._pending = self._writer.submit(self._file.write, chunk)
         self._wait()
-        self._pending = self._writer.submit(start_writeback, self._file.fileno())
+        self._pending = self._writer.submit(self._writeback.start)
 
     def finish(self) -> None:
         """Start flushing the file to disk once every row is written; :meth:`close` waits."""

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.csvtext import Labels
-from sim.files import fsync_file, start_writeback
+from sim.files import Writeback, fsync_file
 from sim.model import frozen
 from sim.optional import need
 
@@ -217,6 +217,7 @@ class ParquetStream:
         )
         # the file's own descriptor is Arrow's; this one serves to flush it to disk
         self._descriptor = os.open(destination, os.O_RDONLY)
+        self._writeback = Writeback(self._descriptor)
         self._thread = ThreadPoolExecutor(1)
         self._pending: list[Future[None]] = []
         self._finished = False
@@ -254,7 +255,7 @@ class ParquetStream:
         table = pa.Table.from_arrays(columns, schema=self._schema)
         # one row group per block, however long (Arrow cuts at 1 Mi rows by default)
         self._writer.write_table(table, row_group_size=max(len(table), 1))
-        start_writeback(self._descriptor)
+        self._writeback.start()
 
     def _indices(self, k: int, codes: NDArray[np.integer[Any]]) -> tuple[Any, int]:
         """Column ``k``'s codes as Arrow int32 indices, and the largest code.
