@@ -120,7 +120,7 @@ def quarter_flows(
         :func:`sim.tables.quarter_figures` has them. None: a path has processing routes;
         nothing was added to ``totals``.
     """
-    from sim.tables import _grid_labels, _order, _sector_changes
+    from sim.tables import _grid_labels, _in_order, _order, _sector_changes
 
     paths = (scenario, reference)
     if any(p.routes is not None or p.resting is None for p in paths):
@@ -140,8 +140,11 @@ def quarter_flows(
     # runs of consecutive rows as slices: views and plain copies, not gathers
     at = row_index(computed)
 
+    every = np.arange(count)
+
     def block_rows(values: FloatArray) -> FloatArray:
-        return (values[:, r][:, :, r] / QUARTERS_PER_YEAR).reshape(len(values), cells)
+        ordered = _in_order(values, (every[: len(values)], r, r))
+        return (ordered / QUARTERS_PER_YEAR).reshape(len(values), cells)
 
     value = [p.sector_value(at) for p in (paths[:1] if shared else paths)]
     volume = [p.sector_volume(at) for p in (paths[:1] if shared else paths)]

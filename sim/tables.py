@@ -130,6 +130,17 @@ def _order(labels: Sequence[str]) -> NDArray[np.intp]:
     return np.array(sorted(range(len(labels)), key=lambda k: labels[k]), dtype=np.intp)
 
 
+def _in_order(values: FloatArray, orders: Sequence[NDArray[np.intp]]) -> FloatArray:
+    """``values[np.ix_(*orders)]``, each axis taken in its order.
+
+    ``values`` itself (no copy) where every order is the identity: labels listed in sorted
+    order, as most datasets list them.
+    """
+    if all(np.array_equal(order, np.arange(len(order))) for order in orders):
+        return values
+    return values[np.ix_(*orders)]
+
+
 def _grid_labels(axes: Sequence[Sequence[str]]) -> list[Labels]:
     """Key columns of a full grid over ``axes``, rows in sorted order of every axis."""
     codes = _grid_codes(tuple(len(axis) for axis in axes))
@@ -653,10 +664,9 @@ def summary_exports(dataset: Dataset, path: PathSolution) -> list[Column]:
     unit = f"{dataset.unit}, {path.quarters[0]}-{path.quarters[-1]}"
     value, base = _horizon_value(path.scenario), _horizon_value(path.reference)
     s, r = _order(dataset.sectors), _order(dataset.regions)
-    grid = np.ix_(s, r, r)
     cross = ~np.eye(len(r), dtype=bool)[r][:, r]
     keep = np.broadcast_to(cross, value.shape).ravel()
-    value, base = value[grid].ravel()[keep], base[grid].ravel()[keep]
+    value, base = (_in_order(v, (s, r, r)).ravel()[keep] for v in (value, base))
     n = len(value)
     keys = [Labels(np.zeros(n, dtype=np.int8), ("exports",))]
     for label in _grid_labels([dataset.sectors, dataset.regions, dataset.regions]):
