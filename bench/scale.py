@@ -17,9 +17,10 @@ largest size as ``tradesim run --profile`` reports them (load, solve, tables, wr
     python bench/scale.py --sizes 141x65 --repeat 1 --no-shipped
 
 Synthetic datasets are generated with ``tradesim synth`` (not timed) in a temporary
-folder; results are written there too, each timed run into an empty results folder (the
-earlier results removed and the disk flushed before the clock starts), and removed at the
-end.
+folder; results are written there too, each case into a folder of its own, each timed run
+into an empty one (that case's earlier results removed and the disk flushed before the
+clock starts; the other cases' last results stay until the end, about 3 GB at the default
+sizes), and removed at the end.
 """
 
 from __future__ import annotations

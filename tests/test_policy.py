@@ -7,7 +7,7 @@ Every number below is worked out by hand from the instrument's rule in sim/polic
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sim.model import Baseline, Policy
 from sim.policy import (
     DEFAULT_RENT,
+    INSTRUMENTS,
+    TRADE_INSTRUMENTS,
     SharedFlowArrays,
     Target,
     intensity,
@@ -267,6 +269,8 @@ ALL_INSTRUMENTS = (
     spec("quota", share=0.5),
     spec("quota", share=0.0),
     spec("purchase", importers=REGIONS, volume=21.0),
+    spec("quota", volume=4.0),
+    spec("purchase", importers=REGIONS, spending=10.0),
 )
 FLOW_FIELDS = ("tariff", "export_tax", "trade_cost", "availability", "demand", "supply")
 
@@ -370,6 +374,26 @@ def test_shared_flow_arrays_are_kept_two_quarters(baseline: Baseline) -> None:
     rebuilt = availability()
     assert rebuilt is not first
     assert_array_equal(rebuilt, first)
+
+
+@pytest.mark.parametrize("policy", ALL_INSTRUMENTS, ids=lambda p: f"{p.type}-{p.rent}")
+def test_trade_instruments_write_flow_arrays_and_the_others_do_not(
+    baseline: Baseline, policy: PolicySpec
+) -> None:
+    """States share their flow-sized arrays by the trade policies in force alone, applied
+    before the others: that holds only while a trade instrument writes flow-sized arrays
+    and nothing else, and every other instrument none of them."""
+    none = Policy.none(baseline)
+    shared = state(baseline, policy, none=none)
+    written = {
+        f.name for f in fields(Policy) if getattr(shared, f.name) is not getattr(none, f.name)
+    }
+    flow = {"tariff", "export_tax", "trade_cost", "availability", "quota", "quota_rent"}
+    if policy.type in TRADE_INSTRUMENTS:
+        assert written and written <= flow
+    else:
+        assert written and not written & flow
+    assert set(INSTRUMENTS) >= TRADE_INSTRUMENTS
 
 
 # -- who earns a rent -----------------------------------------------------------------------
