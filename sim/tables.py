@@ -181,14 +181,11 @@ def flows_table(dataset: Dataset, path: PathSolution) -> Table:
     periods = [str(q) for q in path.quarters]
     keys = _grid_labels([periods, dataset.sectors, dataset.regions, dataset.regions])
     t, s, r = _order(periods), _order(dataset.sectors), _order(dataset.regions)
-    grid = np.ix_(s, r, r)
 
     def stacked(values: list[FloatArray]) -> FloatArray:
         out = np.empty((len(t), len(s), len(r), len(r)))
-        identity = all((np.diff(axis) == 1).all() for axis in (s, r))
         for k, p in enumerate(t):
-            # a gather only where the labels are not already in sorted order
-            out[k] = (values[p] if identity else values[p][grid]) / QUARTERS_PER_YEAR
+            out[k] = _in_order(values[p], (s, r, r)) / QUARTERS_PER_YEAR
         return out.ravel()
 
     value = stacked([_values(p) for p in path.scenario])
@@ -219,11 +216,9 @@ def flows_block(
         [[str(scenario.quarter)], dataset.sectors, dataset.regions, dataset.regions]
     )
     s, r = _order(dataset.sectors), _order(dataset.regions)
-    identity = all((np.diff(axis) == 1).all() for axis in (s, r))
-    grid = np.ix_(s, r, r)
 
     def column(values: FloatArray) -> FloatArray:
-        return ((values if identity else values[grid]) / QUARTERS_PER_YEAR).ravel()
+        return (_in_order(values, (s, r, r)) / QUARTERS_PER_YEAR).ravel()
 
     # A quarter the two runs share is one object: its columns are computed once, and the
     # comparison run's are the same arrays.
